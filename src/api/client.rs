@@ -1,0 +1,908 @@
+//! The HTTP client: one place that sends requests, so authentication, retries, rate limiting
+//! and error mapping are applied the same way to every call.
+
+use std::fmt;
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use futures::Stream;
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use reqwest::header::{
+    ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, LINK, RETRY_AFTER, USER_AGENT,
+};
+use reqwest::{Method, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use url::Url;
+
+use super::auth::{Claims, Credentials, Secret};
+use super::error::{ApiError, ErrorKind};
+use super::models::{Contact, Conversation, Message, Organization, Service, TokenResponse, User};
+use super::pagination;
+use super::query::Query;
+use super::retry::{Failure, RetryPolicy, parse_retry_after};
+
+pub const DEFAULT_API_URL: &str = "https://api.web1on1.chat";
+
+/// How the client talks to the platform.
+#[derive(Clone, Debug)]
+pub struct ClientConfig {
+    pub base_url: Url,
+    /// Requests per second this client sends at most (0 = no limit). The platform allows 20
+    /// per token; the default 15 leaves room for the bursts the limiter allows.
+    pub rate_per_sec: u32,
+    pub connect_timeout: Duration,
+    pub request_timeout: Duration,
+    pub retry: RetryPolicy,
+}
+
+impl ClientConfig {
+    /// Checks the API URL: https, or plain http only to this machine (the sandbox), so a token
+    /// never crosses a network in clear text.
+    pub fn new(base_url: &str) -> Result<Self, ApiError> {
+        Ok(ClientConfig {
+            base_url: parse_api_url(base_url)?,
+            rate_per_sec: 15,
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            retry: RetryPolicy::default(),
+        })
+    }
+}
+
+/// Parses and checks an API base URL (see [`ClientConfig::new`]).
+pub fn parse_api_url(raw: &str) -> Result<Url, ApiError> {
+    let url = Url::parse(raw.trim()).map_err(|e| {
+        ApiError::usage(format!(
+            "the API URL {raw:?} is not a valid URL ({e}); expected e.g. {DEFAULT_API_URL}"
+        ))
+    })?;
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(&url) => {}
+        "http" => {
+            return Err(ApiError::usage(format!(
+                "refusing plain http to {}: the token would cross the network unencrypted; use https",
+                url.host_str().unwrap_or("?")
+            )));
+        }
+        other => {
+            return Err(ApiError::usage(format!(
+                "the API URL must start with https:// (got {other}://)"
+            )));
+        }
+    }
+    if url.host_str().is_none() || url.cannot_be_a_base() {
+        return Err(ApiError::usage(format!("the API URL {raw:?} has no host")));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(ApiError::usage(format!(
+            "the API URL {raw:?} must not have a query or fragment"
+        )));
+    }
+    Ok(url)
+}
+
+/// True for localhost, 127.0.0.0/8 and ::1.
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// Things worth telling the user about while requests run (the engine turns them into events).
+#[derive(Clone, Debug, PartialEq)]
+pub enum ClientEvent {
+    /// The platform answered 429; the request is retried after `wait`.
+    RateLimited { wait: Duration },
+    /// A request is retried after a transient failure.
+    Retrying {
+        attempt: u32,
+        wait: Duration,
+        reason: String,
+    },
+    /// The access token was renewed with the refresh token.
+    TokenRefreshed,
+}
+
+type Observer = Arc<dyn Fn(ClientEvent) + Send + Sync>;
+
+/// A cheap-to-clone handle; clones share the token, the rate limiter and the connection pool.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    base: Url,
+    creds: RwLock<Credentials>,
+    refresh_lock: tokio::sync::Mutex<()>,
+    limiter: Option<DefaultDirectRateLimiter>,
+    retry: RetryPolicy,
+    observer: RwLock<Option<Observer>>,
+    requests: AtomicU64,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base", &self.inner.base.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A response as read off the wire.
+struct Raw {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: bytes_like::Bytes,
+    url: Url,
+}
+
+mod bytes_like {
+    pub type Bytes = Vec<u8>;
+}
+
+/// One page of a list.
+#[derive(Debug)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<Url>,
+    /// `X-Total-Count`, when the server sends it (an assumption, §3.4).
+    pub total: Option<u64>,
+}
+
+fn build_http(config: &ClientConfig) -> Result<reqwest::Client, ApiError> {
+    let mut headers = HeaderMap::new();
+    headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+    headers.insert(
+        USER_AGENT,
+        HeaderValue::from_static(concat!("sms-invite/", env!("CARGO_PKG_VERSION"))),
+    );
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .connect_timeout(config.connect_timeout)
+        .timeout(config.request_timeout)
+        // Links are followed explicitly; a redirect would carry the token along silently.
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| ApiError::usage(format!("cannot set up the HTTP client: {e}")))
+}
+
+fn build_limiter(rate: u32) -> Option<DefaultDirectRateLimiter> {
+    let rate = NonZeroU32::new(rate)?;
+    // The burst plus one second of steady rate is what any one-second window can see, so a
+    // small burst keeps the default 15/s under the platform's 20/s.
+    let burst = NonZeroU32::new((rate.get() / 5).max(1)).unwrap_or(NonZeroU32::MIN);
+    Some(RateLimiter::direct(
+        Quota::per_second(rate).allow_burst(burst),
+    ))
+}
+
+impl Client {
+    pub fn new(config: ClientConfig, creds: Credentials) -> Result<Client, ApiError> {
+        if creds.access.is_empty() {
+            return Err(ApiError::new(
+                ErrorKind::Unauthorized,
+                "",
+                "",
+                "no token given; set SMS_INVITE_TOKEN or pass --token-file",
+            ));
+        }
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http: build_http(&config)?,
+                base: config.base_url.clone(),
+                creds: RwLock::new(creds),
+                refresh_lock: tokio::sync::Mutex::new(()),
+                limiter: build_limiter(config.rate_per_sec),
+                retry: config.retry,
+                observer: RwLock::new(None),
+                requests: AtomicU64::new(0),
+            }),
+        })
+    }
+
+    pub fn base_url(&self) -> &Url {
+        &self.inner.base
+    }
+
+    /// Receives rate-limit, retry and refresh notices from every clone of this client.
+    pub fn set_observer(&self, f: impl Fn(ClientEvent) + Send + Sync + 'static) {
+        if let Ok(mut o) = self.inner.observer.write() {
+            *o = Some(Arc::new(f));
+        }
+    }
+
+    fn notify(&self, event: ClientEvent) {
+        let observer = self.inner.observer.read().ok().and_then(|o| o.clone());
+        if let Some(f) = observer {
+            f(event);
+        }
+    }
+
+    /// The claims of the current access token (it changes after a refresh).
+    pub fn claims(&self) -> Option<Claims> {
+        Claims::decode(self.access().expose()).ok()
+    }
+
+    /// The current credentials, e.g. to remember rotated tokens.
+    pub fn credentials(&self) -> Credentials {
+        match self.inner.creds.read() {
+            Ok(c) => c.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    fn access(&self) -> Secret {
+        self.credentials().access
+    }
+
+    /// HTTP requests sent so far by this client and its clones, retries and refreshes included.
+    pub fn requests_sent(&self) -> u64 {
+        self.inner.requests.load(Ordering::Relaxed)
+    }
+
+    /// `{base}/v2/{path}?{query}`.
+    pub fn url(&self, path: &str, query: &Query) -> Result<Url, ApiError> {
+        let base = self.inner.base.as_str().trim_end_matches('/');
+        let mut url = Url::parse(&format!("{base}/v2/{}", path.trim_start_matches('/')))
+            .map_err(|e| ApiError::usage(format!("bad request path {path:?}: {e}")))?;
+        if !query.is_empty() {
+            url.set_query(Some(&query.to_query_string()));
+        }
+        Ok(url)
+    }
+
+    async fn throttle(&self) {
+        if let Some(l) = &self.inner.limiter {
+            l.until_ready().await;
+        }
+    }
+
+    /// Sends one request with the rules of this module: rate limit, bearer, retries, one
+    /// refresh-and-replay on an expired token. Returns the raw 2xx answer or an [`ApiError`].
+    async fn execute(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<&Value>,
+    ) -> Result<Raw, ApiError> {
+        let path = url.path().to_string();
+        let mut attempt = 0u32;
+        let mut refreshed = false;
+        loop {
+            let token = self.access();
+            let outcome = self.send_once(&method, &url, body, Some(&token)).await;
+            let (failure, err) = match outcome {
+                Ok(raw) if raw.status.is_success() => return Ok(raw),
+                Ok(raw) => {
+                    let err = error_from_response(&method, &path, &raw);
+                    if !refreshed && self.should_refresh(&raw, &err, &token) {
+                        self.refresh(&token, err).await?;
+                        refreshed = true;
+                        continue;
+                    }
+                    (Failure::Status(raw.status.as_u16()), err)
+                }
+                Err((failure, err)) => (failure, err),
+            };
+            if !self.inner.retry.should_retry(&method, failure, attempt) {
+                return Err(err);
+            }
+            let wait = self.inner.retry.delay(attempt, err.retry_after);
+            if failure == Failure::Status(429) {
+                self.notify(ClientEvent::RateLimited { wait });
+            } else {
+                self.notify(ClientEvent::Retrying {
+                    attempt: attempt + 1,
+                    wait,
+                    reason: err.to_string(),
+                });
+            }
+            tracing::debug!(%method, %path, attempt, ?wait, error = %err, "retrying");
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+        }
+    }
+
+    /// One attempt on the wire. Transport failures come back classified for the retry rules.
+    async fn send_once(
+        &self,
+        method: &Method,
+        url: &Url,
+        body: Option<&Value>,
+        token: Option<&Secret>,
+    ) -> Result<Raw, (Failure, ApiError)> {
+        self.throttle().await;
+        self.inner.requests.fetch_add(1, Ordering::Relaxed);
+        let mut req = self.inner.http.request(method.clone(), url.clone());
+        if let Some(token) = token {
+            let mut value =
+                HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
+                    (
+                        Failure::Connect,
+                        ApiError::new(
+                            ErrorKind::Unauthorized,
+                            method.as_str(),
+                            url.path(),
+                            "the token contains characters a header cannot carry",
+                        ),
+                    )
+                })?;
+            value.set_sensitive(true);
+            req = req.header(AUTHORIZATION, value);
+        }
+        if let Some(body) = body {
+            req = req
+                .header(CONTENT_TYPE, "application/json")
+                .body(serde_json::to_vec(body).unwrap_or_default());
+        }
+        let is_write = !super::retry::is_idempotent(method);
+        let transport = |e: reqwest::Error, phase: &str| {
+            let connect = e.is_connect();
+            let kind = if e.is_timeout() {
+                ErrorKind::Timeout
+            } else {
+                ErrorKind::Network
+            };
+            let mut err = ApiError::new(
+                kind,
+                method.as_str(),
+                url.path(),
+                describe_transport(&e, phase),
+            );
+            err.outcome_unknown = is_write && !connect;
+            (
+                if connect {
+                    Failure::Connect
+                } else {
+                    Failure::Transport
+                },
+                err,
+            )
+        };
+        let resp = req.send().await.map_err(|e| transport(e, "sending"))?;
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let body = resp
+            .bytes()
+            .await
+            .map_err(|e| transport(e, "reading the answer"))?;
+        Ok(Raw {
+            status,
+            headers,
+            body: body.to_vec(),
+            url: url.clone(),
+        })
+    }
+
+    /// §2.4: refresh on 401 with a JWT error message, and on 403 once the token's `exp` passed
+    /// (the docs say expiry yields 403). Never for the refresh call itself (it does not come
+    /// through here).
+    fn should_refresh(&self, raw: &Raw, err: &ApiError, used: &Secret) -> bool {
+        let has_refresh = self.credentials().refresh.is_some();
+        if !has_refresh {
+            return false;
+        }
+        match raw.status.as_u16() {
+            401 => is_refreshable_message(&err.message),
+            403 => Claims::decode(used.expose())
+                .map(|c| c.is_expired_at(chrono::Utc::now()))
+                .unwrap_or(false),
+            _ => false,
+        }
+    }
+
+    /// Renews the access token once for all concurrent callers: whoever comes second finds the
+    /// token already changed and simply replays. This matters because refresh tokens rotate:
+    /// two parallel refreshes with the same refresh token would make one of them fail.
+    async fn refresh(&self, used: &Secret, original: ApiError) -> Result<(), ApiError> {
+        let _guard = self.inner.refresh_lock.lock().await;
+        let creds = self.credentials();
+        if creds.access != *used {
+            return Ok(());
+        }
+        let Some(refresh) = creds.refresh.clone() else {
+            return Err(original);
+        };
+        let url = self.url("auth/token", &Query::new())?;
+        let mut body = json!({ "refreshToken": refresh.expose() });
+        if let Some(id) = &creds.client_id {
+            body["clientId"] = json!(id);
+        }
+        // The platform ignores the bearer here; sending the expired one mirrors the SDK.
+        let result = self
+            .send_once(&Method::POST, &url, Some(&body), Some(used))
+            .await;
+        let fail = |detail: String| {
+            let mut e = ApiError::new(
+                ErrorKind::RefreshFailed,
+                &original.method,
+                &original.path,
+                format!(
+                    "the token was refused ({}) and renewing it failed: {detail}",
+                    original.message
+                ),
+            );
+            e.status = original.status;
+            e
+        };
+        let raw = match result {
+            Ok(raw) if raw.status.is_success() => raw,
+            Ok(raw) => {
+                return Err(fail(
+                    error_from_response(&Method::POST, url.path(), &raw).to_string(),
+                ));
+            }
+            Err((_, e)) => return Err(fail(e.to_string())),
+        };
+        let answer: TokenResponse = serde_json::from_slice(&raw.body)
+            .map_err(|_| fail("the answer had no token".to_string()))?;
+        if let Ok(mut c) = self.inner.creds.write() {
+            c.access = answer.token;
+            if let Some(r) = answer.refresh_token {
+                c.refresh = Some(r);
+            }
+        }
+        tracing::info!("access token renewed");
+        self.notify(ClientEvent::TokenRefreshed);
+        Ok(())
+    }
+
+    async fn send_json(
+        &self,
+        method: Method,
+        path: &str,
+        query: &Query,
+        body: Option<&Value>,
+    ) -> Result<Raw, ApiError> {
+        let url = self.url(path, query)?;
+        self.execute(method, url, body).await
+    }
+
+    pub async fn get<T: DeserializeOwned>(&self, path: &str, query: &Query) -> Result<T, ApiError> {
+        let raw = self.send_json(Method::GET, path, query, None).await?;
+        decode(&Method::GET, &raw)
+    }
+
+    /// POST; returns the status too, because 201 (created) and 200 (upserted) differ.
+    pub async fn post<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &impl Serialize,
+    ) -> Result<(u16, T), ApiError> {
+        let body = to_value(body)?;
+        let raw = self
+            .send_json(Method::POST, path, &Query::new(), Some(&body))
+            .await?;
+        let value = decode_write(&Method::POST, &raw)?;
+        Ok((raw.status.as_u16(), value))
+    }
+
+    pub async fn patch<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &impl Serialize,
+    ) -> Result<T, ApiError> {
+        let body = to_value(body)?;
+        let raw = self
+            .send_json(Method::PATCH, path, &Query::new(), Some(&body))
+            .await?;
+        decode_write(&Method::PATCH, &raw)
+    }
+
+    /// One page from a full URL (the first page's or a `next` link).
+    pub async fn page<T: DeserializeOwned>(&self, url: Url) -> Result<Page<T>, ApiError> {
+        let raw = self.execute(Method::GET, url, None).await?;
+        let items: Vec<T> = decode(&Method::GET, &raw)?;
+        let links: Vec<&str> = raw
+            .headers
+            .get_all(LINK)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        let next = match pagination::next_link(links) {
+            Some(target) => Some(pagination::resolve(&raw.url, &target).map_err(|e| {
+                ApiError::new(
+                    ErrorKind::InvalidResponse,
+                    "GET",
+                    raw.url.path(),
+                    e.to_string(),
+                )
+            })?),
+            None => None,
+        };
+        let total = raw
+            .headers
+            .get("x-total-count")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse().ok());
+        Ok(Page { items, next, total })
+    }
+
+    /// Every item of a list, following `next` links, as a stream that stops after `cap` items.
+    /// Pages are fetched lazily, so a consumer that stops early sends no further requests.
+    pub fn list<T>(
+        &self,
+        path: &str,
+        query: &Query,
+        cap: usize,
+    ) -> impl Stream<Item = Result<T, ApiError>> + Send + 'static
+    where
+        T: DeserializeOwned + Send + 'static,
+    {
+        struct State<T> {
+            client: Client,
+            next: Option<Result<Url, ApiError>>,
+            buf: std::collections::VecDeque<T>,
+            left: usize,
+            pages: usize,
+        }
+        let state = State {
+            client: self.clone(),
+            next: Some(self.url(path, query)),
+            buf: Default::default(),
+            left: cap,
+            pages: 0,
+        };
+        futures::stream::unfold(state, |mut s| async move {
+            loop {
+                if s.left == 0 {
+                    return None;
+                }
+                if let Some(item) = s.buf.pop_front() {
+                    s.left -= 1;
+                    return Some((Ok(item), s));
+                }
+                let url = match s.next.take()? {
+                    Ok(u) => u,
+                    Err(e) => return Some((Err(e), s)),
+                };
+                s.pages += 1;
+                if s.pages > 10_000 {
+                    return None;
+                }
+                match s.client.page::<T>(url).await {
+                    Ok(page) => {
+                        if page.items.is_empty() {
+                            return None;
+                        }
+                        s.buf.extend(page.items);
+                        s.next = page.next.map(Ok);
+                    }
+                    Err(e) => return Some((Err(e), s)),
+                }
+            }
+        })
+    }
+
+    /// [`Client::list`] collected, failing on the first error.
+    pub async fn list_all<T>(
+        &self,
+        path: &str,
+        query: &Query,
+        cap: usize,
+    ) -> Result<Vec<T>, ApiError>
+    where
+        T: DeserializeOwned + Send + 'static,
+    {
+        use futures::TryStreamExt;
+        self.list(path, query, cap).try_collect().await
+    }
+
+    // ---- resources -------------------------------------------------------------------------
+
+    pub async fn organization(&self, id: &str) -> Result<Organization, ApiError> {
+        self.get(
+            &format!("organizations/{}", path_segment(id)?),
+            &Query::new(),
+        )
+        .await
+    }
+
+    pub async fn organizations(
+        &self,
+        query: &Query,
+        cap: usize,
+    ) -> Result<Vec<Organization>, ApiError> {
+        self.list_all("organizations", query, cap).await
+    }
+
+    pub async fn services(&self, query: &Query, cap: usize) -> Result<Vec<Service>, ApiError> {
+        self.list_all("services", query, cap).await
+    }
+
+    /// Contacts of `org` whose stored telephone is any of `spellings` (one request, §3.2 in-list).
+    pub async fn contacts_by_phone(
+        &self,
+        org: &str,
+        spellings: &[String],
+    ) -> Result<Vec<Contact>, ApiError> {
+        let q = Query::new().eq("organization", org);
+        let q = match spellings {
+            [one] => q.eq("profile.telephone", one),
+            many => q.any_of("profile.telephone", many),
+        };
+        self.list_all("contacts", &q, 1000).await
+    }
+
+    pub async fn contact(&self, id: &str) -> Result<Contact, ApiError> {
+        self.get(&format!("contacts/{}", path_segment(id)?), &Query::new())
+            .await
+    }
+
+    pub async fn conversation(&self, id: &str) -> Result<Conversation, ApiError> {
+        self.get(
+            &format!("conversations/{}", path_segment(id)?),
+            &Query::new(),
+        )
+        .await
+    }
+
+    /// `POST /v2/conversations`; `true` when the platform created a new conversation (201),
+    /// `false` when it upserted into the contact's existing one (200).
+    pub async fn create_conversation(
+        &self,
+        body: &Value,
+    ) -> Result<(Conversation, bool), ApiError> {
+        let (status, conv) = self.post::<Conversation>("conversations", body).await?;
+        Ok((conv, status == 201))
+    }
+
+    /// Posts messages as one array, which the platform processes in order (§5.5).
+    pub async fn post_messages(
+        &self,
+        conversation: &str,
+        messages: &[Value],
+    ) -> Result<Vec<Message>, ApiError> {
+        let path = format!("conversations/{}/messages", path_segment(conversation)?);
+        let (_, value) = self
+            .post::<Value>(&path, &Value::Array(messages.to_vec()))
+            .await?;
+        // The answer to an array is presumably an array (§5.5, unknown); a single object is
+        // accepted too.
+        let list = match value {
+            Value::Array(items) => items,
+            Value::Null => Vec::new(),
+            other => vec![other],
+        };
+        list.into_iter()
+            .map(|v| serde_json::from_value(v).map_err(|e| invalid("POST", &path, &e)))
+            .collect()
+    }
+
+    pub async fn messages(&self, query: &Query, cap: usize) -> Result<Vec<Message>, ApiError> {
+        self.list_all("messages", query, cap).await
+    }
+
+    pub async fn user(&self, id: &str) -> Result<User, ApiError> {
+        self.get(&format!("users/{}", path_segment(id)?), &Query::new())
+            .await
+    }
+
+    /// `POST /v2/auth/token` with e-mail and password (§2.3), without a bearer.
+    pub async fn login(
+        config: &ClientConfig,
+        email: &str,
+        password: &Secret,
+    ) -> Result<TokenResponse, ApiError> {
+        let http = build_http(config)?;
+        let base = config.base_url.as_str().trim_end_matches('/');
+        let url = Url::parse(&format!("{base}/v2/auth/token"))
+            .map_err(|e| ApiError::usage(e.to_string()))?;
+        let resp = http
+            .post(url.clone())
+            .header(CONTENT_TYPE, "application/json")
+            .body(json!({"email": email, "password": password.expose()}).to_string())
+            .send()
+            .await
+            .map_err(|e| {
+                ApiError::new(
+                    ErrorKind::Network,
+                    "POST",
+                    url.path(),
+                    describe_transport(&e, "sending"),
+                )
+            })?;
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let body = resp.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+        let raw = Raw {
+            status,
+            headers,
+            body,
+            url: url.clone(),
+        };
+        if !status.is_success() {
+            return Err(error_from_response(&Method::POST, url.path(), &raw));
+        }
+        decode(&Method::POST, &raw)
+    }
+}
+
+/// The JWT errors that mean "renew the token" (§2.4), exactly as the SDK matches them.
+pub fn is_refreshable_message(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    m.contains("jwt expired") || m.contains("invalid signature") || m.contains("invalid token")
+}
+
+/// Ids go into paths; refuse anything that could change the path.
+fn path_segment(id: &str) -> Result<&str, ApiError> {
+    if !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        Ok(id)
+    } else {
+        Err(ApiError::usage(format!("{id:?} is not a valid id")))
+    }
+}
+
+fn to_value(body: &impl Serialize) -> Result<Value, ApiError> {
+    serde_json::to_value(body)
+        .map_err(|e| ApiError::usage(format!("cannot encode the request: {e}")))
+}
+
+fn invalid(method: &str, path: &str, e: &dyn fmt::Display) -> ApiError {
+    ApiError::new(
+        ErrorKind::InvalidResponse,
+        method,
+        path,
+        format!("unexpected answer: {e}"),
+    )
+}
+
+fn decode<T: DeserializeOwned>(method: &Method, raw: &Raw) -> Result<T, ApiError> {
+    let value: Value = serde_json::from_slice(&raw.body)
+        .map_err(|e| invalid(method.as_str(), raw.url.path(), &e))?;
+    legacy_error(method, raw, &value)?;
+    serde_json::from_value(value).map_err(|e| invalid(method.as_str(), raw.url.path(), &e))
+}
+
+/// Like [`decode`], but for writes a garbled 2xx answer is "outcome unknown", not "failed":
+/// the platform said yes, we just cannot read the details.
+fn decode_write<T: DeserializeOwned>(method: &Method, raw: &Raw) -> Result<T, ApiError> {
+    decode(method, raw).map_err(|mut e| {
+        if e.kind == ErrorKind::InvalidResponse {
+            e.outcome_unknown = true;
+        }
+        e
+    })
+}
+
+/// A 2xx body with an `error` key is a failure (legacy behaviour the SDK honours, §4.1).
+fn legacy_error(method: &Method, raw: &Raw, value: &Value) -> Result<(), ApiError> {
+    if let Some(err) = value.get("error").filter(|e| !e.is_null()) {
+        let message = err
+            .get("message")
+            .and_then(Value::as_str)
+            .unwrap_or("error")
+            .to_string();
+        let mut e = ApiError::new(
+            ErrorKind::BadRequest,
+            method.as_str(),
+            raw.url.path(),
+            message,
+        );
+        e.status = Some(raw.status.as_u16());
+        return Err(e);
+    }
+    Ok(())
+}
+
+fn error_from_response(method: &Method, path: &str, raw: &Raw) -> ApiError {
+    let status = raw.status.as_u16();
+    let parsed: Option<Value> = serde_json::from_slice(&raw.body).ok();
+    let server_message = parsed
+        .as_ref()
+        .and_then(|v| v.pointer("/error/message").or_else(|| v.get("message")))
+        .and_then(Value::as_str)
+        .map(|s| truncate(s, 300));
+    let message = server_message.unwrap_or_else(|| {
+        let text = String::from_utf8_lossy(&raw.body);
+        let text = text.trim();
+        if text.is_empty() || text.starts_with('<') {
+            raw.status.canonical_reason().unwrap_or("error").to_string()
+        } else {
+            truncate(text, 200)
+        }
+    });
+    let mut e = ApiError::new(
+        ApiError::kind_for_status(status),
+        method.as_str(),
+        path,
+        message,
+    );
+    e.status = Some(status);
+    e.retry_after = raw
+        .headers
+        .get(RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| parse_retry_after(v, chrono::Utc::now()));
+    e.outcome_unknown = !super::retry::is_idempotent(method) && (status >= 500 || status == 408);
+    e
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let cut: String = s.chars().take(max).collect();
+        format!("{cut}…")
+    }
+}
+
+fn describe_transport(e: &reqwest::Error, phase: &str) -> String {
+    if e.is_timeout() {
+        format!("timed out while {phase}")
+    } else if e.is_connect() {
+        "could not connect to the API".to_string()
+    } else {
+        // Walk to the root cause; reqwest errors carry the URL, which holds no secrets.
+        let mut source: Option<&dyn std::error::Error> = Some(e);
+        let mut last = e.to_string();
+        while let Some(s) = source {
+            last = s.to_string();
+            source = s.source();
+        }
+        format!("connection failed while {phase}: {last}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_url_rules() {
+        assert!(parse_api_url("https://api.web1on1.chat").is_ok());
+        assert!(parse_api_url("http://127.0.0.1:8080").is_ok());
+        assert!(parse_api_url("http://localhost:1").is_ok());
+        assert!(parse_api_url("http://[::1]:1").is_ok());
+        let e = parse_api_url("http://api.web1on1.chat").unwrap_err();
+        assert!(e.message.contains("unencrypted"), "{e}");
+        assert!(parse_api_url("ftp://x").is_err());
+        assert!(parse_api_url("not a url").is_err());
+        assert!(parse_api_url("https://x/?a=1").is_err());
+    }
+
+    #[test]
+    fn refresh_messages_match_the_sdk() {
+        assert!(is_refreshable_message("jwt expired"));
+        assert!(is_refreshable_message("Invalid Signature"));
+        assert!(is_refreshable_message("invalid token"));
+        assert!(!is_refreshable_message("jwt malformed"));
+        assert!(!is_refreshable_message("Refresh token not accepted"));
+    }
+
+    #[test]
+    fn ids_cannot_escape_the_path() {
+        assert!(path_segment("5ee7372448d9940011151f42").is_ok());
+        assert!(path_segment("../admin").is_err());
+        assert!(path_segment("a?b").is_err());
+        assert!(path_segment("").is_err());
+    }
+
+    #[test]
+    fn limiter_keeps_any_second_under_twenty_at_the_default_rate() {
+        // Burst 3 + 15/s: at most 18 requests can fall in one second.
+        let l = build_limiter(15).unwrap();
+        let mut allowed = 0;
+        for _ in 0..100 {
+            if l.check().is_ok() {
+                allowed += 1;
+            }
+        }
+        assert_eq!(allowed, 3);
+        assert!(build_limiter(0).is_none());
+    }
+}

@@ -1,0 +1,335 @@
+//! The sandbox's own fidelity to the platform notes (§1-6, §9), over raw HTTP so encodings and
+//! headers are exactly what a client would send.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use serde_json::{Value, json};
+use sms_invite::sandbox::{AGENT_USER_ID, Sandbox};
+
+async fn raw(
+    sandbox: &Sandbox,
+    method: &str,
+    path_and_query: &str,
+    token: &str,
+    body: Option<Value>,
+) -> (u16, reqwest::header::HeaderMap, Value) {
+    let http = reqwest::Client::new();
+    let url = format!("{}{}", sandbox.base_url(), path_and_query);
+    let mut req = http.request(method.parse().unwrap(), url);
+    if !token.is_empty() {
+        req = req.bearer_auth(token);
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let body = resp.json().await.unwrap_or(Value::Null);
+    (status, headers, body)
+}
+
+#[tokio::test]
+async fn auth_errors_use_the_platform_messages() {
+    let sandbox = Sandbox::start(quick_config()).await.unwrap();
+    let (s, _, b) = raw(&sandbox, "GET", "/v2/organizations", "", None).await;
+    assert_eq!(
+        (s, b["error"]["message"].as_str()),
+        (401, Some("jwt must be provided"))
+    );
+    let (s, _, b) = raw(&sandbox, "GET", "/v2/organizations", "garbage", None).await;
+    assert_eq!(
+        (s, b["error"]["message"].as_str()),
+        (401, Some("jwt malformed"))
+    );
+    let expired = sandbox.access_token(sms_invite::sandbox::BOT_USER_ID, -1);
+    let (s, _, b) = raw(&sandbox, "GET", "/v2/organizations", &expired, None).await;
+    assert_eq!(
+        (s, b["error"]["message"].as_str()),
+        (401, Some("jwt expired"))
+    );
+    let refresh = sandbox.bot_login().refresh_token;
+    let (s, _, b) = raw(&sandbox, "GET", "/v2/organizations", &refresh, None).await;
+    assert_eq!(
+        (s, b["error"]["message"].as_str()),
+        (401, Some("invalid token")),
+        "a refresh token is no bearer"
+    );
+}
+
+#[tokio::test]
+async fn login_and_rotating_refresh() {
+    let sandbox = Sandbox::start(quick_config()).await.unwrap();
+    let email = sandbox.bot_login().email;
+    let (s, _, b) = raw(
+        &sandbox,
+        "POST",
+        "/v2/auth/token",
+        "",
+        Some(json!({"email": email, "password": "sandbox"})),
+    )
+    .await;
+    assert_eq!(s, 201);
+    assert_eq!(b["tokenType"], "Bearer");
+    let r1 = b["refreshToken"].as_str().unwrap().to_string();
+    let (s, _, b2) = raw(
+        &sandbox,
+        "POST",
+        "/v2/auth/token",
+        "stale-bearer-is-ignored",
+        Some(json!({"clientId": email, "refreshToken": r1})),
+    )
+    .await;
+    assert_eq!(s, 201);
+    assert_ne!(b2["refreshToken"].as_str().unwrap(), r1, "rotated");
+    let (s, _, b3) = raw(
+        &sandbox,
+        "POST",
+        "/v2/auth/token",
+        "",
+        Some(json!({"refreshToken": r1})),
+    )
+    .await;
+    assert_eq!(s, 401, "the old refresh token is revoked");
+    let msg = b3["error"]["message"].as_str().unwrap().to_lowercase();
+    for trigger in ["jwt expired", "invalid signature", "invalid token"] {
+        assert!(
+            !msg.contains(trigger),
+            "{msg} would make the SDK refresh again"
+        );
+    }
+    let (s, _, _) = raw(
+        &sandbox,
+        "POST",
+        "/v2/auth/token",
+        "",
+        Some(json!({"email": email, "password": "wrong"})),
+    )
+    .await;
+    assert_eq!(s, 401);
+}
+
+#[tokio::test]
+async fn lists_are_bare_arrays_with_absolute_links_and_counts() {
+    let sandbox = Sandbox::start(quick_config()).await.unwrap();
+    let token = sandbox.bot_login().token;
+    let (s, h, b) = raw(&sandbox, "GET", "/v2/contacts?limit=3", &token, None).await;
+    assert_eq!(s, 200);
+    assert_eq!(b.as_array().unwrap().len(), 3);
+    let link = h["link"].to_str().unwrap();
+    assert!(
+        link.starts_with(&format!("<{}/v2/contacts?", sandbox.base_url())),
+        "{link}"
+    );
+    assert!(link.ends_with("rel=\"next\""));
+    assert_eq!(h["x-total-count"], "9");
+    let (_, h, b) = raw(
+        &sandbox,
+        "GET",
+        "/v2/contacts?limit=3&offset=6",
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(b.as_array().unwrap().len(), 3);
+    assert!(h.get("link").is_none(), "no next on the last page");
+}
+
+#[tokio::test]
+async fn raw_plus_is_a_space_and_encoded_operators_work() {
+    let sandbox = Sandbox::start(quick_config()).await.unwrap();
+    let token = sandbox.bot_login().token;
+    let (_, _, b) = raw(
+        &sandbox,
+        "GET",
+        "/v2/contacts?profile.telephone=+31612345678",
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(
+        b.as_array().unwrap().len(),
+        0,
+        "an unencoded + arrives as a space"
+    );
+    let (_, _, b) = raw(
+        &sandbox,
+        "GET",
+        "/v2/contacts?profile.telephone=%2B31612345678",
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(b.as_array().unwrap().len(), 1);
+    let (_, _, b) = raw(
+        &sandbox,
+        "GET",
+        "/v2/contacts?profile.givenName=%7Eee&sort=-profile.givenName",
+        &token,
+        None,
+    )
+    .await;
+    let names: Vec<&str> = b
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["profile"]["givenName"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Kees"]);
+}
+
+#[tokio::test]
+async fn link_before_the_first_sms_stays_unfilled_and_is_flagged() {
+    let sandbox = Sandbox::start(quick_config()).await.unwrap();
+    let token = sandbox.bot_login().token;
+    // The link message alone, for a new contact: no SMS link exists yet.
+    let body = json!({"organization": HOLDING, "type": "contact",
+        "contact": {"profile": {"telephone": "+31600000001"}},
+        "messages": [{"text": "tap", "role": "agent", "touchpoint": "sms",
+                      "actions": [{"type": "link", "text": "link:", "uri": "https://clp.example/?id={authuser}&token={authtoken}"}]}]});
+    let (s, _, _) = raw(&sandbox, "POST", "/v2/conversations", &token, Some(body)).await;
+    assert_eq!(s, 201);
+    let d = sandbox.deliveries();
+    let last = d.last().unwrap();
+    assert_eq!(last["placeholders"], "unfilled");
+    assert!(
+        last["warning"]
+            .as_str()
+            .unwrap()
+            .contains("before the contact's first SMS")
+    );
+    assert!(last["text"].as_str().unwrap().contains("{authtoken}"));
+}
+
+#[tokio::test]
+async fn delays_schedule_delivery_in_order() {
+    let mut config = quick_config();
+    config.knobs.behaviour.delay_scale = 0.1;
+    let sandbox = Sandbox::start(config).await.unwrap();
+    let token = sandbox.bot_login().token;
+    let body = json!({"organization": HOLDING, "type": "contact",
+        "contact": {"profile": {"telephone": "+31600000002"}},
+        "messages": [
+            {"text": "/accept", "type": "command"},
+            {"text": "welcome", "role": "agent", "touchpoint": "sms", "delay": 1000},
+            {"text": "link", "role": "agent", "touchpoint": "sms", "delay": 3000,
+             "actions": [{"type": "link", "text": "go", "uri": "https://clp.example/?id={authuser}&token={authtoken}"}]}]});
+    let (_, _, conv) = raw(&sandbox, "POST", "/v2/conversations", &token, Some(body)).await;
+    let mine = |s: &Sandbox| {
+        s.deliveries()
+            .into_iter()
+            .filter(|d| d["conversation"] == conv["id"])
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        mine(&sandbox).is_empty(),
+        "nothing is delivered before its delay"
+    );
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    assert_eq!(mine(&sandbox).len(), 1, "the welcome after 100 ms");
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    let d = mine(&sandbox);
+    assert_eq!(d.len(), 2);
+    assert_eq!(
+        d[1]["placeholders"], "filled",
+        "the welcome linked the contact first"
+    );
+}
+
+#[tokio::test]
+async fn agent_held_conversations_and_sms_capability() {
+    let sandbox = Sandbox::start(quick_config()).await.unwrap();
+    let token = sandbox.bot_login().token;
+    let (_, _, conv) = raw(
+        &sandbox,
+        "GET",
+        "/v2/conversations/5f0000000000000000000305",
+        &token,
+        None,
+    )
+    .await;
+    let p = &conv["participants"][0];
+    assert_eq!(
+        (
+            p["user"].as_str(),
+            p["active"].as_bool(),
+            p["accepted"].as_bool()
+        ),
+        (Some(AGENT_USER_ID), Some(true), Some(true))
+    );
+    // A contact of an org without SMS: the message is stored, the SMS fails with a reason.
+    let (_, _, c) = raw(
+        &sandbox,
+        "GET",
+        "/v2/contacts?profile.givenName=Fleur",
+        &token,
+        None,
+    )
+    .await;
+    let conv_id = c[0]["conversation"].as_str().unwrap().to_string();
+    let (s, _, _) = raw(
+        &sandbox,
+        "POST",
+        &format!("/v2/conversations/{conv_id}/messages"),
+        &token,
+        Some(json!({"text": "hi", "role": "agent", "touchpoint": "sms"})),
+    )
+    .await;
+    assert_eq!(s, 201);
+    let d = sandbox.deliveries();
+    assert_eq!(d.last().unwrap()["status"], "failed");
+    assert!(
+        d.last().unwrap()["reason"]
+            .as_str()
+            .unwrap()
+            .contains("twilio")
+    );
+    assert_eq!(NO_SMS, c[0]["organization"]);
+}
+
+#[tokio::test]
+async fn invalid_bodies_are_refused_before_anything_is_stored() {
+    let sandbox = Sandbox::start(quick_config()).await.unwrap();
+    let token = sandbox.bot_login().token;
+    let before = sandbox.with_store(|s| s.messages.len());
+    let (s, _, b) = raw(
+        &sandbox,
+        "POST",
+        &format!("/v2/conversations/{JAN_CONV}/messages"),
+        &token,
+        Some(json!([{"text": "ok"}, {"role": "agent"}])),
+    )
+    .await;
+    assert_eq!(s, 400);
+    assert!(
+        b["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("text is required")
+    );
+    assert_eq!(
+        sandbox.with_store(|s| s.messages.len()),
+        before,
+        "the array is all or nothing"
+    );
+    let (s, _, _) = raw(&sandbox, "POST", "/v2/conversations", &token,
+        Some(json!({"organization": HOLDING, "type": "contact", "contact": {"profile": {}}, "messages": [{"text": "x"}]}))).await;
+    assert_eq!(s, 400);
+}
+
+#[tokio::test]
+async fn inspection_endpoints_change_faults_at_runtime() {
+    let sandbox = Sandbox::start(quick_config()).await.unwrap();
+    let token = sandbox.bot_login().token;
+    let (s, _, _) = raw(&sandbox, "POST", "/__sandbox/faults", "", Some(json!({"rules": [{"method": "GET", "route": "services", "kind": "error", "rate": 1.0}]}))).await;
+    assert_eq!(s, 200);
+    let (s, _, _) = raw(&sandbox, "GET", "/v2/services", &token, None).await;
+    assert_eq!(s, 503);
+    let (_, _, log) = raw(&sandbox, "GET", "/__sandbox/requests", "", None).await;
+    let text = log.to_string();
+    assert!(text.contains("\"fault\":\"error\""));
+    assert!(!text.contains(&token), "the request log never holds tokens");
+}
