@@ -16,6 +16,16 @@ use crate::api::client::DEFAULT_API_URL;
                   Exit codes: 0 success, 1 failures or not ready, 2 bad usage or input, 3 authentication failed."
 )]
 pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Flags every command takes.
+#[derive(Debug, Args, Clone)]
+pub struct Global {
     /// The API base URL (https; plain http only to this machine).
     #[arg(long, global = true, env = "SMS_INVITE_API_URL", default_value = DEFAULT_API_URL)]
     pub api_url: String,
@@ -27,9 +37,6 @@ pub struct Cli {
     /// Read the access token from this file instead of SMS_INVITE_TOKEN.
     #[arg(long, global = true)]
     pub token_file: Option<PathBuf>,
-
-    #[command(subcommand)]
-    pub command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -40,6 +47,10 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Readiness report of one organization: one line per prerequisite; exit 0 ready, 1 not.
+    Check(CheckArgs),
+    /// Send SMS invitations to one or more contacts of an organization.
+    Send(SendArgs),
     /// Run the embedded API simulator on loopback until stopped; prints the env lines to use.
     Sandbox(SandboxArgs),
 }
@@ -75,4 +86,69 @@ pub struct SandboxArgs {
     /// Seed data file (JSON, same shape as assets/sandbox/seed.json).
     #[arg(long)]
     pub seed: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Organization id or name.
+    pub org: String,
+    /// Template to check (default: the configured or built-in one).
+    #[arg(long)]
+    pub template: Option<PathBuf>,
+    /// Destination numbers, to check the SenderID for their countries.
+    #[arg(long = "phone", value_name = "NUMBER")]
+    pub phones: Vec<String>,
+    /// JSON Lines: one object per check, then a summary.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// Organization id or name (not needed with --resume).
+    #[arg(long, required_unless_present = "resume")]
+    pub org: Option<String>,
+    /// A number as people type it (national or international). Repeatable.
+    #[arg(long = "phone", value_name = "NUMBER", conflicts_with_all = ["contacts", "resume"])]
+    pub phones: Vec<String>,
+    /// A CSV file of contacts (telephone, givenName, familyName, email, locale, extra columns),
+    /// or `-` for a pasted free-text list on stdin.
+    #[arg(long, value_name = "FILE", conflicts_with = "resume")]
+    pub contacts: Option<PathBuf>,
+    /// With a single --phone shared by several contacts: the platform contact id to invite.
+    #[arg(long)]
+    pub contact_id: Option<String>,
+    /// Message template (TOML).
+    #[arg(long, conflicts_with = "resume")]
+    pub template: Option<PathBuf>,
+    /// Override the template's Conversational Landing Page URL.
+    #[arg(long, conflicts_with = "resume")]
+    pub clp_url: Option<String>,
+    /// Override the template's alphanumeric SenderID ("" for none).
+    #[arg(long, conflicts_with = "resume")]
+    pub sender_id: Option<String>,
+    /// Look up and preview every invitation; send and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub yes: bool,
+    /// JSON Lines on stdout: one object per contact result, then a summary object.
+    #[arg(long)]
+    pub json: bool,
+    /// Contacts in flight at once.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=32))]
+    pub concurrency: u16,
+    /// Send despite the cooldown or a person holding the conversation.
+    #[arg(long)]
+    pub force: bool,
+    /// Resume an interrupted run: send only what is not done (a run id from the journal).
+    #[arg(long, value_name = "RUN")]
+    pub resume: Option<String>,
+    /// Skip contacts invited with the same template within this many hours.
+    #[arg(long, default_value_t = 24)]
+    pub cooldown_hours: u64,
+    /// Write the results to this CSV file.
+    #[arg(long, value_name = "FILE")]
+    pub export: Option<PathBuf>,
 }

@@ -277,6 +277,7 @@ impl Client {
     ) -> Result<Raw, ApiError> {
         let path = url.path().to_string();
         let mut attempt = 0u32;
+        let mut rate_limited = 0u32;
         let mut refreshed = false;
         loop {
             let token = self.access();
@@ -294,11 +295,13 @@ impl Client {
                 }
                 Err((failure, err)) => (failure, err),
             };
-            if !self.inner.retry.should_retry(&method, failure, attempt) {
+            let is_429 = failure == Failure::Status(429);
+            let tries = if is_429 { rate_limited } else { attempt };
+            if !self.inner.retry.should_retry(&method, failure, tries) {
                 return Err(err);
             }
-            let wait = self.inner.retry.delay(attempt, err.retry_after);
-            if failure == Failure::Status(429) {
+            let wait = self.inner.retry.delay(tries, err.retry_after);
+            if is_429 {
                 self.notify(ClientEvent::RateLimited { wait });
             } else {
                 self.notify(ClientEvent::Retrying {
@@ -307,9 +310,13 @@ impl Client {
                     reason: err.to_string(),
                 });
             }
-            tracing::debug!(%method, %path, attempt, ?wait, error = %err, "retrying");
+            tracing::debug!(%method, %path, attempt, rate_limited, ?wait, error = %err, "retrying");
             tokio::time::sleep(wait).await;
-            attempt += 1;
+            if is_429 {
+                rate_limited += 1;
+            } else {
+                attempt += 1;
+            }
         }
     }
 
@@ -620,13 +627,17 @@ impl Client {
         self.list_all("services", query, cap).await
     }
 
-    /// Contacts of `org` whose stored telephone is any of `spellings` (one request, §3.2 in-list).
+    /// Contacts of `org` whose stored telephone is any of `spellings` (one request, §3.2
+    /// in-list), with their conversation populated so participants come along; a platform
+    /// that ignores `populate` answers with ids and the caller fetches the conversation.
     pub async fn contacts_by_phone(
         &self,
         org: &str,
         spellings: &[String],
     ) -> Result<Vec<Contact>, ApiError> {
-        let q = Query::new().eq("organization", org);
+        let q = Query::new()
+            .eq("organization", org)
+            .populate("conversation");
         let q = match spellings {
             [one] => q.eq("profile.telephone", one),
             many => q.any_of("profile.telephone", many),

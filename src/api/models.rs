@@ -119,6 +119,32 @@ impl Profile {
     }
 }
 
+/// A reference field: an id, or the document itself when the request asked to `populate` it
+/// (§3.3).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum Ref<T> {
+    Id(String),
+    Doc(Box<T>),
+}
+
+impl Ref<Conversation> {
+    pub fn id(&self) -> &str {
+        match self {
+            Ref::Id(id) => id,
+            Ref::Doc(doc) => &doc.id,
+        }
+    }
+
+    /// The populated document, if the platform sent it.
+    pub fn doc(&self) -> Option<&Conversation> {
+        match self {
+            Ref::Id(_) => None,
+            Ref::Doc(doc) => Some(doc),
+        }
+    }
+}
+
 /// A contact; each is linked to exactly one conversation (§5.3).
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
@@ -126,8 +152,9 @@ pub struct Contact {
     pub id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organization: Option<String>,
+    /// The conversation id, or the conversation itself with `populate=conversation`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub conversation: Option<String>,
+    pub conversation: Option<Ref<Conversation>>,
     #[serde(default)]
     pub profile: Profile,
     #[serde(flatten)]
@@ -316,6 +343,21 @@ mod tests {
         assert_eq!(back["tags"], json!(["a"]));
         assert_eq!(back["createdAt"], raw["createdAt"]);
         assert_eq!(back["profile"]["givenName"], "Jan");
+    }
+
+    #[test]
+    fn populated_conversation_or_plain_id() {
+        let plain: Contact =
+            serde_json::from_value(json!({"id": "c", "conversation": "v1"})).unwrap();
+        assert_eq!(plain.conversation.as_ref().unwrap().id(), "v1");
+        assert!(plain.conversation.as_ref().unwrap().doc().is_none());
+        let full: Contact = serde_json::from_value(
+            json!({"id": "c", "conversation": {"id": "v2", "participants": [{"user": "a", "role": "agent", "active": true, "accepted": true}]}}),
+        )
+        .unwrap();
+        let conv = full.conversation.as_ref().unwrap();
+        assert_eq!(conv.id(), "v2");
+        assert_eq!(conv.doc().unwrap().holders().len(), 1);
     }
 
     #[test]

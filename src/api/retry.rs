@@ -13,8 +13,11 @@ use reqwest::Method;
 
 #[derive(Clone, Debug)]
 pub struct RetryPolicy {
-    /// Retries after the first attempt.
+    /// Retries after the first attempt, for server and transport failures.
     pub max_retries: u32,
+    /// Retries after 429s, counted apart: a 429 was rejected before processing, so waiting it
+    /// out is always safe, and a batch should ride out a rate-limit storm rather than fail.
+    pub max_rate_limited: u32,
     pub base_delay: Duration,
     pub max_delay: Duration,
     /// A longer `Retry-After` is capped to this, so a bad header cannot stall a run for hours.
@@ -25,6 +28,7 @@ impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
             max_retries: 5,
+            max_rate_limited: 20,
             base_delay: Duration::from_millis(250),
             max_delay: Duration::from_secs(8),
             max_retry_after: Duration::from_secs(30),
@@ -50,8 +54,14 @@ pub fn is_idempotent(method: &Method) -> bool {
 }
 
 impl RetryPolicy {
+    /// `attempt` counts earlier retries of the same kind (429s apart from the rest).
     pub fn should_retry(&self, method: &Method, failure: Failure, attempt: u32) -> bool {
-        if attempt >= self.max_retries {
+        let limit = if failure == Failure::Status(429) {
+            self.max_rate_limited
+        } else {
+            self.max_retries
+        };
+        if attempt >= limit {
             return false;
         }
         match failure {
@@ -120,6 +130,13 @@ mod tests {
         assert!(!p.should_retry(&Method::GET, Failure::Transport, 5));
         assert!(!p.should_retry(&Method::GET, Failure::Status(400), 0));
         assert!(!p.should_retry(&Method::GET, Failure::Status(404), 0));
+    }
+
+    #[test]
+    fn rate_limits_have_their_own_longer_budget() {
+        let p = RetryPolicy::default();
+        assert!(p.should_retry(&Method::POST, Failure::Status(429), 19));
+        assert!(!p.should_retry(&Method::POST, Failure::Status(429), 20));
     }
 
     #[test]

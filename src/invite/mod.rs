@@ -1,8 +1,12 @@
 //! The domain core: numbers, templates, SMS segments, readiness, and the send engine.
 
+pub mod engine;
+pub mod events;
 pub mod import;
+pub mod journal;
 pub mod phone;
 pub mod readiness;
 pub mod segments;
 pub mod sender_id;
+pub mod target;
 pub mod template;

@@ -148,7 +148,8 @@ pub fn normalize(input: &str, default_region: Option<&str>) -> Result<PhoneNumbe
 /// not parse or is non-geographic.
 pub fn region_of(e164: &str) -> Option<String> {
     let parsed = parse_plus(e164)?;
-    parsed.country().id().map(|id| id.as_ref().to_owned())
+    let meta = home_metadata(parsed.code().value(), &parsed.national().to_string())?;
+    (meta.id() != "001").then(|| meta.id().to_owned())
 }
 
 /// The country calling code of a canonical `+…` number.
@@ -302,6 +303,104 @@ fn check_digit_count(input: &str, digits: &str) -> Result<(), PhoneError> {
     Ok(())
 }
 
+/// A parsed reading of the input with its classification, computed once because
+/// classification is the expensive part of normalizing.
+struct Candidate {
+    number: phonenumber::PhoneNumber,
+    /// National significant number, leading zeros included (Italy keeps them).
+    nsn: String,
+    /// The numbering plan the number belongs to, when one accepts it.
+    home: Option<&'static phonenumber::Metadata>,
+    /// `None` when the numbering plan says the number cannot exist.
+    kind: Option<NumberKind>,
+}
+
+impl Candidate {
+    fn is_valid(&self) -> bool {
+        self.kind.is_some()
+    }
+}
+
+fn candidate(
+    input: &str,
+    region: Option<country::Id>,
+    text: &str,
+    international: bool,
+) -> Result<Candidate, PhoneError> {
+    let number = parse_one(input, region, text, international)?;
+    let nsn = number.national().to_string();
+    let home = home_metadata(number.code().value(), &nsn);
+    let kind = home.and_then(|meta| match line_type(meta.descriptors(), &nsn) {
+        Type::Unknown => None,
+        t => Some(kind_of(t)),
+    });
+    Ok(Candidate {
+        number,
+        nsn,
+        home,
+        kind,
+    })
+}
+
+/// The numbering plan of a number: the only one for its calling code, or, for shared codes
+/// (+1, +7, +39, +44), the first whose leading digits or number ranges fit. This mirrors the
+/// crate's own lookup, but on the national significant number with its leading zeros; the
+/// crate's `country()` drops them and so finds no country for Italian fixed lines, and its
+/// `number_type` then calls them unknown. One pass here also replaces the crate's separate
+/// `is_valid` and `number_type` passes, each a dozen patterns behind one global lock.
+fn home_metadata(code: u16, nsn: &str) -> Option<&'static phonenumber::Metadata> {
+    let db: &'static phonenumber::metadata::Database = &DATABASE;
+    let regions = db.region(&code)?;
+    if let [only] = regions[..] {
+        return match only {
+            "001" => db.by_code(&code)?.first().copied(),
+            id => db.by_id(id),
+        };
+    }
+    regions
+        .into_iter()
+        .filter_map(|r| db.by_id(r))
+        .find(|meta| match meta.leading_digits() {
+            Some(pattern) => pattern.find(nsn).is_some_and(|m| m.start() == 0),
+            None => line_type(meta.descriptors(), nsn) != Type::Unknown,
+        })
+}
+
+/// The line type by libphonenumber's precedence: special services first, because their ranges
+/// may overlap the fixed-line ranges (Irish 1800 numbers match both).
+fn line_type(d: &phonenumber::metadata::Descriptors, nsn: &str) -> Type {
+    if !d.general().is_match(nsn) {
+        return Type::Unknown;
+    }
+    let special = [
+        (Type::PremiumRate, d.premium_rate()),
+        (Type::TollFree, d.toll_free()),
+        (Type::SharedCost, d.shared_cost()),
+        (Type::Voip, d.voip()),
+        (Type::PersonalNumber, d.personal_number()),
+        (Type::Pager, d.pager()),
+        (Type::Uan, d.uan()),
+        (Type::Voicemail, d.voicemail()),
+    ];
+    for (kind, desc) in special {
+        if desc.is_some_and(|x| x.is_match(nsn)) {
+            return kind;
+        }
+    }
+    let same_pattern = match (d.fixed_line(), d.mobile()) {
+        (Some(f), Some(m)) => f.national_number().as_str() == m.national_number().as_str(),
+        _ => false,
+    };
+    let fixed = d.fixed_line().is_some_and(|f| f.is_match(nsn));
+    match (fixed, same_pattern) {
+        (true, true) => Type::FixedLineOrMobile,
+        (true, false) if d.mobile().is_some_and(|m| m.is_match(nsn)) => Type::FixedLineOrMobile,
+        (true, false) => Type::FixedLine,
+        (false, _) if d.mobile().is_some_and(|m| m.is_match(nsn)) => Type::Mobile,
+        (false, _) => Type::Unknown,
+    }
+}
+
 /// Parses the cleaned digits. A leading `00` is the international prefix in most of the world,
 /// but the crate only recognizes it with a matching default country (and `0032…` fails without
 /// one), so it is tried as `+` when the regional reading fails or is invalid.
@@ -309,24 +408,24 @@ fn parse_typed(
     input: &str,
     typed: &Typed,
     region: Option<country::Id>,
-) -> Result<phonenumber::PhoneNumber, PhoneError> {
+) -> Result<Candidate, PhoneError> {
     if typed.plus {
-        return parse_one(input, None, &format!("+{}", typed.digits), true);
+        return candidate(input, None, &format!("+{}", typed.digits), true);
     }
     let after_00 = typed.digits.strip_prefix("00").filter(|d| !d.is_empty());
     let Some(region) = region else {
         return match after_00 {
-            Some(rest) => parse_one(input, None, &format!("+{rest}"), true),
+            Some(rest) => candidate(input, None, &format!("+{rest}"), true),
             None => Err(PhoneError::NeedsCountry {
                 input: input.to_owned(),
             }),
         };
     };
-    let regional = parse_one(input, Some(region), &typed.digits, false);
+    let regional = candidate(input, Some(region), &typed.digits, false);
     match (regional, after_00) {
-        (Ok(n), _) if n.is_valid() => Ok(n),
-        (regional, Some(rest)) => match parse_one(input, None, &format!("+{rest}"), true) {
-            Ok(n) if n.is_valid() => Ok(n),
+        (Ok(c), _) if c.is_valid() => Ok(c),
+        (regional, Some(rest)) => match candidate(input, None, &format!("+{rest}"), true) {
+            Ok(c) if c.is_valid() => Ok(c),
             _ => regional,
         },
         (regional, None) => regional,
@@ -362,23 +461,21 @@ fn parse_one(
 
 /// Turns a parsed number into our record, rejecting numbers the numbering plan says cannot
 /// exist; the error says whether digits are missing or extra when the plan's lengths tell.
-fn finish(input: &str, parsed: &phonenumber::PhoneNumber) -> Result<PhoneNumber, PhoneError> {
-    let e164 = parsed.format().mode(Mode::E164).to_string();
-    let code = parsed.code().value();
-    let nsn = national_significant(parsed);
-    if e164.len() - 1 > E164_MAX_DIGITS {
+fn finish(input: &str, c: &Candidate) -> Result<PhoneNumber, PhoneError> {
+    let code = c.number.code().value();
+    let e164 = format!("+{code}{}", c.nsn);
+    let digit_count = e164.len().saturating_sub(1);
+    if digit_count > E164_MAX_DIGITS {
         return Err(PhoneError::TooLong {
             input: input.to_owned(),
-            detail: format!(
-                " ({} digits; an international number has at most 15)",
-                e164.len() - 1
-            ),
+            detail: format!(" ({digit_count} digits; an international number has at most 15)"),
         });
     }
-    if !parsed.is_valid() {
-        return Err(invalid_number_error(input, e164, code, &nsn));
-    }
-    let national = parsed
+    let Some(kind) = c.kind else {
+        return Err(invalid_number_error(input, e164, code, &c.nsn));
+    };
+    let national = c
+        .number
         .format()
         .mode(Mode::National)
         .to_string()
@@ -388,15 +485,14 @@ fn finish(input: &str, parsed: &phonenumber::PhoneNumber) -> Result<PhoneNumber,
     Ok(PhoneNumber {
         e164,
         national,
-        region: parsed.country().id().map(|id| id.as_ref().to_owned()),
+        region: c
+            .home
+            .map(phonenumber::Metadata::id)
+            .filter(|id| *id != "001")
+            .map(str::to_owned),
         calling_code: code,
-        kind: kind_of(parsed.number_type(&DATABASE)),
+        kind,
     })
-}
-
-fn national_significant(parsed: &phonenumber::PhoneNumber) -> String {
-    let zeros = "0".repeat(usize::from(parsed.national().zeros()));
-    format!("{zeros}{}", parsed.national().value())
 }
 
 fn invalid_number_error(input: &str, e164: String, code: u16, nsn: &str) -> PhoneError {
@@ -654,6 +750,8 @@ mod tests {
             normalize("12", Some("NL")),
             Err(PhoneError::TooShort { .. })
         ));
+        let over_e164 = normalize("+31 6123 4567 8901 23", None).unwrap_err();
+        assert!(over_e164.to_string().contains("16 digits"), "{over_e164}");
         let long = normalize("0612345678901", Some("NL")).unwrap_err();
         assert!(matches!(long, PhoneError::TooLong { .. }), "{long:?}");
         assert!(matches!(
@@ -701,12 +799,79 @@ mod tests {
         assert_eq!(region_of("+32470123456").as_deref(), Some("BE"));
         assert_eq!(region_of("+12015550123").as_deref(), Some("US"));
         assert_eq!(region_of("0612345678"), None);
+        assert_eq!(region_of("+390212345678").as_deref(), Some("IT"));
+        assert_eq!(region_of("+80012345678"), None);
         assert_eq!(region_of("+"), None);
         assert_eq!(calling_code_of("+447911123456"), Some(44));
         assert_eq!(calling_code_for_region("nl"), Some(31));
         assert_eq!(calling_code_for_region("ZZ"), None);
         assert!(is_known_region("BE"));
         assert!(!is_known_region("Netherlands"));
+    }
+
+    /// Every example number in the metadata, for every country and line type, in E.164.
+    fn metadata_examples() -> Vec<String> {
+        let mut out = Vec::new();
+        for code in 1..1000u16 {
+            for meta in DATABASE.by_code(&code).unwrap_or_default() {
+                let d = meta.descriptors();
+                let descs = [
+                    d.fixed_line(),
+                    d.mobile(),
+                    d.toll_free(),
+                    d.premium_rate(),
+                    d.voip(),
+                ];
+                for example in descs.into_iter().flatten().filter_map(|x| x.example()) {
+                    out.push(format!("+{code}{example}"));
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn classification_agrees_with_the_crate_on_every_metadata_example() {
+        let examples = metadata_examples();
+        assert!(examples.len() > 500, "{}", examples.len());
+        let mut disagreements = Vec::new();
+        for e164 in &examples {
+            let Ok(n) = phonenumber::parse(None, e164) else {
+                continue;
+            };
+            let ours = candidate(e164, None, e164, true).ok().and_then(|c| c.kind);
+            let theirs = n.is_valid().then(|| kind_of(n.number_type(&DATABASE)));
+            // The crate types numbers with leading zeros without those zeros (see
+            // `classify`); for them only validity is comparable.
+            let comparable = if n.national().zeros() == 0 {
+                ours == theirs
+            } else {
+                ours.is_some() == theirs.is_some()
+            };
+            if !comparable {
+                disagreements.push(format!("{e164}: ours {ours:?}, crate {theirs:?}"));
+            }
+        }
+        assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
+    }
+
+    #[test]
+    fn numbers_with_leading_zeros_get_their_real_kind() {
+        let ci = normalize("+225 01 23 45 67 89", None).map(|n| n.kind);
+        assert_eq!(ci, Ok(NumberKind::Mobile));
+        let example = DATABASE
+            .by_id("IT")
+            .and_then(|m| m.descriptors().fixed_line()?.example())
+            .unwrap_or_default();
+        assert!(example.starts_with('0'), "{example}");
+        let it = normalize(&format!("+39{example}"), None).map(|n| (n.kind, n.national));
+        assert_eq!(it, Ok((NumberKind::FixedLine, example.to_owned())));
+    }
+
+    #[test]
+    fn special_ranges_win_over_fixed_line() {
+        let free = normalize("+353 1800 123456", None).map(|n| n.kind);
+        assert_eq!(free, Ok(NumberKind::Other));
     }
 
     proptest! {

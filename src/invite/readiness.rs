@@ -183,3 +183,261 @@ mod tests {
         assert_eq!(st[0].status.label(), "unknown");
     }
 }
+
+/// The verdict on one prerequisite.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Ready,
+    NotReady,
+    Unknown,
+}
+
+/// One line of `check`: what was checked, the verdict, what was found, and what to do.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CheckItem {
+    pub check: &'static str,
+    pub verdict: Verdict,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+}
+
+fn item(
+    check: &'static str,
+    verdict: Verdict,
+    detail: impl Into<String>,
+    fix: Option<&str>,
+) -> CheckItem {
+    CheckItem {
+        check,
+        verdict,
+        detail: detail.into(),
+        fix: fix.map(str::to_string),
+    }
+}
+
+/// Token: valid, not about to expire, renewable.
+pub fn check_token(
+    claims: Option<&crate::api::Claims>,
+    can_refresh: bool,
+    now: chrono::DateTime<chrono::Utc>,
+) -> CheckItem {
+    let Some(c) = claims else {
+        return item(
+            "token",
+            Verdict::NotReady,
+            "the token cannot be read",
+            Some("sign in with a new token"),
+        );
+    };
+    let who = c.user.as_deref().unwrap_or("unknown user");
+    match c.expires_at() {
+        None => item(
+            "token",
+            Verdict::Ready,
+            format!("valid for {who}; does not expire"),
+            None,
+        ),
+        Some(exp) if exp <= now && can_refresh => item(
+            "token",
+            Verdict::Ready,
+            format!("expired at {exp}; it is renewed with the refresh token"),
+            None,
+        ),
+        Some(exp) if exp <= now => item(
+            "token",
+            Verdict::NotReady,
+            format!("expired at {exp}"),
+            Some(
+                "get a new token, or set SMS_INVITE_REFRESH_TOKEN and SMS_INVITE_EMAIL so it renews itself",
+            ),
+        ),
+        Some(exp) if exp - now < chrono::Duration::hours(1) && !can_refresh => item(
+            "token",
+            Verdict::Ready,
+            format!(
+                "valid for {who} but expires in {} min",
+                (exp - now).num_minutes()
+            ),
+            Some(
+                "set SMS_INVITE_REFRESH_TOKEN and SMS_INVITE_EMAIL so a long batch does not stop halfway",
+            ),
+        ),
+        Some(exp) => item(
+            "token",
+            Verdict::Ready,
+            format!("valid for {who} until {exp}"),
+            None,
+        ),
+    }
+}
+
+/// Scope: sending needs agent or bot; the SMS check needs admin (§2.5).
+pub fn check_scope(claims: Option<&crate::api::Claims>) -> CheckItem {
+    let scope = claims.and_then(|c| c.scope.clone()).unwrap_or_default();
+    let has = |s: &str| claims.is_some_and(|c| c.has_scope(s));
+    if has("admin") {
+        item(
+            "scope",
+            Verdict::Ready,
+            format!("\"{scope}\" (admin can check services and send)"),
+            None,
+        )
+    } else if has("bot") || has("agent") {
+        item(
+            "scope",
+            Verdict::NotReady,
+            format!(
+                "\"{scope}\": can send, but cannot list services, so SMS readiness cannot be verified"
+            ),
+            Some("use an admin-scoped bot token"),
+        )
+    } else {
+        item(
+            "scope",
+            Verdict::NotReady,
+            format!("\"{scope}\": cannot look up or invite contacts"),
+            Some("use a bot token with admin scope"),
+        )
+    }
+}
+
+/// The SMS service of `org` or an ancestor, from a single request.
+pub async fn check_sms(client: &Client, org: &Organization) -> CheckItem {
+    let mut chain: Vec<String> = org.ancestors().into_iter().map(str::to_string).collect();
+    chain.push(org.id.clone());
+    let q = Query::new()
+        .eq("type", "twilio")
+        .any_of("organization", &chain);
+    match client.services(&q, 1000).await {
+        Ok(services) => {
+            let orgs = [org.clone()];
+            let status = status_of(org, &orgs, Ok(&services));
+            match status {
+                SmsStatus::Ready { via, inherited, .. } if inherited => item(
+                    "sms service",
+                    Verdict::Ready,
+                    format!("active twilio service in parent organization {via}"),
+                    None,
+                ),
+                SmsStatus::Ready { .. } => item(
+                    "sms service",
+                    Verdict::Ready,
+                    "active twilio service in this organization",
+                    None,
+                ),
+                SmsStatus::NotReady { reason } => item(
+                    "sms service",
+                    Verdict::NotReady,
+                    reason,
+                    Some(
+                        "an admin adds or enables the Twilio SMS integration of this organization (or a parent)",
+                    ),
+                ),
+                SmsStatus::Unknown { reason } => {
+                    item("sms service", Verdict::Unknown, reason, None)
+                }
+            }
+        }
+        Err(e) if e.kind == ErrorKind::Forbidden => item(
+            "sms service",
+            Verdict::Unknown,
+            "the token may not list services",
+            Some("run the check with an admin-scoped token"),
+        ),
+        Err(e) => item(
+            "sms service",
+            Verdict::Unknown,
+            e.to_string(),
+            Some(e.hint()),
+        ),
+    }
+}
+
+/// Template: every problem, not just the first.
+pub fn check_template(template: &crate::invite::template::Template) -> CheckItem {
+    match template.validate(&[]) {
+        Ok(()) => {
+            let warnings = template.warnings();
+            if warnings.is_empty() {
+                item(
+                    "template",
+                    Verdict::Ready,
+                    format!("\"{}\" is valid", template.name),
+                    None,
+                )
+            } else {
+                item(
+                    "template",
+                    Verdict::Ready,
+                    format!("\"{}\" is valid; {}", template.name, warnings.join("; ")),
+                    None,
+                )
+            }
+        }
+        Err(problems) => item(
+            "template",
+            Verdict::NotReady,
+            problems
+                .0
+                .iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>()
+                .join("; "),
+            Some("edit the template (--template FILE), or pass --clp-url / --sender-id"),
+        ),
+    }
+}
+
+/// SenderID against the destination countries.
+pub fn check_sender(sender: Option<&str>, regions: &[String]) -> CheckItem {
+    use crate::invite::sender_id::{AlphaSupport, alpha_sender_support};
+    let Some(sender) = sender else {
+        return item(
+            "sender id",
+            Verdict::Ready,
+            "none: the SMS comes from the service's number and contacts can reply",
+            None,
+        );
+    };
+    let mut bad = Vec::new();
+    let mut notes = Vec::new();
+    for r in regions {
+        let s = alpha_sender_support(r);
+        match s.support {
+            AlphaSupport::Supported => {}
+            AlphaSupport::NeedsRegistration => notes.push(format!("{r}: {}", s.reason)),
+            AlphaSupport::NotSupported => bad.push(format!("{r}: {}", s.reason)),
+        }
+    }
+    let countries = if regions.is_empty() {
+        "no destination given".to_string()
+    } else {
+        regions.join(", ")
+    };
+    if !bad.is_empty() {
+        return item(
+            "sender id",
+            Verdict::NotReady,
+            format!("\"{sender}\" for {countries}: {}", bad.join("; ")),
+            Some("remove the SenderID (--sender-id \"\") for these numbers"),
+        );
+    }
+    let mut detail =
+        format!("\"{sender}\" for {countries} (one-way: contacts cannot reply, only tap the link)");
+    if !notes.is_empty() {
+        detail.push_str("; ");
+        detail.push_str(&notes.join("; "));
+    }
+    item(
+        "sender id",
+        if notes.is_empty() {
+            Verdict::Ready
+        } else {
+            Verdict::Unknown
+        },
+        detail,
+        None,
+    )
+}

@@ -42,6 +42,7 @@ pub struct Shared {
     rng: Mutex<StdRng>,
     refresh_ids: Mutex<HashSet<String>>,
     seq: AtomicU64,
+    ids: AtomicU64,
 }
 
 /// The parts of a request the routes look at.
@@ -93,6 +94,7 @@ impl Shared {
             rng: Mutex::new(StdRng::seed_from_u64(rng_seed)),
             refresh_ids: Mutex::new(HashSet::new()),
             seq: AtomicU64::new(0),
+            ids: AtomicU64::new(0),
         }
     }
 
@@ -112,7 +114,7 @@ impl Shared {
         format!(
             "{:016x}{:08x}",
             rand::rng().random::<u64>(),
-            self.seq.fetch_add(1, Ordering::Relaxed)
+            self.ids.fetch_add(1, Ordering::Relaxed)
         )
     }
 
@@ -498,7 +500,17 @@ fn route(
             "Service",
             req.query,
         ),
-        ("GET", ["contacts"]) => listing(&store.contacts, &[]),
+        ("GET", ["contacts"]) => {
+            let mut reply = listing(&store.contacts, &[]);
+            if populates(req.query, "conversation")
+                && let Value::Array(items) = &mut reply.1
+            {
+                for c in items.iter_mut() {
+                    populate_conversation(store, c);
+                }
+            }
+            reply
+        }
         ("GET", ["contacts", id]) => get_one(
             store
                 .contacts
@@ -569,6 +581,21 @@ fn route(
             req.query,
         ),
         _ => err(404, "Not found"),
+    }
+}
+
+fn populates(query: &str, field: &str) -> bool {
+    url::form_urlencoded::parse(query.as_bytes())
+        .any(|(k, v)| k == "populate" && v.split(',').any(|f| f.trim() == field))
+}
+
+/// Replaces a contact's conversation id with the conversation document (`populate`).
+fn populate_conversation(store: &Store, contact: &mut Value) {
+    let Some(id) = contact.get("conversation").and_then(Value::as_str) else {
+        return;
+    };
+    if let Some(conv) = store.conversations.iter().find(|c| c["id"] == id) {
+        contact["conversation"] = conv.clone();
     }
 }
 

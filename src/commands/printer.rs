@@ -1,0 +1,265 @@
+//! The headless consumer of engine events: a line per finished contact (or a JSON object),
+//! a live progress line on a terminal, and the results for export.
+
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::time::Instant;
+
+use serde_json::json;
+
+use crate::invite::events::{ContactUpdate, Event, State, Summary};
+
+pub struct Printer {
+    json: bool,
+    dry_run: bool,
+    progress: bool,
+    total: usize,
+    finals: BTreeMap<usize, ContactUpdate>,
+    started: Instant,
+    summary: Option<Summary>,
+    rate_limited: u32,
+}
+
+impl Printer {
+    pub fn new(json: bool) -> Printer {
+        Printer {
+            json,
+            dry_run: false,
+            progress: !json && std::io::stderr().is_terminal(),
+            total: 0,
+            finals: BTreeMap::new(),
+            started: Instant::now(),
+            summary: None,
+            rate_limited: 0,
+        }
+    }
+
+    pub fn results(&self) -> impl Iterator<Item = &ContactUpdate> {
+        self.finals.values()
+    }
+
+    pub fn handle(&mut self, event: &Event) {
+        match event {
+            Event::Started {
+                total,
+                org_name,
+                dry_run,
+                run_id,
+                ..
+            } => {
+                self.total = *total;
+                self.dry_run = *dry_run;
+                if !self.json {
+                    let what = if *dry_run { "Dry run" } else { "Run" };
+                    eprintln!("{what} {run_id}: {total} contact(s) of {org_name}");
+                }
+            }
+            Event::Contact(u) if u.state().is_final() => {
+                self.clear_progress();
+                self.print(u);
+                self.finals.insert(u.index, (**u).clone());
+                self.draw_progress();
+            }
+            Event::Contact(_) => {}
+            Event::RateLimited { wait_ms } => {
+                self.rate_limited += 1;
+                tracing::info!(wait_ms, "rate limited");
+                if self.rate_limited == 1 && !self.json {
+                    self.clear_progress();
+                    eprintln!(
+                        "note: the platform is rate limiting; waiting {wait_ms} ms and going on"
+                    );
+                }
+            }
+            Event::Notice { message } => tracing::info!("{message}"),
+            Event::Finished(s) => {
+                self.clear_progress();
+                self.summary = Some(s.clone());
+                self.print_summary(s);
+            }
+        }
+    }
+
+    fn print(&self, u: &ContactUpdate) {
+        let mut out = std::io::stdout().lock();
+        if self.json {
+            let _ = writeln!(out, "{}", serde_json::to_string(u).unwrap_or_default());
+            return;
+        }
+        let name = u.name.clone().unwrap_or_default();
+        let detail = match (u.state(), &u.reason) {
+            (_, Some(r)) if u.state() != State::Sent => r.clone(),
+            (State::Sent, r) => {
+                let mut d = match (u.new_contact, &u.conversation) {
+                    (Some(true), Some(c)) => format!("new contact, conversation {c}"),
+                    (_, Some(c)) => format!("existing conversation {c}"),
+                    _ => String::new(),
+                };
+                if let Some(r) = r {
+                    d.push_str(&format!(" ({r})"));
+                }
+                d
+            }
+            (State::WouldSend, _) => match u.new_contact {
+                Some(true) => "new contact".to_string(),
+                _ => format!(
+                    "existing conversation {}",
+                    u.conversation.clone().unwrap_or_default()
+                ),
+            },
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "{:<11} {:<16} {:<22} {detail}",
+            u.state().label(),
+            u.e164,
+            truncate(&name, 22)
+        );
+        for w in &u.warnings {
+            let _ = writeln!(out, "{:<11} warning: {w}", "");
+        }
+        if let Some(p) = &u.preview {
+            for (title, text, f) in [
+                ("welcome", &p.welcome, &p.welcome_sms),
+                ("link", &p.link, &p.link_sms),
+            ] {
+                let forced = if f.forced_ucs2_by.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        ", UCS-2 because of {}",
+                        f.forced_ucs2_by
+                            .iter()
+                            .map(|c| format!("'{c}'"))
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    )
+                };
+                let _ = writeln!(
+                    out,
+                    "{:<11} {title} SMS: {} chars, {}, {} segment(s){forced}",
+                    "", f.chars, f.encoding, f.segments
+                );
+                for line in text.lines() {
+                    let _ = writeln!(out, "{:<13}| {line}", "");
+                }
+            }
+        }
+    }
+
+    fn print_summary(&self, s: &Summary) {
+        if self.json {
+            let mut v = serde_json::to_value(s).unwrap_or_default();
+            v["summary"] = json!(true);
+            let _ = writeln!(std::io::stdout().lock(), "{v}");
+            return;
+        }
+        let mut parts = vec![format!("{} sent", s.sent)];
+        for (n, label) in [
+            (s.would_send, "would send"),
+            (s.skipped, "skipped"),
+            (s.failed, "failed"),
+            (s.unknown, "unknown"),
+            (s.not_started, "not started"),
+        ] {
+            if n > 0 {
+                parts.push(format!("{n} {label}"));
+            }
+        }
+        eprintln!(
+            "\n{}: {} contact(s): {} in {:.1}s ({} requests).",
+            if s.cancelled { "Cancelled" } else { "Done" },
+            s.total,
+            parts.join(", "),
+            s.elapsed_ms as f64 / 1000.0,
+            s.requests
+        );
+        if s.failed + s.unknown + s.not_started > 0
+            && !s.run_id.is_empty()
+            && s.would_send == 0
+            && !self.dry_run
+        {
+            eprintln!(
+                "Resume with: sms-invite send --resume {} (sends only what is not done)",
+                s.run_id
+            );
+        }
+    }
+
+    fn clear_progress(&self) {
+        if self.progress {
+            eprint!("\r\x1b[K");
+        }
+    }
+
+    fn draw_progress(&self) {
+        if !self.progress {
+            return;
+        }
+        let done = self.finals.len();
+        let count = |st: State| self.finals.values().filter(|u| u.state() == st).count();
+        let secs = self.started.elapsed().as_secs_f64();
+        let rate = if secs > 0.0 { done as f64 / secs } else { 0.0 };
+        eprint!(
+            "\r\x1b[K[{done}/{}] {} sent · {} failed · {} skipped · {rate:.1}/s · {:.0}s",
+            self.total,
+            count(State::Sent),
+            count(State::Failed) + count(State::Unknown),
+            count(State::Skipped),
+            secs
+        );
+        let _ = std::io::stderr().flush();
+    }
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(max - 1).collect::<String>())
+    }
+}
+
+/// Writes results as CSV, one row per contact.
+pub fn export_csv<'a>(
+    path: &Path,
+    results: impl Iterator<Item = &'a ContactUpdate>,
+    run_id: &str,
+) -> Result<(), String> {
+    let mut w = csv::Writer::from_path(path)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let header = [
+        "run",
+        "index",
+        "telephone",
+        "name",
+        "status",
+        "reason",
+        "new_contact",
+        "contact_id",
+        "conversation",
+        "invite_id",
+        "reconciled",
+    ];
+    w.write_record(header).map_err(|e| e.to_string())?;
+    for u in results {
+        let row = [
+            run_id.to_string(),
+            u.index.to_string(),
+            u.e164.clone(),
+            u.name.clone().unwrap_or_default(),
+            u.state().label().to_string(),
+            u.reason.clone().unwrap_or_default(),
+            u.new_contact.map(|b| b.to_string()).unwrap_or_default(),
+            u.contact_id.clone().unwrap_or_default(),
+            u.conversation.clone().unwrap_or_default(),
+            u.invite_id.clone().unwrap_or_default(),
+            u.reconciled.to_string(),
+        ];
+        w.write_record(&row).map_err(|e| e.to_string())?;
+    }
+    w.flush()
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}

@@ -1,0 +1,737 @@
+//! The send engine: invitations for a list of contacts, several contacts at a time, each as
+//! one ordered chain of requests (DESIGN.md §2), with every step reported as an [`Event`] and
+//! journalled so nothing is lost or sent twice.
+//!
+//! Per contact: look the number up in both spellings (with the conversation populated, so an
+//! existing contact costs no extra request); an existing contact gets the message array posted
+//! to its conversation, unless a person holds that conversation; a new contact is created with
+//! the same array. A POST whose outcome is unknown is reconciled by its invite id before any
+//! resend.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use serde_json::{Value, json};
+use tokio::sync::mpsc::UnboundedSender;
+use tokio_util::sync::CancellationToken;
+
+use super::events::{ContactUpdate, Event, Preview, SmsFigures, State, Summary};
+use super::journal::{self, Journal, StoredRun};
+use super::segments;
+use super::target::Target;
+use super::template::{RenderError, Template};
+use crate::api::models::{Contact, Conversation, Organization, Profile};
+use crate::api::{ApiError, Client, ClientEvent, ErrorKind, Query};
+
+#[derive(Clone, Debug)]
+pub struct EngineConfig {
+    /// Contacts in flight at once (each is one sequential chain of requests).
+    pub concurrency: usize,
+    /// Send despite a cooldown or a person holding the conversation.
+    pub force: bool,
+    /// Look up and render, but write nothing (no POST, no journal).
+    pub dry_run: bool,
+    /// A contact invited with the same template this recently is skipped.
+    pub cooldown: Duration,
+    pub data_dir: PathBuf,
+    /// Resends after an uncertain POST that reconciling proved did not arrive.
+    pub max_resends: u32,
+}
+
+impl EngineConfig {
+    pub fn new(data_dir: PathBuf) -> Self {
+        EngineConfig {
+            concurrency: 4,
+            force: false,
+            dry_run: false,
+            cooldown: Duration::from_secs(24 * 3600),
+            data_dir,
+            max_resends: 2,
+        }
+    }
+}
+
+/// One contact to invite.
+#[derive(Clone, Debug)]
+pub struct Job {
+    pub index: usize,
+    pub target: Target,
+    /// Carried by every message of the invitation (`meta.inviteId`).
+    pub invite_id: String,
+    /// A previous attempt may have reached the platform: reconcile before sending.
+    pub check_first: bool,
+}
+
+pub fn new_invite_id() -> String {
+    format!("{:032x}", rand::random::<u128>())
+}
+
+/// Jobs for a fresh run.
+pub fn jobs_for(targets: Vec<Target>) -> Vec<Job> {
+    targets
+        .into_iter()
+        .enumerate()
+        .map(|(index, target)| Job {
+            index,
+            target,
+            invite_id: new_invite_id(),
+            check_first: false,
+        })
+        .collect()
+}
+
+/// Jobs to resume a stored run: everything not sent or skipped, each keeping its invite id so
+/// an invitation that may have arrived is found rather than sent again.
+pub fn jobs_for_resume(run: &StoredRun) -> Vec<Job> {
+    run.contacts
+        .iter()
+        .filter(|c| !c.state.is_done())
+        .map(|c| Job {
+            index: c.index,
+            target: c.target.clone(),
+            invite_id: if c.invite_id.is_empty() {
+                new_invite_id()
+            } else {
+                c.invite_id.clone()
+            },
+            check_first: matches!(c.state, State::Sending | State::Unknown),
+        })
+        .collect()
+}
+
+pub struct Engine {
+    client: Client,
+    org: Organization,
+    template: Template,
+    config: EngineConfig,
+    events: UnboundedSender<Event>,
+    cancel: CancellationToken,
+}
+
+/// How to deliver one invitation.
+enum Plan {
+    New(Value),
+    Existing { conversation: String },
+}
+
+enum Found {
+    Yes { conversation: Option<String> },
+    No,
+}
+
+fn now_ms() -> i64 {
+    Utc::now().timestamp_millis()
+}
+
+fn figures(text: &str) -> SmsFigures {
+    let info = segments::analyze(text);
+    SmsFigures {
+        chars: info.chars,
+        encoding: match info.encoding {
+            segments::Encoding::Gsm7 => "GSM-7".into(),
+            segments::Encoding::Ucs2 => "UCS-2".into(),
+        },
+        segments: info.segments,
+        forced_ucs2_by: info.non_gsm,
+    }
+}
+
+fn describe(e: &ApiError) -> String {
+    format!("{e} ({})", e.hint())
+}
+
+impl Engine {
+    /// Rate-limit and refresh notices of `client` are forwarded as events.
+    pub fn new(
+        client: Client,
+        org: Organization,
+        template: Template,
+        config: EngineConfig,
+        events: UnboundedSender<Event>,
+        cancel: CancellationToken,
+    ) -> Engine {
+        let tx = events.clone();
+        client.set_observer(move |e| {
+            let event = match e {
+                ClientEvent::RateLimited { wait } => Event::RateLimited {
+                    wait_ms: wait.as_millis() as u64,
+                },
+                ClientEvent::TokenRefreshed => Event::Notice {
+                    message: "access token renewed".into(),
+                },
+                ClientEvent::Retrying {
+                    attempt,
+                    wait,
+                    reason,
+                } => Event::Notice {
+                    message: format!("retry {attempt} in {} ms: {reason}", wait.as_millis()),
+                },
+            };
+            let _ = tx.send(event);
+        });
+        Engine {
+            client,
+            org,
+            template,
+            config,
+            events,
+            cancel,
+        }
+    }
+
+    fn emit(&self, e: Event) {
+        let _ = self.events.send(e);
+    }
+
+    fn update(&self, journal: Option<&Journal>, u: &ContactUpdate) {
+        if let Some(j) = journal
+            && let Err(e) = j.update(&self.org.id, &self.template.template_hash(), u)
+        {
+            tracing::error!("{e}");
+            self.emit(Event::Notice {
+                message: e.to_string(),
+            });
+        }
+        self.emit(Event::Contact(Box::new(u.clone())));
+    }
+
+    /// Runs the jobs and returns the totals; `journal` is `None` for a dry run.
+    pub async fn run(
+        self: Arc<Self>,
+        run_id: &str,
+        jobs: Vec<Job>,
+        journal: Option<Arc<Journal>>,
+    ) -> Summary {
+        let started = Instant::now();
+        let requests_before = self.client.requests_sent();
+        self.emit(Event::Started {
+            run_id: run_id.to_string(),
+            org_id: self.org.id.clone(),
+            org_name: self.org.label().to_string(),
+            total: jobs.len(),
+            dry_run: self.config.dry_run,
+        });
+        let recent = if self.config.force {
+            BTreeMap::new()
+        } else {
+            journal::recent_sends(
+                &self.config.data_dir,
+                &self.org.id,
+                &self.template.template_hash(),
+                self.config.cooldown,
+            )
+        };
+        let recent = Arc::new(recent);
+        for job in &jobs {
+            self.emit(Event::Contact(Box::new(ContactUpdate {
+                index: job.index,
+                e164: job.target.e164.clone(),
+                name: job.target.full_name(),
+                state: Some(State::Queued),
+                invite_id: Some(job.invite_id.clone()),
+                ..Default::default()
+            })));
+        }
+        let total = jobs.len();
+        let results: Vec<ContactUpdate> = futures::stream::iter(jobs.into_iter().map(|job| {
+            let engine = self.clone();
+            let journal = journal.clone();
+            let recent = recent.clone();
+            async move {
+                let u = engine.invite(&job, journal.as_deref(), &recent).await;
+                engine.update(journal.as_deref(), &u);
+                u
+            }
+        }))
+        .buffer_unordered(self.config.concurrency.max(1))
+        .collect()
+        .await;
+        let mut summary = Summary {
+            run_id: run_id.to_string(),
+            total,
+            ..Summary::default()
+        };
+        for u in &results {
+            summary.count(u.state());
+        }
+        summary.cancelled = self.cancel.is_cancelled();
+        summary.elapsed_ms = started.elapsed().as_millis() as u64;
+        summary.requests = self.client.requests_sent() - requests_before;
+        if let Some(j) = &journal
+            && let Err(e) = j.finished(&summary)
+        {
+            tracing::error!("{e}");
+        }
+        self.emit(Event::Finished(summary.clone()));
+        summary
+    }
+
+    /// One contact, start to final state.
+    async fn invite(
+        &self,
+        job: &Job,
+        journal: Option<&Journal>,
+        recent: &BTreeMap<String, (DateTime<Utc>, String)>,
+    ) -> ContactUpdate {
+        let t = &job.target;
+        let mut u = ContactUpdate {
+            index: job.index,
+            e164: t.e164.clone(),
+            name: t.full_name(),
+            invite_id: Some(job.invite_id.clone()),
+            warnings: t.warning.iter().cloned().collect(),
+            ..Default::default()
+        };
+        let finish = |mut u: ContactUpdate, state: State, reason: Option<String>| {
+            u.state = Some(state);
+            u.reason = reason;
+            u
+        };
+        if self.cancel.is_cancelled() {
+            return finish(
+                u,
+                State::NotStarted,
+                Some("cancelled before it started; resume the run to send it".into()),
+            );
+        }
+        if let Some((at, run)) = recent.get(&t.e164) {
+            let ago = Utc::now() - *at;
+            let reason = format!(
+                "invited with this template {} ago (run {run}); cooldown {}h, use --force to send again",
+                human_duration(ago),
+                self.config.cooldown.as_secs() / 3600
+            );
+            return finish(u, State::Skipped, Some(reason));
+        }
+        u.state = Some(State::LookingUp);
+        self.emit(Event::Contact(Box::new(u.clone())));
+        if job.check_first {
+            match self.reconcile(&job.invite_id).await {
+                Ok(Found::Yes { conversation }) => {
+                    u.conversation = conversation;
+                    u.reconciled = true;
+                    return finish(
+                        u,
+                        State::Sent,
+                        Some("an earlier attempt had arrived; not sent again".into()),
+                    );
+                }
+                Ok(Found::No) => {}
+                Err(e) => {
+                    return finish(
+                        u,
+                        State::Unknown,
+                        Some(format!(
+                            "an earlier attempt may have arrived and checking failed: {}",
+                            describe(&e)
+                        )),
+                    );
+                }
+            }
+        }
+        let contacts = match self
+            .client
+            .contacts_by_phone(&self.org.id, &t.spellings())
+            .await
+        {
+            Ok(c) => c,
+            Err(e) => {
+                return finish(
+                    u,
+                    State::Failed,
+                    Some(format!("looking up the contact failed: {}", describe(&e))),
+                );
+            }
+        };
+        let (plan, known) = match self.choose(t, &contacts, &mut u).await {
+            Ok(p) => p,
+            Err((state, reason)) => return finish(u, state, Some(reason)),
+        };
+        // Values typed or imported win; an existing contact's profile fills the gaps, so a
+        // re-invite by number alone still greets the contact by name.
+        let org_label = self.org.label().to_string();
+        let vars = |name: &str| {
+            t.variable(name, &org_label)
+                .or_else(|| known.as_ref().and_then(|p| profile_value(p, name)))
+        };
+        let rendered = match self.template.render(&vars) {
+            Ok(r) => r,
+            Err(RenderError::Missing(m)) => {
+                let names: Vec<String> = m.names.iter().map(|n| format!("{{{n}}}")).collect();
+                let reason = format!(
+                    "no value for {} and no fallback; add it to the contact or give a fallback like {{givenName|there}}",
+                    names.join(", ")
+                );
+                return finish(u, State::Failed, Some(reason));
+            }
+            Err(e) => return finish(u, State::Failed, Some(format!("template: {e}"))),
+        };
+        let messages = self.template.messages(&rendered, &job.invite_id, now_ms());
+        let plan = match plan {
+            Plan::New(_) => Plan::New(json!({
+                "organization": self.org.id,
+                "type": "contact",
+                "contact": {"profile": t.profile(&self.template.locale)},
+                "messages": messages,
+            })),
+            existing => existing,
+        };
+        if self.config.dry_run {
+            let (welcome, link) = self.template.sms_previews(&rendered);
+            u.preview = Some(Preview {
+                welcome_sms: figures(&welcome),
+                link_sms: figures(&link),
+                welcome,
+                link,
+            });
+            return finish(u, State::WouldSend, None);
+        }
+        self.deliver(
+            plan,
+            &messages,
+            t.email.as_deref(),
+            &job.invite_id,
+            u,
+            journal,
+        )
+        .await
+    }
+
+    /// New contact, existing one (with its profile), or a reason not to send.
+    async fn choose(
+        &self,
+        t: &Target,
+        contacts: &[Contact],
+        u: &mut ContactUpdate,
+    ) -> Result<(Plan, Option<Profile>), (State, String)> {
+        let contact = match (contacts, &t.contact_id) {
+            ([], Some(id)) => {
+                return Err((
+                    State::Failed,
+                    format!("no contact {id} has this number in the organization"),
+                ));
+            }
+            ([], None) => {
+                u.new_contact = Some(true);
+                return Ok((Plan::New(Value::Null), None));
+            }
+            (many, Some(id)) => many.iter().find(|c| &c.id == id).ok_or_else(|| {
+                (
+                    State::Failed,
+                    format!(
+                        "contact {id} does not have this number; {} other contact(s) do",
+                        many.len()
+                    ),
+                )
+            })?,
+            ([one], None) => one,
+            (many, None) => {
+                let names: Vec<String> = many
+                    .iter()
+                    .map(|c| {
+                        format!(
+                            "{} ({})",
+                            c.profile.full_name().unwrap_or_else(|| "no name".into()),
+                            c.id
+                        )
+                    })
+                    .collect();
+                return Err((
+                    State::Failed,
+                    format!(
+                        "{} contacts share this number: {}; name one (contactId column or --contact-id)",
+                        many.len(),
+                        names.join(", ")
+                    ),
+                ));
+            }
+        };
+        u.new_contact = Some(false);
+        u.contact_id = Some(contact.id.clone());
+        if u.name.is_none() {
+            u.name = contact.profile.full_name();
+        }
+        let Some(conv_ref) = &contact.conversation else {
+            return Err((
+                State::Failed,
+                format!("contact {} has no conversation on the platform", contact.id),
+            ));
+        };
+        u.conversation = Some(conv_ref.id().to_string());
+        let conversation: Conversation = match conv_ref.doc() {
+            Some(doc) if !doc.participants.is_empty() || doc.status.is_some() => doc.clone(),
+            _ => self.client.conversation(conv_ref.id()).await.map_err(|e| {
+                (
+                    State::Failed,
+                    format!("reading the conversation failed: {}", describe(&e)),
+                )
+            })?,
+        };
+        let holders = conversation.holders();
+        if !holders.is_empty() && !self.config.force {
+            let who: Vec<&str> = holders
+                .iter()
+                .map(|p| {
+                    p.name
+                        .as_deref()
+                        .or(p.user.as_deref())
+                        .unwrap_or("an agent")
+                })
+                .collect();
+            return Err((
+                State::Skipped,
+                format!(
+                    "{} has the conversation accepted right now; not barging in (use --force to send anyway)",
+                    who.join(", ")
+                ),
+            ));
+        }
+        Ok((
+            Plan::Existing {
+                conversation: conversation.id,
+            },
+            Some(contact.profile.clone()),
+        ))
+    }
+
+    /// Sends, and after an uncertain answer reconciles before any resend.
+    async fn deliver(
+        &self,
+        mut plan: Plan,
+        messages: &[Value],
+        email: Option<&str>,
+        invite_id: &str,
+        mut u: ContactUpdate,
+        journal: Option<&Journal>,
+    ) -> ContactUpdate {
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            u.state = Some(State::Sending);
+            self.update(journal, &u);
+            let result = match &plan {
+                Plan::New(body) => self
+                    .client
+                    .create_conversation(body)
+                    .await
+                    .map(|(c, created)| (c.id, created)),
+                Plan::Existing { conversation, .. } => self
+                    .client
+                    .post_messages(conversation, messages)
+                    .await
+                    .map(|_| (conversation.clone(), false)),
+            };
+            let err = match result {
+                Ok((conversation, created)) => {
+                    u.conversation = Some(conversation);
+                    if matches!(plan, Plan::New(_)) {
+                        u.new_contact = Some(created);
+                    }
+                    u.state = Some(State::Sent);
+                    u.reason = (matches!(plan, Plan::New(_)) && !created).then(|| {
+                        "the platform added it to the contact's existing conversation".to_string()
+                    });
+                    return u;
+                }
+                Err(e) => e,
+            };
+            if err.kind == ErrorKind::Conflict && matches!(plan, Plan::New(_)) {
+                // The platform refuses to create an existing contact (older behaviour): send
+                // to that contact's conversation instead.
+                match self.find_existing(&u.e164, email).await {
+                    Ok(found) if found.len() == 1 => {
+                        let c = &found[0];
+                        let conversation = c
+                            .conversation
+                            .as_ref()
+                            .map(|r| r.id().to_string())
+                            .unwrap_or_default();
+                        u.new_contact = Some(false);
+                        u.contact_id = Some(c.id.clone());
+                        plan = Plan::Existing { conversation };
+                        continue;
+                    }
+                    _ => {
+                        u.state = Some(State::Failed);
+                        u.reason = Some(format!(
+                            "the platform says the contact exists but it cannot be found: {}",
+                            describe(&err)
+                        ));
+                        return u;
+                    }
+                }
+            }
+            if !err.outcome_unknown {
+                u.state = Some(State::Failed);
+                u.reason = Some(describe(&err));
+                return u;
+            }
+            tracing::warn!(invite = invite_id, error = %err, "uncertain send; reconciling");
+            match self.reconcile(invite_id).await {
+                Ok(Found::Yes { conversation }) => {
+                    u.conversation = conversation.or(u.conversation.take());
+                    u.reconciled = true;
+                    u.state = Some(State::Sent);
+                    u.reason = Some(format!(
+                        "the answer was lost ({err}) but the platform has the invitation"
+                    ));
+                    return u;
+                }
+                Ok(Found::No) if attempts <= self.config.max_resends => {
+                    self.emit(Event::Notice {
+                        message: format!("{}: not received after \"{err}\"; sending again", u.e164),
+                    });
+                }
+                Ok(Found::No) => {
+                    u.state = Some(State::Failed);
+                    u.reason = Some(format!(
+                        "the platform did not take it after {attempts} attempts: {}",
+                        describe(&err)
+                    ));
+                    return u;
+                }
+                Err(check) => {
+                    u.state = Some(State::Unknown);
+                    u.reason = Some(format!(
+                        "{err}; checking whether it arrived failed too ({check}); not resent — resume the run later to check again"
+                    ));
+                    return u;
+                }
+            }
+        }
+    }
+
+    /// After the platform said "contact exists": find it by number, else by e-mail (the
+    /// platform also matches contacts on e-mail, §5.4).
+    async fn find_existing(
+        &self,
+        e164: &str,
+        email: Option<&str>,
+    ) -> Result<Vec<Contact>, ApiError> {
+        let by_phone = self
+            .client
+            .contacts_by_phone(&self.org.id, &[e164.to_string()])
+            .await?;
+        match email {
+            Some(email) if by_phone.is_empty() => {
+                let q = Query::new()
+                    .eq("organization", &self.org.id)
+                    .eq("profile.email", email)
+                    .populate("conversation");
+                self.client.list_all("contacts", &q, 10).await
+            }
+            _ => Ok(by_phone),
+        }
+    }
+
+    /// Does the platform have a message of this invitation?
+    async fn reconcile(&self, invite_id: &str) -> Result<Found, ApiError> {
+        let q = Query::new()
+            .eq("organization", &self.org.id)
+            .eq("meta.inviteId", invite_id)
+            .limit(1);
+        let found = self.client.messages(&q, 1).await?;
+        Ok(match found.first() {
+            Some(m) => Found::Yes {
+                conversation: m.conversation.clone(),
+            },
+            None => Found::No,
+        })
+    }
+}
+
+/// A template variable from a platform profile.
+fn profile_value(p: &Profile, name: &str) -> Option<String> {
+    let v = match name {
+        "givenName" => p.given_name.clone(),
+        "familyName" => p.family_name.clone(),
+        "name" => p.full_name(),
+        "email" => p.email.clone(),
+        "locale" => p.locale.clone(),
+        other => p
+            .extra
+            .get(other)
+            .and_then(Value::as_str)
+            .map(str::to_string),
+    };
+    v.filter(|s| !s.trim().is_empty())
+}
+
+fn human_duration(d: chrono::Duration) -> String {
+    let mins = d.num_minutes().max(0);
+    if mins < 60 {
+        format!("{mins} min")
+    } else if mins < 48 * 60 {
+        format!("{}h{:02}", mins / 60, mins % 60)
+    } else {
+        format!("{} days", mins / (24 * 60))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resume_keeps_invite_ids_and_checks_uncertain_ones_first() {
+        use super::super::journal::{RunHeader, StoredContact};
+        let c = |index, state| StoredContact {
+            index,
+            target: Target {
+                e164: format!("+3161234567{index}"),
+                ..Target::default()
+            },
+            invite_id: format!("inv{index}"),
+            state,
+            reason: None,
+            conversation: None,
+            contact_id: None,
+            at: None,
+        };
+        let run = StoredRun {
+            header: RunHeader {
+                run: "r".into(),
+                org: "o".into(),
+                org_name: "O".into(),
+                template_hash: "h".into(),
+                template: String::new(),
+                started_at: Utc::now(),
+                tool: String::new(),
+            },
+            contacts: vec![
+                c(0, State::Sent),
+                c(1, State::Sending),
+                c(2, State::Failed),
+                c(3, State::NotStarted),
+                c(4, State::Skipped),
+                c(5, State::Unknown),
+            ],
+            finished: false,
+        };
+        let jobs = jobs_for_resume(&run);
+        let summary: Vec<(usize, &str, bool)> = jobs
+            .iter()
+            .map(|j| (j.index, j.invite_id.as_str(), j.check_first))
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                (1, "inv1", true),
+                (2, "inv2", false),
+                (3, "inv3", false),
+                (5, "inv5", true)
+            ]
+        );
+    }
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(human_duration(chrono::Duration::minutes(5)), "5 min");
+        assert_eq!(human_duration(chrono::Duration::minutes(125)), "2h05");
+        assert_eq!(human_duration(chrono::Duration::days(3)), "3 days");
+    }
+}
