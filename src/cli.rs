@@ -19,8 +19,29 @@ pub struct Cli {
     #[command(flatten)]
     pub global: Global,
 
+    #[command(flatten)]
+    pub tui: TuiArgs,
+
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// Flags of the interactive TUI (no command).
+#[derive(Debug, Args, Clone, Default)]
+pub struct TuiArgs {
+    /// Start the embedded sandbox with seeded data and sign in to it: try every screen without
+    /// a token.
+    #[arg(long)]
+    pub demo: bool,
+    /// Do not capture the mouse (keeps the terminal's own text selection).
+    #[arg(long)]
+    pub no_mouse: bool,
+    /// Colour theme: dark, light or mono (NO_COLOR selects mono).
+    #[arg(long)]
+    pub theme: Option<String>,
+    /// Message template (TOML) to start with.
+    #[arg(long)]
+    pub template: Option<PathBuf>,
 }
 
 /// Flags every command takes.
@@ -95,6 +116,12 @@ pub struct CheckArgs {
     /// Template to check (default: the configured or built-in one).
     #[arg(long)]
     pub template: Option<PathBuf>,
+    /// Override the template's Conversational Landing Page URL.
+    #[arg(long)]
+    pub clp_url: Option<String>,
+    /// Override the template's alphanumeric SenderID ("" for none).
+    #[arg(long)]
+    pub sender_id: Option<String>,
     /// Destination numbers, to check the SenderID for their countries.
     #[arg(long = "phone", value_name = "NUMBER")]
     pub phones: Vec<String>,

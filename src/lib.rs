@@ -1,7 +1,9 @@
 pub mod api;
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod invite;
 pub mod logging;
 pub mod paths;
 pub mod sandbox;
+pub mod tui;

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use sms_invite::cli::{Cli, Command};
-use sms_invite::commands::{self, Failure, usage};
+use sms_invite::commands::{self, Failure};
 use sms_invite::{logging, paths};
 
 fn main() -> ExitCode {
@@ -39,9 +39,6 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
         Some(Command::Orgs { json }) => commands::orgs::run(&global, json).await,
         Some(Command::Check(args)) => commands::check::run(&global, args).await,
         Some(Command::Send(args)) => commands::send::run(&global, args).await,
-        None => Err(usage(
-            "no command given",
-            "run `sms-invite sandbox` to start the simulator, then `sms-invite orgs`; see --help",
-        )),
+        None => commands::tui::run(&global, cli.tui).await,
     }
 }

@@ -12,7 +12,13 @@ use crate::invite::readiness::{self, CheckItem, Verdict};
 
 pub async fn run(global: &Global, args: CheckArgs) -> Result<u8, Failure> {
     let client = super::client(global)?;
-    let template = super::load_template(args.template.as_deref())?;
+    let mut template = super::load_template(args.template.as_deref())?;
+    if let Some(url) = &args.clp_url {
+        template.clp_url = url.clone();
+    }
+    if let Some(s) = &args.sender_id {
+        template.sender_id = s.clone();
+    }
     let region = template.region().map(str::to_string);
     let mut regions = Vec::new();
     for p in &args.phones {
@@ -30,10 +36,19 @@ pub async fn run(global: &Global, args: CheckArgs) -> Result<u8, Failure> {
     }
     let claims = client.claims();
     let can_refresh = client.credentials().refresh.is_some();
-    let mut items: Vec<CheckItem> = vec![
-        readiness::check_token(claims.as_ref(), can_refresh, chrono::Utc::now()),
-        readiness::check_scope(claims.as_ref()),
-    ];
+    let mut token = readiness::check_token(claims.as_ref(), can_refresh, chrono::Utc::now());
+    // Name the signed-in bot rather than its id; this request also proves the token works.
+    if let Some(id) = claims.as_ref().and_then(|c| c.user.clone()) {
+        match client.user(&id).await {
+            Ok(user) => {
+                let name = user.name.clone().unwrap_or_else(|| id.clone());
+                token.detail = token.detail.replace(&id, &name);
+            }
+            Err(e) if e.is_auth() => return Err(e.into()),
+            Err(_) => {}
+        }
+    }
+    let mut items: Vec<CheckItem> = vec![token, readiness::check_scope(claims.as_ref())];
     let mut org_name = args.org.clone();
     match super::resolve_org(&client, &args.org).await {
         Ok(org) => {

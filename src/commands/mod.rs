@@ -6,6 +6,7 @@ pub mod orgs;
 pub mod printer;
 pub mod sandbox;
 pub mod send;
+pub mod tui;
 
 use std::path::Path;
 

@@ -6,7 +6,7 @@
 //! de-duplicated on E.164, because `06 1234 5678` and `+31612345678` are one person
 //! (`reference/sms-practice.md` §2.1, §2.5).
 
-use crate::invite::phone::{self, PhoneNumber};
+use crate::invite::phone::{self, PhoneNumber, Region};
 use serde::Serialize;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
@@ -236,23 +236,21 @@ fn non_empty(s: &str) -> Option<String> {
 /// Checks one row and builds the contact; the error is the reason shown for that line.
 fn build_contact(
     row: RowFields<'_>,
-    default_region: Option<&str>,
+    default_region: Option<Region>,
     line: usize,
 ) -> Result<ContactInput, String> {
     let raw_phone = row.phone.trim();
     if raw_phone.is_empty() {
         return Err("no phone number on this row".to_owned());
     }
-    let region = non_empty(row.country);
-    if let Some(r) = &region
-        && !phone::is_known_region(r)
-    {
-        return Err(format!(
-            "country \"{r}\" is not a two-letter country code such as NL or BE"
-        ));
-    }
-    let phone = phone::normalize(raw_phone, region.as_deref().or(default_region))
-        .map_err(|e| e.to_string())?;
+    let row_region = Region::parse_optional(Some(row.country)).map_err(|_| {
+        format!(
+            "country \"{}\" is not a two-letter country code such as NL or BE",
+            row.country.trim()
+        )
+    })?;
+    let phone =
+        phone::normalize_in(raw_phone, row_region.or(default_region)).map_err(|e| e.to_string())?;
     let email = non_empty(row.email);
     if let Some(e) = &email {
         validate_email(e)?;
@@ -486,7 +484,7 @@ fn excel_separator_line(input: &str) -> Option<(u8, &str)> {
 /// Rows whose cells are all empty (trailing `;;;` lines from spreadsheets) are skipped without
 /// an error; any other unusable row becomes a [`RowError`].
 pub fn import_csv(input: &str, default_region: Option<&str>) -> Result<ImportReport, ImportError> {
-    check_region(default_region)?;
+    let default_region = Region::parse_optional(default_region)?;
     let input = input.strip_prefix('\u{FEFF}').unwrap_or(input);
     let (delimiter, body, line_offset) = match excel_separator_line(input) {
         Some((d, rest)) => (d, rest, 1),
@@ -528,21 +526,11 @@ pub fn import_csv_bytes(
     import_csv(&decode_text(bytes), default_region)
 }
 
-fn check_region(default_region: Option<&str>) -> Result<(), ImportError> {
-    match default_region.map(str::trim).filter(|r| !r.is_empty()) {
-        Some(r) if !phone::is_known_region(r) => Err(phone::PhoneError::UnknownRegion {
-            region: r.to_owned(),
-        }
-        .into()),
-        _ => Ok(()),
-    }
-}
-
 fn read_rows(
     reader: &mut csv::Reader<&[u8]>,
     body: &str,
     columns: &Columns,
-    default_region: Option<&str>,
+    default_region: Option<Region>,
     line_offset: usize,
 ) -> ImportReport {
     let mut out = Collector::default();
@@ -609,7 +597,7 @@ fn raw_slice(body: &str, start: u64, end: u64) -> (&str, usize) {
 /// number (so spaces inside a number are fine), a word with `@` is the e-mail address, and the
 /// other words are the name.
 pub fn import_text(input: &str, default_region: Option<&str>) -> Result<ImportReport, ImportError> {
-    check_region(default_region)?;
+    let default_region = Region::parse_optional(default_region)?;
     let mut out = Collector::default();
     for (index, line) in input.lines().enumerate() {
         for entry in line
@@ -1035,39 +1023,5 @@ mod tests {
             let _ = decode_text(&bytes);
             let _ = import_csv_bytes(&bytes, Some("BE"));
         }
-    }
-}
-#[cfg(test)]
-mod perf_probe {
-    use super::*;
-    #[test]
-    #[ignore]
-    fn probe() {
-        let mut input = String::from("telephone,givenName,familyName,email,City\n");
-        for i in 0..100_000u32 {
-            input.push_str(&format!("06-{:08},Jan{i},Jansen,jan{i}@example.nl,Utrecht\n", 10_000_000 + i));
-        }
-        let _ = phone::normalize("0612345678", Some("NL"));
-        let t = std::time::Instant::now();
-        let mut reader = csv::ReaderBuilder::new().from_reader(input.as_bytes());
-        let mut rec = csv::StringRecord::new();
-        let mut n = 0;
-        let cols = Columns::from_header(&reader.headers().unwrap().clone());
-        while reader.read_record(&mut rec).unwrap() { let f = cols.fields(&rec); n += f.phone.len(); }
-        println!("csv only {:?} {n}", t.elapsed());
-        let nums: Vec<String> = (0..100_000u32).map(|i| format!("06-{:08}", 10_000_000 + i)).collect();
-        let t = std::time::Instant::now();
-        for s in &nums { let _ = phone::normalize(s, Some("NL")); }
-        println!("normalize {:?}", t.elapsed());
-        let t = std::time::Instant::now();
-        for s in &nums { let _ = phonenumber::parse(Some(phonenumber::country::NL), s); }
-        println!("crate parse {:?}", t.elapsed());
-        let parsed: Vec<_> = nums.iter().filter_map(|s| phonenumber::parse(Some(phonenumber::country::NL), s).ok()).collect();
-        let t = std::time::Instant::now();
-        for p in &parsed { let _ = p.format().mode(phonenumber::Mode::National).to_string(); }
-        println!("national fmt {:?}", t.elapsed());
-        let t = std::time::Instant::now();
-        for s in &nums { let _ = validate_email(s); }
-        println!("email {:?}", t.elapsed());
     }
 }

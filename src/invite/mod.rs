@@ -5,6 +5,7 @@ pub mod events;
 pub mod import;
 pub mod journal;
 pub mod phone;
+pub mod quiet_hours;
 pub mod readiness;
 pub mod segments;
 pub mod sender_id;

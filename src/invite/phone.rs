@@ -134,13 +134,33 @@ pub enum PhoneError {
 /// A leading `tel:` is accepted because numbers copied from web pages and vCards carry it; URI
 /// parameters after it (`;ext=`) are not, as they contain letters.
 pub fn normalize(input: &str, default_region: Option<&str>) -> Result<PhoneNumber, PhoneError> {
-    let region = default_region
-        .map(str::trim)
-        .filter(|r| !r.is_empty())
-        .map(parse_region)
-        .transpose()?;
+    normalize_in(input, Region::parse_optional(default_region)?)
+}
+
+/// A checked default country, so a caller normalizing many numbers reads it only once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Region(country::Id);
+
+impl Region {
+    /// Reads an ISO 3166 alpha-2 code (any case) that the numbering rules know.
+    pub fn parse(region: &str) -> Result<Self, PhoneError> {
+        parse_region(region.trim()).map(Region)
+    }
+
+    /// Like [`Region::parse`], with a missing or blank code meaning "no default country".
+    pub fn parse_optional(region: Option<&str>) -> Result<Option<Self>, PhoneError> {
+        region
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(Region::parse)
+            .transpose()
+    }
+}
+
+/// [`normalize`] with an already checked default country.
+pub fn normalize_in(input: &str, region: Option<Region>) -> Result<PhoneNumber, PhoneError> {
     let typed = clean(input)?;
-    let parsed = parse_typed(input, &typed, region)?;
+    let parsed = parse_typed(input, &typed, region.map(|r| r.0))?;
     finish(input, &parsed)
 }
 
@@ -368,8 +388,8 @@ fn home_metadata(code: u16, nsn: &str) -> Option<&'static phonenumber::Metadata>
 
 /// The line type by libphonenumber's precedence: special services first, because their ranges
 /// may overlap the fixed-line ranges (Irish 1800 numbers match both).
-fn line_type(d: &phonenumber::metadata::Descriptors, nsn: &str) -> Type {
-    if !d.general().is_match(nsn) {
+fn line_type(d: &'static phonenumber::metadata::Descriptors, nsn: &str) -> Type {
+    if !desc_matches(d.general(), nsn) {
         return Type::Unknown;
     }
     let special = [
@@ -383,7 +403,7 @@ fn line_type(d: &phonenumber::metadata::Descriptors, nsn: &str) -> Type {
         (Type::Voicemail, d.voicemail()),
     ];
     for (kind, desc) in special {
-        if desc.is_some_and(|x| x.is_match(nsn)) {
+        if desc.is_some_and(|x| desc_matches(x, nsn)) {
             return kind;
         }
     }
@@ -391,14 +411,26 @@ fn line_type(d: &phonenumber::metadata::Descriptors, nsn: &str) -> Type {
         (Some(f), Some(m)) => f.national_number().as_str() == m.national_number().as_str(),
         _ => false,
     };
-    let fixed = d.fixed_line().is_some_and(|f| f.is_match(nsn));
+    let fixed = d.fixed_line().is_some_and(|f| desc_matches(f, nsn));
+    let mobile = || d.mobile().is_some_and(|m| desc_matches(m, nsn));
     match (fixed, same_pattern) {
         (true, true) => Type::FixedLineOrMobile,
-        (true, false) if d.mobile().is_some_and(|m| m.is_match(nsn)) => Type::FixedLineOrMobile,
+        (true, false) if mobile() => Type::FixedLineOrMobile,
         (true, false) => Type::FixedLine,
-        (false, _) if d.mobile().is_some_and(|m| m.is_match(nsn)) => Type::Mobile,
+        (false, _) if mobile() => Type::Mobile,
         (false, _) => Type::Unknown,
     }
+}
+
+/// The crate's descriptor test (possible lengths first, then the pattern at the start of the
+/// number), through [`pattern`] when it understands the pattern.
+fn desc_matches(desc: &'static phonenumber::metadata::Descriptor, nsn: &str) -> bool {
+    let lengths = desc.possible_length();
+    if !lengths.is_empty() && !lengths.iter().any(|&l| usize::from(l) == nsn.len()) {
+        return false;
+    }
+    pattern::matches_prefix(desc.national_number().as_str(), nsn)
+        .unwrap_or_else(|| desc.is_match(nsn))
 }
 
 /// Parses the cleaned digits. A leading `00` is the international prefix in most of the world,
@@ -474,14 +506,7 @@ fn finish(input: &str, c: &Candidate) -> Result<PhoneNumber, PhoneError> {
     let Some(kind) = c.kind else {
         return Err(invalid_number_error(input, e164, code, &c.nsn));
     };
-    let national = c
-        .number
-        .format()
-        .mode(Mode::National)
-        .to_string()
-        .chars()
-        .filter(char::is_ascii_digit)
-        .collect();
+    let national = national_digits(c);
     Ok(PhoneNumber {
         e164,
         national,
@@ -493,6 +518,104 @@ fn finish(input: &str, c: &Candidate) -> Result<PhoneNumber, PhoneError> {
         calling_code: code,
         kind,
     })
+}
+
+/// The national spelling, digits only: the national significant number with whatever the
+/// country's national format puts before it (NL "0", the US nothing), decided by the same
+/// format choice as the crate's formatter but without its regex cache (see [`pattern`]).
+fn national_digits(c: &Candidate) -> String {
+    let code = c.number.code().value();
+    let format_meta = DATABASE.by_code(&code).and_then(|m| m.first().copied());
+    let prefix = match (format_meta, c.number.carrier()) {
+        (Some(meta), None) => trunk_prefix(meta, &c.nsn),
+        _ => None,
+    };
+    match prefix {
+        Some(p) => format!("{p}{}", c.nsn),
+        None => c
+            .number
+            .format()
+            .mode(Mode::National)
+            .to_string()
+            .chars()
+            .filter(char::is_ascii_digit)
+            .collect(),
+    }
+}
+
+/// The digits the national format of `nsn` starts with; `None` when a pattern is outside
+/// what [`pattern`] understands. Like the crate, the first format whose leading digits and
+/// pattern fit wins, and a format without leading digits fits anything.
+fn trunk_prefix(meta: &'static phonenumber::Metadata, nsn: &str) -> Option<String> {
+    let prefix_of = |f: &phonenumber::metadata::Format| {
+        f.national_prefix()
+            .map(|rule| rule_digits(rule, meta.national_prefix().unwrap_or("")))
+            .unwrap_or_default()
+    };
+    for format in meta.formats() {
+        let Some(leading) = format.leading_digits().last() else {
+            return Some(prefix_of(format));
+        };
+        if pattern::matches_prefix(leading.as_str(), nsn)?
+            && pattern::matches_fully(format.pattern().as_str(), nsn)?
+        {
+            return is_plain_format(format).then(|| prefix_of(format));
+        }
+    }
+    Some(String::new())
+}
+
+/// Whether a format only regroups the digits (`(\d{2})(\d{3})` → `$1 $2`). Some drop or add
+/// digits (Argentine mobiles lose a 9 and gain a 15), and for those only the crate's formatter
+/// gives the national spelling.
+fn is_plain_format(format: &phonenumber::metadata::Format) -> bool {
+    let groups = top_level_capture_groups(format.pattern().as_str());
+    let refs: Vec<u32> = format
+        .format()
+        .split('$')
+        .skip(1)
+        .filter_map(|part| part.chars().next()?.to_digit(10))
+        .collect();
+    let literal_digits = format.format().split('$').enumerate().any(|(i, part)| {
+        part.chars()
+            .skip(usize::from(i > 0))
+            .any(|c| c.is_ascii_digit())
+    });
+    groups.is_some_and(|n| refs.iter().copied().eq(1..=n)) && !literal_digits
+}
+
+/// The number of capture groups when the pattern is nothing but a row of them, else `None`.
+fn top_level_capture_groups(pattern: &str) -> Option<u32> {
+    let mut depth = 0u32;
+    let mut groups = 0;
+    let mut chars = pattern.chars().filter(|c| !c.is_whitespace()).peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '(' if depth == 0 => {
+                if chars.peek() == Some(&'?') {
+                    return None;
+                }
+                groups += 1;
+                depth += 1;
+            }
+            '(' => depth += 1,
+            ')' => depth = depth.checked_sub(1)?,
+            _ if depth == 0 => return None,
+            _ => {}
+        }
+    }
+    (depth == 0).then_some(groups)
+}
+
+/// The digits a national-prefix formatting rule such as `($NP$FG)` or `8 ($FG)` writes, apart
+/// from the number's own first group.
+fn rule_digits(rule: &str, national_prefix: &str) -> String {
+    rule.replace("$NP", national_prefix)
+        .replace("$FG", "")
+        .replace("$CC", "")
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect()
 }
 
 fn invalid_number_error(input: &str, e164: String, code: u16, nsn: &str) -> PhoneError {
@@ -856,6 +979,161 @@ mod tests {
     }
 
     #[test]
+    fn national_spelling_matches_the_crate_formatter_on_every_metadata_example() {
+        let mut disagreements = Vec::new();
+        for e164 in metadata_examples() {
+            let Ok(c) = candidate(&e164, None, &e164, true) else {
+                continue;
+            };
+            if c.kind.is_none() {
+                continue;
+            }
+            let crate_national: String = c
+                .number
+                .format()
+                .mode(Mode::National)
+                .to_string()
+                .chars()
+                .filter(char::is_ascii_digit)
+                .collect();
+            let ours = national_digits(&c);
+            if ours != crate_national {
+                disagreements.push(format!("{e164}: ours {ours}, crate {crate_national}"));
+            }
+        }
+        assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
+    }
+
+    /// National numbers to try patterns on: every example of the country, and each with its
+    /// last digit changed, dropped and doubled, so both matches and near misses are covered.
+    fn pattern_probes(meta: &phonenumber::Metadata) -> Vec<String> {
+        let d = meta.descriptors();
+        let examples = [
+            Some(d.general()),
+            d.fixed_line(),
+            d.mobile(),
+            d.toll_free(),
+            d.premium_rate(),
+            d.shared_cost(),
+            d.voip(),
+            d.personal_number(),
+            d.pager(),
+            d.uan(),
+            d.voicemail(),
+        ]
+        .into_iter()
+        .flatten()
+        .filter_map(|x| x.example());
+        let mut out = Vec::new();
+        for e in examples {
+            let mut changed = e.to_owned();
+            let last = changed.pop().and_then(|c| c.to_digit(10)).unwrap_or(0);
+            out.push(format!("{changed}{}", (last + 1) % 10));
+            out.push(changed.clone());
+            out.push(format!("{e}{last}"));
+            out.push(e.to_owned());
+        }
+        out
+    }
+
+    fn all_descriptors(
+        meta: &'static phonenumber::Metadata,
+    ) -> Vec<&'static phonenumber::metadata::Descriptor> {
+        let d = meta.descriptors();
+        [
+            Some(d.general()),
+            d.fixed_line(),
+            d.mobile(),
+            d.toll_free(),
+            d.premium_rate(),
+            d.shared_cost(),
+            d.voip(),
+            d.personal_number(),
+            d.pager(),
+            d.uan(),
+            d.voicemail(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
+    #[test]
+    fn pattern_matcher_agrees_with_the_crate_on_every_metadata_pattern() {
+        let db: &'static phonenumber::metadata::Database = &DATABASE;
+        let mut checked = 0;
+        let mut unsupported = 0;
+        let mut disagreements = Vec::new();
+        for meta in db.iter() {
+            let probes = pattern_probes(meta);
+            for desc in all_descriptors(meta) {
+                for nsn in &probes {
+                    checked += 1;
+                    if pattern::matches_prefix(desc.national_number().as_str(), nsn).is_none() {
+                        unsupported += 1;
+                    }
+                    if desc_matches(desc, nsn) != desc.is_match(nsn) {
+                        disagreements.push(format!("{} {nsn}", meta.id()));
+                    }
+                }
+            }
+            for format in meta.formats() {
+                for nsn in &probes {
+                    let crate_full = format
+                        .pattern()
+                        .find(nsn)
+                        .is_some_and(|m| m.start() == 0 && m.end() == nsn.len());
+                    if pattern::matches_fully(format.pattern().as_str(), nsn) != Some(crate_full) {
+                        disagreements.push(format!("{} format {nsn}", meta.id()));
+                    }
+                    for leading in format.leading_digits() {
+                        let crate_prefix = leading.find(nsn).is_some_and(|m| m.start() == 0);
+                        if pattern::matches_prefix(leading.as_str(), nsn) != Some(crate_prefix) {
+                            disagreements.push(format!("{} leading {nsn}", meta.id()));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > 20_000, "{checked}");
+        assert_eq!(
+            unsupported, 0,
+            "every metadata pattern is in the supported subset"
+        );
+        assert!(
+            disagreements.is_empty(),
+            "{}",
+            disagreements[..disagreements.len().min(20)].join("\n")
+        );
+    }
+
+    #[test]
+    fn plain_formats_only_regroup_digits() {
+        assert_eq!(top_level_capture_groups("(\\d{2})(\\d{3})"), Some(2));
+        assert_eq!(top_level_capture_groups("( \\d )( (?:1|2) )"), Some(2));
+        assert_eq!(top_level_capture_groups("9(\\d{4})"), None);
+        assert_eq!(top_level_capture_groups("(?:\\d)"), None);
+        assert_eq!(top_level_capture_groups("(\\d"), None);
+        assert_eq!(top_level_capture_groups("\\d)"), None);
+    }
+
+    #[test]
+    fn trunk_prefix_rules() {
+        assert_eq!(rule_digits("$NP$FG", "0"), "0");
+        assert_eq!(rule_digits("($NP$FG)", "0"), "0");
+        assert_eq!(rule_digits("8 ($FG)", "8"), "8");
+        assert_eq!(rule_digits("$FG", "1"), "");
+        let nl = DATABASE
+            .by_id("NL")
+            .and_then(|m| trunk_prefix(m, "612345678"));
+        assert_eq!(nl.as_deref(), Some("0"));
+        let us = DATABASE
+            .by_id("US")
+            .and_then(|m| trunk_prefix(m, "2015550123"));
+        assert_eq!(us.as_deref(), Some(""));
+    }
+
+    #[test]
     fn numbers_with_leading_zeros_get_their_real_kind() {
         let ci = normalize("+225 01 23 45 67 89", None).map(|n| n.kind);
         assert_eq!(ci, Ok(NumberKind::Mobile));
@@ -892,6 +1170,19 @@ mod tests {
         }
 
         #[test]
+        fn pattern_matcher_agrees_with_the_crate_on_random_numbers(
+            nsn in "[0-9]{1,17}",
+            region in prop::sample::select(vec!["NL", "BE", "DE", "GB", "US", "IT", "FR", "AR", "IN"]),
+        ) {
+            let db: &'static phonenumber::metadata::Database = &DATABASE;
+            if let Some(meta) = db.by_id(region) {
+                for desc in all_descriptors(meta) {
+                    prop_assert_eq!(desc_matches(desc, &nsn), desc.is_match(&nsn));
+                }
+            }
+        }
+
+        #[test]
         fn every_valid_dutch_mobile_round_trips(n in 10_000_000u32..60_000_000) {
             let expected = format!("+316{n}");
             prop_assert_eq!(e164(&format!("06-{n}"), Some("NL")), expected.clone());
@@ -901,6 +1192,299 @@ mod tests {
             if let Ok(p) = parsed {
                 prop_assert_eq!(normalize(&p.national, Some("NL")).map(|q| q.e164), Ok(expected));
             }
+        }
+    }
+}
+
+/// Matching for the numbering-plan patterns of the metadata, without the crate's regex cache.
+///
+/// Every pattern match in the crate takes one global lock and hashes the pattern's source
+/// (up to several hundred characters) to find the compiled regex, so checking a number against
+/// a country's dozen patterns cost more than everything else in an import. The patterns only
+/// use a tiny regular subset (digits, `\d`, classes like `[1-58]`, `(?:…)` and capture
+/// groups, `|`, `?` and `{n}`/`{n,m}`), so they are compiled once per thread into a small tree
+/// and run as a set of reachable positions over the at most 17 digits, which cannot blow up.
+/// A pattern outside the subset returns `None` and the caller uses the crate.
+mod pattern {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    use std::rc::Rc;
+
+    /// Inputs longer than this fall back to the crate (positions are bits of a `u64`).
+    const MAX_INPUT: usize = 63;
+    /// Upper bound for an open repetition such as `{2,}`; more than any input can use.
+    const UNBOUNDED: u32 = MAX_INPUT as u32 + 1;
+
+    #[derive(Debug)]
+    enum Atom {
+        /// One digit out of a set (bit n = digit n).
+        Digits(u16),
+        Group(Vec<Vec<Node>>),
+    }
+
+    #[derive(Debug)]
+    struct Node {
+        atom: Atom,
+        min: u32,
+        max: u32,
+    }
+
+    type Compiled = Option<Rc<Vec<Vec<Node>>>>;
+
+    thread_local! {
+        static CACHE: RefCell<HashMap<(usize, usize), Compiled>> = RefCell::new(HashMap::new());
+    }
+
+    /// Whether `pattern` matches a prefix of `text` (the crate's `find(..).start() == 0`).
+    pub(super) fn matches_prefix(pattern: &'static str, text: &str) -> Option<bool> {
+        ends(pattern, text).map(|e| e != 0)
+    }
+
+    /// Whether `pattern` matches all of `text`.
+    pub(super) fn matches_fully(pattern: &'static str, text: &str) -> Option<bool> {
+        ends(pattern, text).map(|e| e & (1 << text.len()) != 0)
+    }
+
+    /// The set of positions where a match starting at 0 can end.
+    fn ends(pattern: &'static str, text: &str) -> Option<u64> {
+        if text.len() > MAX_INPUT || !text.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let compiled = compiled(pattern)?;
+        Some(alternatives(&compiled, text.as_bytes(), 1))
+    }
+
+    /// Patterns live in the crate's static database, so their address identifies them.
+    fn compiled(pattern: &'static str) -> Compiled {
+        let key = (pattern.as_ptr() as usize, pattern.len());
+        CACHE.with(|cache| {
+            cache
+                .borrow_mut()
+                .entry(key)
+                .or_insert_with(|| Parser::new(pattern).parse_all().map(Rc::new))
+                .clone()
+        })
+    }
+
+    fn alternatives(alts: &[Vec<Node>], text: &[u8], from: u64) -> u64 {
+        let mut out = 0;
+        for seq in alts {
+            let mut at = from;
+            for node in seq {
+                at = repeat(node, text, at);
+                if at == 0 {
+                    break;
+                }
+            }
+            out |= at;
+        }
+        out
+    }
+
+    fn repeat(node: &Node, text: &[u8], from: u64) -> u64 {
+        let mut result = if node.min == 0 { from } else { 0 };
+        let mut current = from;
+        for count in 1..=node.max {
+            current = once(&node.atom, text, current);
+            if current == 0 {
+                break;
+            }
+            if count >= node.min {
+                result |= current;
+            }
+        }
+        result
+    }
+
+    fn once(atom: &Atom, text: &[u8], from: u64) -> u64 {
+        match atom {
+            Atom::Digits(set) => {
+                let mut out = 0;
+                let mut pending = from;
+                while pending != 0 {
+                    let i = pending.trailing_zeros() as usize;
+                    pending &= pending - 1;
+                    if text.get(i).is_some_and(|b| set & (1 << (b - b'0')) != 0) {
+                        out |= 1 << (i + 1);
+                    }
+                }
+                out
+            }
+            Atom::Group(alts) => alternatives(alts, text, from),
+        }
+    }
+
+    /// A recursive-descent parser for the subset; whitespace is insignificant, as in the
+    /// metadata (which is compiled with `ignore_whitespace`).
+    struct Parser<'a> {
+        chars: std::iter::Peekable<std::str::Chars<'a>>,
+        depth: usize,
+    }
+
+    impl<'a> Parser<'a> {
+        fn new(source: &'a str) -> Self {
+            Parser {
+                chars: source.chars().peekable(),
+                depth: 0,
+            }
+        }
+
+        fn peek(&mut self) -> Option<char> {
+            while self.chars.next_if(|c| c.is_whitespace()).is_some() {}
+            self.chars.peek().copied()
+        }
+
+        fn next(&mut self) -> Option<char> {
+            self.peek()?;
+            self.chars.next()
+        }
+
+        fn parse_all(mut self) -> Option<Vec<Vec<Node>>> {
+            let alts = self.alternatives()?;
+            self.peek().is_none().then_some(alts)
+        }
+
+        fn alternatives(&mut self) -> Option<Vec<Vec<Node>>> {
+            let mut alts = vec![self.sequence()?];
+            while self.peek() == Some('|') {
+                self.next();
+                alts.push(self.sequence()?);
+            }
+            Some(alts)
+        }
+
+        fn sequence(&mut self) -> Option<Vec<Node>> {
+            let mut seq = Vec::new();
+            while !matches!(self.peek(), None | Some('|' | ')')) {
+                let atom = self.atom()?;
+                let (min, max) = self.quantifier()?;
+                seq.push(Node { atom, min, max });
+            }
+            Some(seq)
+        }
+
+        fn atom(&mut self) -> Option<Atom> {
+            match self.next()? {
+                c @ '0'..='9' => Some(Atom::Digits(1 << (c as u32 - '0' as u32))),
+                '\\' => (self.chars.next()? == 'd').then_some(Atom::Digits(0x3FF)),
+                '[' => self.class(),
+                '(' => self.group(),
+                _ => None,
+            }
+        }
+
+        fn class(&mut self) -> Option<Atom> {
+            let mut set = 0u16;
+            loop {
+                let lo = self.digit_or_close()?;
+                let Some(lo) = lo else {
+                    return (set != 0).then_some(Atom::Digits(set));
+                };
+                let hi = if self.peek() == Some('-') {
+                    self.next();
+                    self.digit_or_close()??
+                } else {
+                    lo
+                };
+                if hi < lo {
+                    return None;
+                }
+                for d in lo..=hi {
+                    set |= 1 << d;
+                }
+            }
+        }
+
+        /// A digit inside a class, `Some(None)` at the closing bracket, `None` otherwise.
+        fn digit_or_close(&mut self) -> Option<Option<u32>> {
+            match self.next()? {
+                ']' => Some(None),
+                c => c.to_digit(10).map(Some),
+            }
+        }
+
+        fn group(&mut self) -> Option<Atom> {
+            if self.peek() == Some('?') {
+                self.next();
+                (self.next()? == ':').then_some(())?;
+            }
+            self.depth += 1;
+            if self.depth > 32 {
+                return None;
+            }
+            let alts = self.alternatives()?;
+            self.depth -= 1;
+            (self.next()? == ')').then_some(Atom::Group(alts))
+        }
+
+        fn quantifier(&mut self) -> Option<(u32, u32)> {
+            match self.peek() {
+                Some('?') => {
+                    self.next();
+                    Some((0, 1))
+                }
+                Some('{') => {
+                    self.next();
+                    self.braces()
+                }
+                _ => Some((1, 1)),
+            }
+        }
+
+        fn braces(&mut self) -> Option<(u32, u32)> {
+            let min = self.number()?;
+            let max = match self.next()? {
+                '}' => return Some((min, min)),
+                ',' if self.peek() == Some('}') => UNBOUNDED,
+                ',' => self.number()?,
+                _ => return None,
+            };
+            (self.next()? == '}' && min <= max).then_some((min, max.min(UNBOUNDED)))
+        }
+
+        fn number(&mut self) -> Option<u32> {
+            let mut value: u32 = 0;
+            let mut any = false;
+            while let Some(d) = self.peek().and_then(|c| c.to_digit(10)) {
+                self.next();
+                value = value.checked_mul(10)?.checked_add(d)?;
+                any = true;
+            }
+            any.then_some(value.min(UNBOUNDED))
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        fn full(p: &'static str, t: &str) -> Option<bool> {
+            matches_fully(p, t)
+        }
+
+        #[test]
+        fn subset_semantics() {
+            assert_eq!(full("6[1-58]\\d{7}", "612345678"), Some(true));
+            assert_eq!(full("6[1-58]\\d{7}", "692345678"), Some(false));
+            assert_eq!(full("(?:1|23)?4", "234"), Some(true));
+            assert_eq!(full("(?:1|23)?4", "4"), Some(true));
+            assert_eq!(full("(\\d{2})(\\d{3,4})", "12345"), Some(true));
+            assert_eq!(full("(\\d{2})(\\d{3,4})", "1234567"), Some(false));
+            assert_eq!(full("\\d{2,}", "1234"), Some(true));
+            assert_eq!(full(" 1\n 2 ", "12"), Some(true));
+            assert_eq!(matches_prefix("12", "123"), Some(true));
+            assert_eq!(matches_prefix("23", "123"), Some(false));
+        }
+
+        #[test]
+        fn unsupported_syntax_falls_back() {
+            for p in [
+                "a", "^1", "1$", "[^1]", "(?=1)", "1*", "1+", "(1", "1)", "[1", "[]", "[5-1]",
+                "{2}", "1{3,2}", "\\w",
+            ] {
+                assert_eq!(matches_prefix(p, "1"), None, "{p}");
+            }
+            assert_eq!(matches_prefix("1", "1a"), None);
         }
     }
 }

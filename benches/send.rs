@@ -1,0 +1,449 @@
+//! Batch throughput of the send engine against the sandbox: 300 contacts, 20 ms latency and a
+//! 100 requests/s limit per token.
+//!
+//! The issue's goals: wall time within 15% of the floor (requests / rate limit), no failures,
+//! two requests per invitation for new and for existing contacts, every invitation delivered
+//! exactly once. Run with `cargo bench --bench send`; `-- --sweep` tries a grid of concurrency
+//! and client rates instead, and `-- --concurrency N --rate N` overrides the chosen settings.
+//!
+//! A plain binary (no Criterion): one batch already takes seconds, and what matters is the
+//! comparison with the floor and the request counts, which a statistics harness cannot give.
+
+use std::collections::HashMap;
+use std::error::Error;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use sms_invite::api::{Client, ClientConfig, Credentials, Secret};
+use sms_invite::invite::engine::{Engine, EngineConfig, jobs_for};
+use sms_invite::invite::journal::Journal;
+use sms_invite::invite::phone;
+use sms_invite::invite::target::Target;
+use sms_invite::invite::template::Template;
+use sms_invite::sandbox::{Sandbox, SandboxConfig};
+use tokio_util::sync::CancellationToken;
+
+type Res<T> = Result<T, Box<dyn Error>>;
+
+const HOLDING: &str = "5f0000000000000000000010";
+const CONTACTS: usize = 300;
+const LATENCY: Duration = Duration::from_millis(20);
+const SERVER_RATE: u32 = 100;
+const REPS: usize = 3;
+/// Chosen from `--sweep` (see the report printed with it): 4 in flight already keep the limiter
+/// busy at 20 ms latency; 8 leaves headroom for latency spikes at no cost.
+const CONCURRENCY: usize = 8;
+/// The server's own rate: the client limiter's burst (rate/5) plus its steady rate stays inside
+/// the server's bucket (burst = limit), so this is the fastest setting that can never see a 429
+/// however long the batch.
+const CLIENT_RATE: u32 = 100;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Kind {
+    New,
+    Existing,
+}
+
+impl Kind {
+    fn label(self) -> &'static str {
+        match self {
+            Kind::New => "new",
+            Kind::Existing => "existing",
+        }
+    }
+}
+
+/// One batch's figures, taken from the sandbox's own logs rather than the client's counters,
+/// so retries or extra reads the client hides would still show.
+#[derive(Clone, Debug)]
+struct Measure {
+    kind: Kind,
+    concurrency: usize,
+    client_rate: u32,
+    wall: Duration,
+    /// Contact lookups plus POSTs (conversations or messages): what each invitation costs.
+    invitation_requests: usize,
+    /// Everything the sandbox logged for the batch, the organization fetch and 429s included.
+    all_requests: usize,
+    /// Requests other than lookups, POSTs and the one organization fetch (e.g. a conversation
+    /// read that populate should have made unnecessary).
+    other_requests: usize,
+    rate_limited: usize,
+    sent: usize,
+    failed: usize,
+    /// Every invitation id delivered exactly its two SMS (welcome and link), to its number.
+    exactly_once: bool,
+}
+
+impl Measure {
+    /// The floor counts only requests the server admitted: a 429 is free for the bucket.
+    fn floor(&self) -> Duration {
+        let admitted = self.invitation_requests;
+        Duration::from_secs_f64(admitted as f64 / f64::from(SERVER_RATE))
+    }
+
+    fn ratio(&self) -> f64 {
+        self.wall.as_secs_f64() / self.floor().as_secs_f64()
+    }
+
+    fn per_invitation(&self) -> f64 {
+        self.invitation_requests as f64 / CONTACTS as f64
+    }
+
+    fn per_invitation_total(&self) -> f64 {
+        self.all_requests as f64 / CONTACTS as f64
+    }
+
+    fn goals_met(&self) -> bool {
+        self.ratio() <= 1.15
+            && self.failed == 0
+            && self.sent == CONTACTS
+            && self.rate_limited == 0
+            && self.invitation_requests == 2 * CONTACTS
+            && self.exactly_once
+    }
+}
+
+fn sandbox_config() -> SandboxConfig {
+    let mut c = SandboxConfig::default();
+    c.knobs.latency = LATENCY;
+    c.knobs.rate_limit = SERVER_RATE;
+    c.knobs.behaviour.delay_scale = 0.0;
+    c
+}
+
+/// A fresh login per batch, as a new CLI invocation would have; the sandbox keys its bucket by
+/// token, so no batch inherits a drained bucket from the previous one.
+fn client(sandbox: &Sandbox, rate: u32) -> Res<Client> {
+    let login = sandbox.bot_login();
+    let mut creds = Credentials::new(Secret::new(login.token));
+    creds.refresh = Some(Secret::new(login.refresh_token));
+    creds.client_id = Some(login.email);
+    let mut config = ClientConfig::new(sandbox.base_url())?;
+    config.rate_per_sec = rate;
+    Ok(Client::new(config, creds)?)
+}
+
+/// Dutch mobile numbers outside the seed data's range.
+fn targets() -> Res<Vec<Target>> {
+    (0..CONTACTS)
+        .map(|i| {
+            let n = phone::normalize(&format!("+31650{i:06}"), Some("NL"))?;
+            Ok(Target::from_phone(&n))
+        })
+        .collect()
+}
+
+fn template() -> Template {
+    Template {
+        clp_url: "https://clp.acme.example/plan?src=sms".into(),
+        ..Template::default()
+    }
+}
+
+/// Delivered SMS per invitation id.
+fn delivered_by_invite(sandbox: &Sandbox) -> HashMap<String, Vec<String>> {
+    let mut m: HashMap<String, Vec<String>> = HashMap::new();
+    for d in sandbox.deliveries() {
+        if d["status"] == "delivered"
+            && let Some(id) = d["inviteId"].as_str()
+        {
+            m.entry(id.to_string())
+                .or_default()
+                .push(d["to"].as_str().unwrap_or("").to_string());
+        }
+    }
+    m
+}
+
+/// One batch of all targets on `sandbox`, the way `sms-invite send --yes --force` runs it
+/// (journal included), timed from the engine's start to its summary.
+async fn batch(
+    sandbox: &Sandbox,
+    data_dir: &Path,
+    kind: Kind,
+    concurrency: usize,
+    client_rate: u32,
+) -> Res<Measure> {
+    let client = client(sandbox, client_rate)?;
+    let log_start = sandbox.requests().len();
+    let org = client.organization(HOLDING).await?;
+    let targets = targets()?;
+    let jobs = jobs_for(targets);
+    let expected: Vec<(String, String)> = jobs
+        .iter()
+        .map(|j| (j.invite_id.clone(), j.target.e164.clone()))
+        .collect();
+    let run_id = format!("bench-{}-{}", kind.label(), rand_suffix());
+    let journal = Arc::new(Journal::open(data_dir, &run_id)?);
+    let mut config = EngineConfig::new(data_dir.to_path_buf());
+    config.concurrency = concurrency;
+    config.force = true;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    // Someone has to consume the events, as the printer or the TUI would.
+    let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
+    let engine = Arc::new(Engine::new(
+        client,
+        org,
+        template(),
+        config,
+        tx,
+        CancellationToken::new(),
+    ));
+    let started = Instant::now();
+    let summary = engine.run(&run_id, jobs, Some(journal)).await;
+    let wall = started.elapsed();
+    drain.await?;
+
+    let log: Vec<Value> = sandbox.requests().split_off(log_start);
+    let is = |r: &Value, method: &str, route: &str| r["method"] == method && r["route"] == route;
+    let ok = |r: &Value| r["status"].as_u64().is_some_and(|s| s != 429);
+    let lookups = log
+        .iter()
+        .filter(|r| is(r, "GET", "contacts") && ok(r))
+        .count();
+    let posts = log
+        .iter()
+        .filter(|r| {
+            (is(r, "POST", "conversations") || is(r, "POST", "conversations/messages")) && ok(r)
+        })
+        .count();
+    let org_fetches = log.iter().filter(|r| is(r, "GET", "organizations")).count();
+    let rate_limited = log.iter().filter(|r| r["status"] == 429).count();
+    let delivered = delivered_by_invite(sandbox);
+    let exactly_once = expected.iter().all(|(id, e164)| {
+        delivered
+            .get(id)
+            .is_some_and(|to| to.len() == 2 && to.iter().all(|t| t == e164))
+    });
+    Ok(Measure {
+        kind,
+        concurrency,
+        client_rate,
+        wall,
+        invitation_requests: lookups + posts,
+        all_requests: log.len(),
+        other_requests: log.len() - lookups - posts - org_fetches - rate_limited,
+        rate_limited,
+        sent: summary.sent,
+        failed: summary.failed + summary.unknown + summary.not_started,
+        exactly_once,
+    })
+}
+
+fn rand_suffix() -> String {
+    format!("{:08x}", rand::random::<u32>())
+}
+
+/// A fresh sandbox: 300 new contacts, then (if asked) the same 300 again as existing ones.
+async fn round(
+    concurrency: usize,
+    client_rate: u32,
+    existing_too: bool,
+) -> Res<(Measure, Option<Measure>)> {
+    let sandbox = Sandbox::start(sandbox_config()).await?;
+    let dir = tempfile::tempdir()?;
+    let new = batch(&sandbox, dir.path(), Kind::New, concurrency, client_rate).await?;
+    let existing = if existing_too {
+        Some(
+            batch(
+                &sandbox,
+                dir.path(),
+                Kind::Existing,
+                concurrency,
+                client_rate,
+            )
+            .await?,
+        )
+    } else {
+        None
+    };
+    Ok((new, existing))
+}
+
+/// The repetition with the median wall time, plus the spread.
+fn median(mut reps: Vec<Measure>) -> (Measure, Duration, Duration) {
+    reps.sort_by_key(|m| m.wall);
+    let min = reps[0].wall;
+    let max = reps[reps.len() - 1].wall;
+    (reps[reps.len() / 2].clone(), min, max)
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn header() {
+    println!(
+        "{:<9} {:>4} {:>5} {:>9} {:>9} {:>6} {:>7} {:>7} {:>7} {:>5} {:>5} {:>6} {:>5}",
+        "scenario",
+        "conc",
+        "rate",
+        "wall ms",
+        "floor ms",
+        "ratio",
+        "vs c=1",
+        "req/inv",
+        "all/inv",
+        "other",
+        "429s",
+        "failed",
+        "once"
+    );
+}
+
+fn row(m: &Measure, c1: Option<Duration>) {
+    let vs = c1.map_or("-".to_string(), |c| {
+        format!("{:.2}x", c.as_secs_f64() / m.wall.as_secs_f64())
+    });
+    println!(
+        "{:<9} {:>4} {:>5} {:>9.0} {:>9.0} {:>6.3} {:>7} {:>7.3} {:>7.3} {:>5} {:>5} {:>6} {:>5}",
+        m.kind.label(),
+        m.concurrency,
+        m.client_rate,
+        ms(m.wall),
+        ms(m.floor()),
+        m.ratio(),
+        vs,
+        m.per_invitation(),
+        m.per_invitation_total(),
+        m.other_requests,
+        m.rate_limited,
+        m.failed,
+        if m.exactly_once { "yes" } else { "NO" }
+    );
+}
+
+fn json_line(
+    scenario: &str,
+    m: &Measure,
+    spread: Option<(Duration, Duration)>,
+    c1: Option<Duration>,
+) -> Value {
+    let mut v = json!({
+        "bench": "send",
+        "scenario": scenario,
+        "contacts": CONTACTS,
+        "latencyMs": LATENCY.as_millis() as u64,
+        "serverRate": SERVER_RATE,
+        "clientRate": m.client_rate,
+        "concurrency": m.concurrency,
+        "reps": if spread.is_some() { REPS } else { 1 },
+        "wallMs": ms(m.wall).round(),
+        "floorMs": ms(m.floor()).round(),
+        "wallOverFloor": (m.ratio() * 1000.0).round() / 1000.0,
+        "requestsPerInvitation": m.per_invitation(),
+        "requestsPerInvitationAll": (m.per_invitation_total() * 1000.0).round() / 1000.0,
+        "requests": m.all_requests,
+        "rateLimited": m.rate_limited,
+        "sent": m.sent,
+        "failed": m.failed,
+        "exactlyOnce": m.exactly_once,
+        "goalsMet": m.goals_met(),
+    });
+    if let Some((min, max)) = spread {
+        v["wallMsMin"] = json!(ms(min).round());
+        v["wallMsMax"] = json!(ms(max).round());
+    }
+    if let Some(c) = c1 {
+        v["speedupVsConcurrency1"] =
+            json!((c.as_secs_f64() / m.wall.as_secs_f64() * 100.0).round() / 100.0);
+    }
+    v
+}
+
+async fn standard(concurrency: usize, client_rate: u32) -> Res<()> {
+    let (mut news, mut existings) = (Vec::new(), Vec::new());
+    for _ in 0..REPS {
+        let (n, e) = round(concurrency, client_rate, true).await?;
+        news.push(n);
+        existings.extend(e);
+    }
+    let (single, _) = round(1, client_rate, false).await?;
+    let (new, new_min, new_max) = median(news);
+    let (existing, ex_min, ex_max) = median(existings);
+    let c1 = Some(single.wall);
+    println!(
+        "\n{CONTACTS} contacts, sandbox latency {} ms, limit {SERVER_RATE}/s per token; \
+         median of {REPS} for new and existing",
+        LATENCY.as_millis()
+    );
+    header();
+    row(&new, c1);
+    row(&existing, c1);
+    row(&single, None);
+    println!(
+        "wall spread: new {:.0}-{:.0} ms, existing {:.0}-{:.0} ms",
+        ms(new_min),
+        ms(new_max),
+        ms(ex_min),
+        ms(ex_max)
+    );
+    println!();
+    for v in [
+        json_line("new", &new, Some((new_min, new_max)), c1),
+        json_line("existing", &existing, Some((ex_min, ex_max)), c1),
+        json_line("new-concurrency-1", &single, None, None),
+    ] {
+        println!("{v}");
+    }
+    let missed: Vec<&str> = [&new, &existing]
+        .iter()
+        .filter(|m| !m.goals_met())
+        .map(|m| m.kind.label())
+        .collect();
+    if !missed.is_empty() {
+        println!("goals missed for: {}", missed.join(", "));
+    }
+    Ok(())
+}
+
+/// One new-contacts batch per setting, to choose the defaults above.
+async fn sweep() -> Res<()> {
+    header();
+    for (concurrency, rate) in [
+        (2, 100),
+        (4, 100),
+        (8, 100),
+        (16, 100),
+        (8, 90),
+        (8, 95),
+        (8, 105),
+        (8, 110),
+    ] {
+        let (m, _) = round(concurrency, rate, false).await?;
+        row(&m, None);
+    }
+    Ok(())
+}
+
+fn arg_value(args: &[String], name: &str) -> Option<String> {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
+}
+
+fn main() -> Res<()> {
+    // `cargo bench` passes `--bench` (and any filter); only our own flags are looked at.
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let concurrency = match arg_value(&args, "--concurrency") {
+        Some(v) => v.parse()?,
+        None => CONCURRENCY,
+    };
+    let rate = match arg_value(&args, "--rate") {
+        Some(v) => v.parse()?,
+        None => CLIENT_RATE,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        if args.iter().any(|a| a == "--sweep") {
+            sweep().await
+        } else {
+            standard(concurrency, rate).await
+        }
+    })
+}

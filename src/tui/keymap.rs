@@ -1,0 +1,650 @@
+//! Keys as data: every bindable command has a name, a description and a mode, and the hint
+//! bar and the `?` overlay are generated from this one table, so they can never drift from
+//! what the keys do. Users override bindings in the config file (`[keys.MODE] command = "key"`).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// Where the user is; bindings are looked up in the mode first, then in `Global`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Mode {
+    Global,
+    SignIn,
+    Orgs,
+    Readiness,
+    Contacts,
+    Template,
+    Confirm,
+    Sending,
+    Done,
+    Prompt,
+}
+
+impl Mode {
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Global => "global",
+            Mode::SignIn => "signin",
+            Mode::Orgs => "orgs",
+            Mode::Readiness => "readiness",
+            Mode::Contacts => "contacts",
+            Mode::Template => "template",
+            Mode::Confirm => "confirm",
+            Mode::Sending => "sending",
+            Mode::Done => "done",
+            Mode::Prompt => "prompt",
+        }
+    }
+
+    pub fn from_name(s: &str) -> Option<Mode> {
+        ALL_MODES.iter().copied().find(|m| m.name() == s)
+    }
+}
+
+const ALL_MODES: [Mode; 10] = [
+    Mode::Global,
+    Mode::SignIn,
+    Mode::Orgs,
+    Mode::Readiness,
+    Mode::Contacts,
+    Mode::Template,
+    Mode::Confirm,
+    Mode::Sending,
+    Mode::Done,
+    Mode::Prompt,
+];
+
+/// Everything a key can do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Command {
+    Quit,
+    Help,
+    Back,
+    Suspend,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    Filter,
+    Open,
+    InviteOne,
+    PickContacts,
+    Refresh,
+    Toggle,
+    ToggleAll,
+    Add,
+    Edit,
+    Remove,
+    Import,
+    Paste,
+    EditTemplate,
+    Review,
+    Send,
+    Save,
+    Cancel,
+    RetryFailed,
+    Export,
+    Copy,
+    Submit,
+    ToggleRemember,
+}
+
+impl Command {
+    pub fn name(self) -> &'static str {
+        use Command::*;
+        match self {
+            Quit => "quit",
+            Help => "help",
+            Back => "back",
+            Suspend => "suspend",
+            Up => "up",
+            Down => "down",
+            PageUp => "page_up",
+            PageDown => "page_down",
+            Top => "top",
+            Bottom => "bottom",
+            Filter => "filter",
+            Open => "open",
+            InviteOne => "invite_one",
+            PickContacts => "contacts",
+            Refresh => "refresh",
+            Toggle => "toggle",
+            ToggleAll => "toggle_all",
+            Add => "add",
+            Edit => "edit",
+            Remove => "remove",
+            Import => "import",
+            Paste => "paste",
+            EditTemplate => "template",
+            Review => "review",
+            Send => "send",
+            Save => "save",
+            Cancel => "cancel",
+            RetryFailed => "retry_failed",
+            Export => "export",
+            Copy => "copy",
+            Submit => "submit",
+            ToggleRemember => "toggle_remember",
+        }
+    }
+
+    pub fn description(self) -> &'static str {
+        use Command::*;
+        match self {
+            Quit => "quit",
+            Help => "help",
+            Back => "back",
+            Suspend => "suspend to shell",
+            Up => "up",
+            Down => "down",
+            PageUp => "page up",
+            PageDown => "page down",
+            Top => "first",
+            Bottom => "last",
+            Filter => "filter",
+            Open => "readiness report",
+            InviteOne => "re-invite one number",
+            PickContacts => "pick contacts",
+            Refresh => "reload",
+            Toggle => "select",
+            ToggleAll => "select all",
+            Add => "add contact",
+            Edit => "edit",
+            Remove => "remove",
+            Import => "import CSV",
+            Paste => "paste list",
+            EditTemplate => "template",
+            Review => "review & confirm",
+            Send => "SEND",
+            Save => "save template",
+            Cancel => "cancel sending",
+            RetryFailed => "retry failed",
+            Export => "export CSV",
+            Copy => "copy summary",
+            Submit => "ok",
+            ToggleRemember => "remember token",
+        }
+    }
+
+    fn all() -> impl Iterator<Item = Command> {
+        use Command::*;
+        [
+            Quit,
+            Help,
+            Back,
+            Suspend,
+            Up,
+            Down,
+            PageUp,
+            PageDown,
+            Top,
+            Bottom,
+            Filter,
+            Open,
+            InviteOne,
+            PickContacts,
+            Refresh,
+            Toggle,
+            ToggleAll,
+            Add,
+            Edit,
+            Remove,
+            Import,
+            Paste,
+            EditTemplate,
+            Review,
+            Send,
+            Save,
+            Cancel,
+            RetryFailed,
+            Export,
+            Copy,
+            Submit,
+            ToggleRemember,
+        ]
+        .into_iter()
+    }
+
+    pub fn from_name(s: &str) -> Option<Command> {
+        Command::all().find(|c| c.name() == s)
+    }
+}
+
+/// A key with modifiers, written like `ctrl-c`, `enter`, `?`, `f5`, `shift-tab`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Key {
+    pub code: KeyCode,
+    pub mods: KeyModifiers,
+}
+
+impl Key {
+    pub const fn new(code: KeyCode, mods: KeyModifiers) -> Key {
+        Key { code, mods }
+    }
+
+    pub const fn plain(c: char) -> Key {
+        Key {
+            code: KeyCode::Char(c),
+            mods: KeyModifiers::NONE,
+        }
+    }
+
+    pub const fn ctrl(c: char) -> Key {
+        Key {
+            code: KeyCode::Char(c),
+            mods: KeyModifiers::CONTROL,
+        }
+    }
+
+    /// Normalizes a terminal key event (shift is implied by an upper-case char).
+    pub fn from_event(e: &KeyEvent) -> Key {
+        let mut mods =
+            e.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
+        if let KeyCode::Char(_) = e.code {
+            mods.remove(KeyModifiers::SHIFT);
+        }
+        Key { code: e.code, mods }
+    }
+
+    pub fn parse(s: &str) -> Result<Key, String> {
+        let s = s.trim();
+        let mut mods = KeyModifiers::NONE;
+        let mut rest = s;
+        loop {
+            let lower = rest.to_ascii_lowercase();
+            if let Some(r) = lower.strip_prefix("ctrl-") {
+                mods |= KeyModifiers::CONTROL;
+                rest = &rest[rest.len() - r.len()..];
+            } else if let Some(r) = lower.strip_prefix("alt-") {
+                mods |= KeyModifiers::ALT;
+                rest = &rest[rest.len() - r.len()..];
+            } else if let Some(r) = lower.strip_prefix("shift-") {
+                mods |= KeyModifiers::SHIFT;
+                rest = &rest[rest.len() - r.len()..];
+            } else {
+                break;
+            }
+        }
+        let code = match rest.to_ascii_lowercase().as_str() {
+            "enter" | "return" => KeyCode::Enter,
+            "esc" | "escape" => KeyCode::Esc,
+            "tab" => KeyCode::Tab,
+            "backtab" => KeyCode::BackTab,
+            "space" => KeyCode::Char(' '),
+            "up" => KeyCode::Up,
+            "down" => KeyCode::Down,
+            "left" => KeyCode::Left,
+            "right" => KeyCode::Right,
+            "pageup" | "pgup" => KeyCode::PageUp,
+            "pagedown" | "pgdn" => KeyCode::PageDown,
+            "home" => KeyCode::Home,
+            "end" => KeyCode::End,
+            "delete" | "del" => KeyCode::Delete,
+            "backspace" => KeyCode::Backspace,
+            f if f.starts_with('f') && f.len() > 1 && f[1..].parse::<u8>().is_ok() => {
+                KeyCode::F(f[1..].parse().unwrap_or(1))
+            }
+            _ => {
+                let mut chars = rest.chars();
+                match (chars.next(), chars.next()) {
+                    (Some(c), None) => KeyCode::Char(if mods.contains(KeyModifiers::CONTROL) {
+                        c.to_ascii_lowercase()
+                    } else {
+                        c
+                    }),
+                    _ => {
+                        return Err(format!(
+                            "{s:?} is not a key (examples: q, ctrl-c, enter, f5, shift-tab)"
+                        ));
+                    }
+                }
+            }
+        };
+        if let KeyCode::Char(_) = code {
+            mods.remove(KeyModifiers::SHIFT);
+        }
+        Ok(Key { code, mods })
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.mods.contains(KeyModifiers::CONTROL) {
+            f.write_str("ctrl-")?;
+        }
+        if self.mods.contains(KeyModifiers::ALT) {
+            f.write_str("alt-")?;
+        }
+        if self.mods.contains(KeyModifiers::SHIFT) {
+            f.write_str("shift-")?;
+        }
+        match self.code {
+            KeyCode::Char(' ') => f.write_str("space"),
+            KeyCode::Char(c) => write!(f, "{c}"),
+            KeyCode::Enter => f.write_str("enter"),
+            KeyCode::Esc => f.write_str("esc"),
+            KeyCode::Tab => f.write_str("tab"),
+            KeyCode::BackTab => f.write_str("shift-tab"),
+            KeyCode::Up => f.write_str("↑"),
+            KeyCode::Down => f.write_str("↓"),
+            KeyCode::Left => f.write_str("←"),
+            KeyCode::Right => f.write_str("→"),
+            KeyCode::PageUp => f.write_str("pgup"),
+            KeyCode::PageDown => f.write_str("pgdn"),
+            KeyCode::Home => f.write_str("home"),
+            KeyCode::End => f.write_str("end"),
+            KeyCode::Delete => f.write_str("del"),
+            KeyCode::Backspace => f.write_str("backspace"),
+            KeyCode::F(n) => write!(f, "f{n}"),
+            _ => f.write_str("?"),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Binding {
+    pub mode: Mode,
+    pub key: Key,
+    pub command: Command,
+    /// Shown in the hint bar (the rest only in `?`).
+    pub hint: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct Keymap {
+    bindings: Vec<Binding>,
+}
+
+fn b(mode: Mode, key: Key, command: Command, hint: bool) -> Binding {
+    Binding {
+        mode,
+        key,
+        command,
+        hint,
+    }
+}
+
+impl Default for Keymap {
+    fn default() -> Self {
+        use Command::*;
+        use KeyCode as K;
+        use Mode::*;
+        let none = KeyModifiers::NONE;
+        let k = |c: KeyCode| Key::new(c, none);
+        let nav = |m: Mode| {
+            vec![
+                b(m, k(K::Up), Up, false),
+                b(m, Key::plain('k'), Up, false),
+                b(m, k(K::Down), Down, false),
+                b(m, Key::plain('j'), Down, false),
+                b(m, k(K::PageUp), PageUp, false),
+                b(m, k(K::PageDown), PageDown, false),
+                b(m, k(K::Home), Top, false),
+                b(m, k(K::End), Bottom, false),
+            ]
+        };
+        let mut v = vec![
+            b(Global, Key::ctrl('c'), Quit, false),
+            b(Global, Key::plain('?'), Help, true),
+            b(Global, Key::ctrl('z'), Suspend, false),
+            b(Global, Key::plain('q'), Quit, true),
+            b(Global, k(K::Esc), Back, true),
+            b(SignIn, k(K::Enter), Submit, true),
+            b(SignIn, Key::ctrl('r'), ToggleRemember, true),
+            b(Orgs, Key::plain('/'), Filter, true),
+            b(Orgs, k(K::Enter), Open, true),
+            b(Orgs, Key::plain('i'), InviteOne, true),
+            b(Orgs, Key::plain('c'), PickContacts, true),
+            b(Orgs, Key::plain('r'), Refresh, false),
+            b(Readiness, Key::plain('i'), InviteOne, true),
+            b(Readiness, Key::plain('c'), PickContacts, true),
+            b(Readiness, Key::plain('r'), Refresh, true),
+            b(Contacts, Key::plain(' '), Toggle, true),
+            b(Contacts, Key::plain('A'), ToggleAll, false),
+            b(Contacts, Key::plain('/'), Filter, true),
+            b(Contacts, Key::plain('a'), Add, true),
+            b(Contacts, Key::plain('e'), Edit, false),
+            b(Contacts, Key::plain('d'), Remove, false),
+            b(Contacts, Key::plain('I'), Import, true),
+            b(Contacts, Key::plain('p'), Paste, true),
+            b(Contacts, Key::plain('t'), EditTemplate, true),
+            b(Contacts, k(K::Enter), Review, true),
+            b(Template, k(K::Enter), Edit, true),
+            b(Template, Key::ctrl('s'), Save, true),
+            b(Template, Key::plain('w'), Save, false),
+            b(Template, Key::plain('n'), Review, true),
+            b(Confirm, Key::plain('s'), Send, true),
+            b(Confirm, Key::plain('t'), EditTemplate, true),
+            b(Sending, Key::plain('x'), Cancel, true),
+            b(Done, Key::plain('r'), RetryFailed, true),
+            b(Done, Key::plain('e'), Export, true),
+            b(Done, Key::plain('y'), Copy, true),
+            b(Done, k(K::Enter), Back, true),
+            b(Prompt, k(K::Enter), Submit, true),
+        ];
+        for m in [Orgs, Readiness, Contacts, Template, Confirm, Sending, Done] {
+            v.extend(nav(m));
+        }
+        Keymap { bindings: v }
+    }
+}
+
+impl Keymap {
+    /// The command for a key in a mode; the mode's own bindings win over global ones. In
+    /// `Prompt` and `SignIn` (text entry) plain characters are text, so only non-character keys
+    /// and ctrl combinations reach the global table.
+    pub fn lookup(&self, mode: Mode, key: Key) -> Option<Command> {
+        let own = self
+            .bindings
+            .iter()
+            .find(|b| b.mode == mode && b.key == key)
+            .map(|b| b.command);
+        if own.is_some() {
+            return own;
+        }
+        let typing = matches!(mode, Mode::Prompt | Mode::SignIn);
+        if typing
+            && matches!(key.code, KeyCode::Char(_))
+            && !key.mods.contains(KeyModifiers::CONTROL)
+        {
+            return None;
+        }
+        self.bindings
+            .iter()
+            .find(|b| b.mode == Mode::Global && b.key == key)
+            .map(|b| b.command)
+    }
+
+    /// The first key bound to `command` in `mode` (or globally), for messages like "press s".
+    pub fn key_for(&self, mode: Mode, command: Command) -> Option<Key> {
+        self.bindings
+            .iter()
+            .find(|b| b.mode == mode && b.command == command)
+            .or_else(|| {
+                self.bindings
+                    .iter()
+                    .find(|b| b.mode == Mode::Global && b.command == command)
+            })
+            .map(|b| b.key)
+    }
+
+    /// Hint-bar entries for a mode: its own hinted bindings, then the global ones.
+    pub fn hints(&self, mode: Mode) -> Vec<(String, &'static str)> {
+        let mut seen = Vec::new();
+        let mut out = Vec::new();
+        for b in self
+            .bindings
+            .iter()
+            .filter(|b| b.hint && (b.mode == mode || b.mode == Mode::Global))
+        {
+            if b.mode == Mode::Global
+                && (seen.contains(&b.command)
+                    || (matches!(mode, Mode::Prompt | Mode::SignIn)
+                        && matches!(b.key.code, KeyCode::Char(_))
+                        && !b.key.mods.contains(KeyModifiers::CONTROL)))
+            {
+                continue;
+            }
+            seen.push(b.command);
+            out.push((b.key.to_string(), b.command.description()));
+        }
+        out
+    }
+
+    /// Every binding of a mode and the global ones, grouped for the help overlay.
+    pub fn help(&self, mode: Mode) -> Vec<(String, Vec<(String, &'static str)>)> {
+        let mut groups: BTreeMap<Mode, BTreeMap<Command, Vec<String>>> = BTreeMap::new();
+        for b in self
+            .bindings
+            .iter()
+            .filter(|b| b.mode == mode || b.mode == Mode::Global)
+        {
+            groups
+                .entry(b.mode)
+                .or_default()
+                .entry(b.command)
+                .or_default()
+                .push(b.key.to_string());
+        }
+        let mut out: Vec<(String, Vec<(String, &'static str)>)> = groups
+            .into_iter()
+            .map(|(m, cmds)| {
+                let rows = cmds
+                    .into_iter()
+                    .map(|(c, keys)| (keys.join(" "), c.description()))
+                    .collect();
+                (
+                    if m == Mode::Global {
+                        "everywhere".to_string()
+                    } else {
+                        m.name().to_string()
+                    },
+                    rows,
+                )
+            })
+            .collect();
+        out.reverse();
+        out
+    }
+
+    /// Applies `[keys.MODE] command = "key"` (or a list of keys) from the config file; the
+    /// new keys replace that command's defaults in that mode.
+    pub fn apply_overrides(
+        &mut self,
+        table: &BTreeMap<String, BTreeMap<String, KeySpec>>,
+    ) -> Result<(), String> {
+        for (mode_name, commands) in table {
+            let mode = Mode::from_name(mode_name)
+                .ok_or_else(|| format!("[keys.{mode_name}]: unknown mode"))?;
+            for (cmd_name, spec) in commands {
+                let command = Command::from_name(cmd_name)
+                    .ok_or_else(|| format!("[keys.{mode_name}] {cmd_name}: unknown command"))?;
+                let keys = spec
+                    .keys()
+                    .iter()
+                    .map(|k| Key::parse(k))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| format!("[keys.{mode_name}] {cmd_name}: {e}"))?;
+                self.bindings
+                    .retain(|b| !(b.mode == mode && b.command == command));
+                for key in keys {
+                    self.bindings.retain(|b| !(b.mode == mode && b.key == key));
+                    self.bindings.insert(0, b(mode, key, command, true));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One key or several, as written in the config file.
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(untagged)]
+pub enum KeySpec {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl KeySpec {
+    fn keys(&self) -> Vec<String> {
+        match self {
+            KeySpec::One(k) => vec![k.clone()],
+            KeySpec::Many(v) => v.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_parse_and_print() {
+        for s in ["q", "ctrl-c", "enter", "esc", "f5", "space", "?", "A"] {
+            let k = Key::parse(s).unwrap();
+            assert_eq!(
+                Key::parse(&k.to_string().replace('↑', "up")).unwrap(),
+                k,
+                "{s}"
+            );
+        }
+        assert_eq!(Key::parse("Ctrl-C").unwrap(), Key::ctrl('c'));
+        assert!(Key::parse("ctrl-").is_err());
+        assert!(Key::parse("banana").is_err());
+    }
+
+    #[test]
+    fn mode_bindings_win_and_typing_modes_keep_letters() {
+        let km = Keymap::default();
+        assert_eq!(
+            km.lookup(Mode::Orgs, Key::plain('i')),
+            Some(Command::InviteOne)
+        );
+        assert_eq!(km.lookup(Mode::Orgs, Key::plain('q')), Some(Command::Quit));
+        assert_eq!(
+            km.lookup(Mode::Prompt, Key::plain('q')),
+            None,
+            "q is text in a prompt"
+        );
+        assert_eq!(km.lookup(Mode::Prompt, Key::ctrl('c')), Some(Command::Quit));
+        assert_eq!(
+            km.lookup(Mode::Confirm, Key::new(KeyCode::Enter, KeyModifiers::NONE)),
+            None,
+            "enter alone never sends"
+        );
+    }
+
+    #[test]
+    fn hints_and_help_come_from_the_table() {
+        let km = Keymap::default();
+        let hints = km.hints(Mode::Confirm);
+        assert!(hints.iter().any(|(k, d)| k == "s" && *d == "SEND"));
+        let help = km.help(Mode::Orgs);
+        assert_eq!(help[0].0, "orgs");
+        assert!(help.iter().any(|(g, _)| g == "everywhere"));
+    }
+
+    #[test]
+    fn overrides_replace_defaults_and_errors_are_clear() {
+        let mut km = Keymap::default();
+        let t: BTreeMap<String, BTreeMap<String, KeySpec>> =
+            toml::from_str("[orgs]\ninvite_one = \"o\"\n").unwrap();
+        km.apply_overrides(&t).unwrap();
+        assert_eq!(
+            km.lookup(Mode::Orgs, Key::plain('o')),
+            Some(Command::InviteOne)
+        );
+        assert_eq!(km.lookup(Mode::Orgs, Key::plain('i')), None);
+        let bad: BTreeMap<String, BTreeMap<String, KeySpec>> =
+            toml::from_str("[orgs]\nfly = \"f\"\n").unwrap();
+        assert!(
+            km.apply_overrides(&bad)
+                .unwrap_err()
+                .contains("unknown command")
+        );
+    }
+}

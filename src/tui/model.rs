@@ -1,0 +1,288 @@
+//! The one owner of state. Everything the screen shows is derived from a [`Model`]; only
+//! [`super::update::update`] changes it.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use tui_input::Input;
+
+use crate::api::models::Organization;
+use crate::invite::events::{ContactUpdate, Summary};
+use crate::invite::readiness::{CheckItem, OrgSms};
+use crate::invite::target::Target;
+use crate::invite::template::Template;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Screen {
+    SignIn,
+    Orgs,
+    Readiness,
+    Contacts,
+    Template,
+    Confirm,
+    Sending,
+}
+
+/// What a text prompt is for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PromptKind {
+    /// Re-invite one number: straight to confirm.
+    InvitePhone,
+    /// Add a contact to the list: "number [given [family]] [email]".
+    AddContact,
+    /// Edit the selected contact (same syntax).
+    EditContact(usize),
+    ImportPath,
+    ExportPath,
+    /// Edit one template field.
+    TemplateField(usize),
+    /// Typed count before a large send.
+    TypeCount,
+}
+
+#[derive(Clone, Debug)]
+pub struct Prompt {
+    pub kind: PromptKind,
+    pub title: String,
+    pub help: String,
+    pub input: Input,
+    pub error: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub enum Overlay {
+    Help,
+    Prompt(Prompt),
+    ConfirmQuit,
+    ConfirmCancel,
+}
+
+/// Who is signed in (from the token's claims and the user record).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Session {
+    pub name: String,
+    pub user_id: String,
+    pub organization: String,
+    pub scope: String,
+    pub expires: Option<DateTime<Utc>>,
+    pub api_url: String,
+    pub demo: bool,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct SignIn {
+    pub input: Input,
+    pub error: Option<String>,
+    pub busy: bool,
+    pub remember: bool,
+}
+
+/// A list that can be filtered and scrolled.
+#[derive(Clone, Debug, Default)]
+pub struct ListNav {
+    pub filter: Input,
+    pub filtering: bool,
+    pub selected: usize,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Orgs {
+    pub rows: Vec<OrgSms>,
+    pub nav: ListNav,
+    pub loading: bool,
+    pub error: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Readiness {
+    pub org: Organization,
+    pub items: Vec<CheckItem>,
+    pub loading: bool,
+}
+
+/// Where a contact row came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    Platform,
+    Added,
+    Imported,
+}
+
+/// What a lookup found out about a number before sending.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Annotation {
+    pub e164: String,
+    /// None while unknown.
+    pub existing: Option<bool>,
+    pub name: Option<String>,
+    pub held_by: Option<String>,
+    pub shared: usize,
+    /// "sent 2h ago" from the journal.
+    pub last_invite: Option<String>,
+    pub error: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ContactRow {
+    pub target: Target,
+    pub source: Source,
+    pub note: Annotation,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Contacts {
+    pub org: Option<Organization>,
+    pub rows: Vec<ContactRow>,
+    pub marked: BTreeSet<String>,
+    pub nav: ListNav,
+    pub loading: bool,
+    /// Import problems: "line N: reason".
+    pub problems: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct TemplateState {
+    pub template: Template,
+    pub path: Option<PathBuf>,
+    pub field: usize,
+    pub modified: bool,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Confirm {
+    pub targets: Vec<Target>,
+    pub notes: Vec<Annotation>,
+    pub looking_up: bool,
+    /// Typed count, for large batches.
+    pub typed: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct SendRow {
+    pub update: ContactUpdate,
+}
+
+#[derive(Clone, Debug)]
+pub struct Sending {
+    pub run_id: String,
+    pub org_name: String,
+    pub total: usize,
+    pub rows: Vec<SendRow>,
+    pub started: DateTime<Utc>,
+    pub finished: Option<Summary>,
+    pub rate_limited_until: Option<DateTime<Utc>>,
+    pub rate_limit_count: u32,
+    pub notices: Vec<String>,
+    pub cancelling: bool,
+    pub selected: usize,
+    pub dry_run: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Ok,
+    Warn,
+    Error,
+}
+
+#[derive(Clone, Debug)]
+pub struct Toast {
+    pub text: String,
+    pub level: Level,
+}
+
+#[derive(Clone, Debug)]
+pub struct Model {
+    pub screen: Screen,
+    pub overlay: Option<Overlay>,
+    pub size: (u16, u16),
+    pub clock: DateTime<Utc>,
+    pub session: Option<Session>,
+    pub signin: SignIn,
+    pub orgs: Orgs,
+    pub readiness: Option<Readiness>,
+    pub org: Option<Organization>,
+    pub contacts: Contacts,
+    pub template: TemplateState,
+    pub confirm: Confirm,
+    pub sending: Option<Sending>,
+    pub toast: Option<Toast>,
+    pub quit: bool,
+    /// Screen to return to when the confirm/send flow ends.
+    pub origin: Screen,
+}
+
+impl Model {
+    pub fn new(template: Template, template_path: Option<PathBuf>, clock: DateTime<Utc>) -> Model {
+        Model {
+            screen: Screen::SignIn,
+            overlay: None,
+            size: (80, 24),
+            clock,
+            session: None,
+            signin: SignIn::default(),
+            orgs: Orgs::default(),
+            readiness: None,
+            org: None,
+            contacts: Contacts::default(),
+            template: TemplateState {
+                template,
+                path: template_path,
+                field: 0,
+                modified: false,
+            },
+            confirm: Confirm::default(),
+            sending: None,
+            toast: None,
+            quit: false,
+            origin: Screen::Orgs,
+        }
+    }
+
+    /// Indices of the organizations that match the filter (case-insensitive, name or id).
+    pub fn visible_orgs(&self) -> Vec<usize> {
+        let f = self.orgs.nav.filter.value().to_lowercase();
+        self.orgs
+            .rows
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| {
+                f.is_empty() || o.org.label().to_lowercase().contains(&f) || o.org.id.contains(&f)
+            })
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    pub fn selected_org(&self) -> Option<&OrgSms> {
+        let v = self.visible_orgs();
+        v.get(self.orgs.nav.selected)
+            .and_then(|&i| self.orgs.rows.get(i))
+    }
+
+    /// Indices of the contact rows that match the filter.
+    pub fn visible_contacts(&self) -> Vec<usize> {
+        let f = self.contacts.nav.filter.value().to_lowercase();
+        if f.is_empty() {
+            return (0..self.contacts.rows.len()).collect();
+        }
+        self.contacts
+            .rows
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| {
+                r.target.e164.contains(&f)
+                    || r.target.national.contains(&f)
+                    || r.target
+                        .full_name()
+                        .is_some_and(|n| n.to_lowercase().contains(&f))
+                    || r.note
+                        .name
+                        .as_ref()
+                        .is_some_and(|n| n.to_lowercase().contains(&f))
+            })
+            .map(|(i, _)| i)
+            .collect()
+    }
+}

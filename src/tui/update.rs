@@ -1,0 +1,1262 @@
+//! The pure state machine: `update(model, msg) -> effects`. No I/O, no clock, no randomness:
+//! time arrives as `Msg::Tick`, results of work arrive as messages, and everything the app
+//! should do comes back as [`Effect`]s. Every transition is testable without a terminal.
+
+use crossterm::event::{Event as TermEvent, KeyEvent, KeyEventKind, MouseEventKind};
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+use super::effect::Effect;
+use super::keymap::{Command, Key, Keymap, Mode};
+use super::model::*;
+use super::msg::Msg;
+use crate::api::Secret;
+use crate::invite::events::{ContactUpdate, Event as EngineEvent, State};
+use crate::invite::import;
+use crate::invite::phone;
+use crate::invite::target::Target;
+use crate::invite::template::Template;
+
+/// Above this many contacts the operator types the count to send.
+pub const TYPED_CONFIRM_ABOVE: usize = 25;
+
+/// The editable template fields, in screen order.
+pub const TEMPLATE_FIELDS: [&str; 13] = [
+    "welcome_text",
+    "link_text",
+    "link_label",
+    "clp_url",
+    "sender_id",
+    "country",
+    "locale",
+    "welcome_delay_ms",
+    "link_delay_ms",
+    "leave_delay_ms",
+    "send_accept",
+    "send_leave",
+    "name",
+];
+
+/// The key-binding mode the model is in.
+pub fn mode(m: &Model) -> Mode {
+    if let Some(Overlay::Prompt(_)) = m.overlay {
+        return Mode::Prompt;
+    }
+    match m.screen {
+        Screen::SignIn => Mode::SignIn,
+        Screen::Orgs => Mode::Orgs,
+        Screen::Readiness => Mode::Readiness,
+        Screen::Contacts => Mode::Contacts,
+        Screen::Template => Mode::Template,
+        Screen::Confirm => Mode::Confirm,
+        Screen::Sending if m.sending.as_ref().is_some_and(|s| s.finished.is_some()) => Mode::Done,
+        Screen::Sending => Mode::Sending,
+    }
+}
+
+fn toast(m: &mut Model, level: Level, text: impl Into<String>) {
+    m.toast = Some(Toast {
+        text: text.into(),
+        level,
+    });
+}
+
+pub fn update(m: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
+    match msg {
+        Msg::Term(TermEvent::Resize(w, h)) => {
+            m.size = (w, h);
+            vec![]
+        }
+        Msg::Term(TermEvent::Key(k)) if k.kind != KeyEventKind::Release => on_key(m, k, keymap),
+        Msg::Term(TermEvent::Paste(text)) => on_paste(m, &text),
+        Msg::Term(TermEvent::Mouse(me)) => match me.kind {
+            MouseEventKind::ScrollUp => on_command(m, Command::Up, keymap),
+            MouseEventKind::ScrollDown => on_command(m, Command::Down, keymap),
+            _ => vec![],
+        },
+        Msg::Term(_) => vec![],
+        Msg::Tick(now) => {
+            m.clock = now;
+            vec![]
+        }
+        Msg::SignedIn(Ok(session)) => {
+            m.session = Some(session);
+            m.signin = SignIn::default();
+            m.screen = Screen::Orgs;
+            m.orgs.loading = true;
+            vec![Effect::LoadOrgs]
+        }
+        Msg::SignedIn(Err(e)) => {
+            m.signin.busy = false;
+            m.signin.error = Some(e);
+            m.screen = Screen::SignIn;
+            vec![]
+        }
+        Msg::OrgsLoaded(result) => {
+            m.orgs.loading = false;
+            match result {
+                Ok(rows) => {
+                    m.orgs.rows = rows;
+                    m.orgs.error = None;
+                    let n = m.visible_orgs().len();
+                    clamp(&mut m.orgs.nav.selected, n);
+                }
+                Err(e) => m.orgs.error = Some(e),
+            }
+            vec![]
+        }
+        Msg::ReadinessLoaded { org, items } => {
+            if let Some(r) = m.readiness.as_mut().filter(|r| r.org.id == org) {
+                r.items = items;
+                r.loading = false;
+            }
+            vec![]
+        }
+        Msg::ContactsLoaded { org, result } => {
+            if m.contacts.org.as_ref().is_some_and(|o| o.id == org) {
+                m.contacts.loading = false;
+                match result {
+                    Ok(targets) => {
+                        m.contacts.rows.retain(|r| r.source != Source::Platform);
+                        let known: Vec<String> = m
+                            .contacts
+                            .rows
+                            .iter()
+                            .map(|r| r.target.e164.clone())
+                            .collect();
+                        m.contacts.rows.extend(
+                            targets
+                                .into_iter()
+                                .filter(|t| !known.contains(&t.e164))
+                                .map(|t| ContactRow {
+                                    note: Annotation {
+                                        e164: t.e164.clone(),
+                                        existing: Some(true),
+                                        ..Annotation::default()
+                                    },
+                                    target: t,
+                                    source: Source::Platform,
+                                }),
+                        );
+                    }
+                    Err(e) => toast(m, Level::Error, format!("loading contacts failed: {e}")),
+                }
+            }
+            vec![]
+        }
+        Msg::Annotated { org, notes } => {
+            if m.org.as_ref().is_some_and(|o| o.id == org) {
+                for n in &notes {
+                    for r in m
+                        .contacts
+                        .rows
+                        .iter_mut()
+                        .filter(|r| r.target.e164 == n.e164)
+                    {
+                        r.note = n.clone();
+                    }
+                }
+                if m.confirm
+                    .targets
+                    .iter()
+                    .any(|t| notes.iter().any(|n| n.e164 == t.e164))
+                {
+                    m.confirm.notes = notes;
+                    m.confirm.looking_up = false;
+                }
+            }
+            vec![]
+        }
+        Msg::Imported { path, result } => {
+            match result {
+                Ok(report) => {
+                    let added = add_rows(
+                        m,
+                        report.contacts.iter().map(Target::from_input).collect(),
+                        Source::Imported,
+                    );
+                    m.contacts.problems = report
+                        .errors
+                        .iter()
+                        .map(|e| format!("line {}: {}", e.line, e.reason))
+                        .collect();
+                    m.contacts.problems.extend(
+                        report
+                            .duplicates
+                            .iter()
+                            .map(|d| format!("{} is on several lines; kept once", d.e164)),
+                    );
+                    let level = if report.errors.is_empty() {
+                        Level::Ok
+                    } else {
+                        Level::Warn
+                    };
+                    toast(
+                        m,
+                        level,
+                        format!(
+                            "{}: {added} contact(s) added, {} row(s) skipped",
+                            path.display(),
+                            report.errors.len()
+                        ),
+                    );
+                    return annotate_contacts(m);
+                }
+                Err(e) => toast(m, Level::Error, e),
+            }
+            vec![]
+        }
+        Msg::Engine(e) => {
+            on_engine(m, e);
+            vec![]
+        }
+        Msg::Exported(r) => {
+            match r {
+                Ok(p) => toast(m, Level::Ok, format!("results written to {}", p.display())),
+                Err(e) => toast(m, Level::Error, e),
+            }
+            vec![]
+        }
+        Msg::Copied(r) => {
+            match r {
+                Ok(n) => toast(
+                    m,
+                    Level::Ok,
+                    format!("summary copied ({n} characters, via OSC 52)"),
+                ),
+                Err(e) => toast(m, Level::Error, e),
+            }
+            vec![]
+        }
+        Msg::TemplateSaved(r) => {
+            match r {
+                Ok(p) => {
+                    m.template.modified = false;
+                    m.template.path = Some(p.clone());
+                    toast(m, Level::Ok, format!("template saved to {}", p.display()));
+                }
+                Err(e) => toast(m, Level::Error, e),
+            }
+            vec![]
+        }
+        Msg::Preselect(org) => {
+            m.org = Some(org);
+            vec![]
+        }
+    }
+}
+
+fn clamp(sel: &mut usize, len: usize) {
+    if *sel >= len {
+        *sel = len.saturating_sub(1);
+    }
+}
+
+fn on_key(m: &mut Model, k: KeyEvent, keymap: &Keymap) -> Vec<Effect> {
+    let key = Key::from_event(&k);
+    m.toast = None;
+    // Overlays first.
+    match m.overlay.take() {
+        Some(Overlay::Help) => return vec![],
+        Some(Overlay::ConfirmQuit) => {
+            return match key.code {
+                crossterm::event::KeyCode::Char('y') => {
+                    m.quit = true;
+                    vec![Effect::CancelSend]
+                }
+                _ => vec![],
+            };
+        }
+        Some(Overlay::ConfirmCancel) => {
+            return match key.code {
+                crossterm::event::KeyCode::Char('y') => {
+                    if let Some(s) = m.sending.as_mut() {
+                        s.cancelling = true;
+                    }
+                    vec![Effect::CancelSend]
+                }
+                _ => vec![],
+            };
+        }
+        Some(Overlay::Prompt(mut p)) => {
+            return match keymap.lookup(Mode::Prompt, key) {
+                Some(Command::Submit) => submit_prompt(m, p),
+                Some(Command::Back) => vec![],
+                Some(Command::Quit) => quit(m),
+                Some(Command::Suspend) => {
+                    m.overlay = Some(Overlay::Prompt(p));
+                    vec![Effect::Suspend]
+                }
+                _ => {
+                    p.input.handle_event(&TermEvent::Key(k));
+                    p.error = None;
+                    m.overlay = Some(Overlay::Prompt(p));
+                    vec![]
+                }
+            };
+        }
+        None => {}
+    }
+    // A list filter being typed takes the keys.
+    if let Some(nav) = filtering_nav(m) {
+        match key.code {
+            crossterm::event::KeyCode::Esc => {
+                nav.filtering = false;
+                nav.filter.reset();
+                nav.selected = 0;
+            }
+            crossterm::event::KeyCode::Enter => nav.filtering = false,
+            crossterm::event::KeyCode::Up | crossterm::event::KeyCode::Down => {
+                nav.filtering = false;
+                let cmd = if key.code == crossterm::event::KeyCode::Up {
+                    Command::Up
+                } else {
+                    Command::Down
+                };
+                return on_command(m, cmd, keymap);
+            }
+            _ => {
+                nav.filter.handle_event(&TermEvent::Key(k));
+                nav.selected = 0;
+            }
+        }
+        return vec![];
+    }
+    let mode = mode(m);
+    match keymap.lookup(mode, key) {
+        Some(cmd) => on_command(m, cmd, keymap),
+        None if m.screen == Screen::SignIn => {
+            m.signin.input.handle_event(&TermEvent::Key(k));
+            m.signin.error = None;
+            vec![]
+        }
+        None => vec![],
+    }
+}
+
+fn filtering_nav(m: &mut Model) -> Option<&mut ListNav> {
+    match m.screen {
+        Screen::Orgs if m.orgs.nav.filtering => Some(&mut m.orgs.nav),
+        Screen::Contacts if m.contacts.nav.filtering => Some(&mut m.contacts.nav),
+        _ => None,
+    }
+}
+
+fn quit(m: &mut Model) -> Vec<Effect> {
+    if m.sending.as_ref().is_some_and(|s| s.finished.is_none()) {
+        m.overlay = Some(Overlay::ConfirmQuit);
+        vec![]
+    } else {
+        m.quit = true;
+        vec![]
+    }
+}
+
+fn prompt(kind: PromptKind, title: &str, help: &str, value: &str) -> Overlay {
+    Overlay::Prompt(Prompt {
+        kind,
+        title: title.into(),
+        help: help.into(),
+        input: Input::new(value.to_string()),
+        error: None,
+    })
+}
+
+/// Moves a selection within `len` rows.
+fn navigate(sel: &mut usize, len: usize, cmd: Command, page: usize) {
+    let last = len.saturating_sub(1);
+    *sel = match cmd {
+        Command::Up => sel.saturating_sub(1),
+        Command::Down => (*sel + 1).min(last),
+        Command::PageUp => sel.saturating_sub(page),
+        Command::PageDown => (*sel + page).min(last),
+        Command::Top => 0,
+        Command::Bottom => last,
+        _ => *sel,
+    };
+}
+
+fn is_nav(cmd: Command) -> bool {
+    matches!(
+        cmd,
+        Command::Up
+            | Command::Down
+            | Command::PageUp
+            | Command::PageDown
+            | Command::Top
+            | Command::Bottom
+    )
+}
+
+pub fn on_command(m: &mut Model, cmd: Command, _keymap: &Keymap) -> Vec<Effect> {
+    let page = usize::from(m.size.1.saturating_sub(8)).max(1);
+    match cmd {
+        Command::Quit => return quit(m),
+        Command::Help => {
+            m.overlay = Some(Overlay::Help);
+            return vec![];
+        }
+        Command::Suspend => return vec![Effect::Suspend],
+        _ => {}
+    }
+    match m.screen {
+        Screen::SignIn => match cmd {
+            Command::Submit => {
+                let token = m.signin.input.value().trim().to_string();
+                if token.is_empty() {
+                    m.signin.error = Some("paste or type the bot token first".into());
+                    return vec![];
+                }
+                m.signin.busy = true;
+                m.signin.error = None;
+                vec![Effect::SignIn {
+                    token: Secret::new(token),
+                    remember: m.signin.remember,
+                }]
+            }
+            Command::ToggleRemember => {
+                m.signin.remember = !m.signin.remember;
+                vec![]
+            }
+            _ => vec![],
+        },
+        Screen::Orgs => {
+            let len = m.visible_orgs().len();
+            match cmd {
+                c if is_nav(c) => {
+                    navigate(&mut m.orgs.nav.selected, len, c, page);
+                    vec![]
+                }
+                Command::Filter => {
+                    m.orgs.nav.filtering = true;
+                    vec![]
+                }
+                Command::Back if !m.orgs.nav.filter.value().is_empty() => {
+                    m.orgs.nav.filter.reset();
+                    vec![]
+                }
+                Command::Refresh => {
+                    m.orgs.loading = true;
+                    vec![Effect::LoadOrgs]
+                }
+                Command::Open => open_readiness(m),
+                Command::InviteOne => invite_one(m),
+                Command::PickContacts => open_contacts(m),
+                _ => vec![],
+            }
+        }
+        Screen::Readiness => match cmd {
+            Command::Back => {
+                m.screen = Screen::Orgs;
+                vec![]
+            }
+            Command::Refresh => open_readiness(m),
+            Command::InviteOne => invite_one(m),
+            Command::PickContacts => open_contacts(m),
+            _ => vec![],
+        },
+        Screen::Contacts => contacts_command(m, cmd, page),
+        Screen::Template => match cmd {
+            c if is_nav(c) => {
+                navigate(&mut m.template.field, TEMPLATE_FIELDS.len(), c, page);
+                vec![]
+            }
+            Command::Edit => {
+                let i = m.template.field;
+                let name = TEMPLATE_FIELDS[i];
+                let value = field_value(&m.template.template, name).replace('\n', "\\n");
+                m.overlay = Some(prompt(
+                    PromptKind::TemplateField(i),
+                    &format!("Edit {name}"),
+                    field_help(name),
+                    &value,
+                ));
+                vec![]
+            }
+            Command::Save => {
+                let path = m.template.path.clone().unwrap_or_else(|| {
+                    crate::paths::config_dir()
+                        .join("templates")
+                        .join("default.toml")
+                });
+                vec![Effect::SaveTemplate {
+                    path,
+                    template: m.template.template.clone(),
+                }]
+            }
+            Command::Review => review(m),
+            Command::Back => {
+                m.screen = if m.confirm.targets.is_empty() {
+                    m.origin
+                } else {
+                    Screen::Confirm
+                };
+                vec![]
+            }
+            _ => vec![],
+        },
+        Screen::Confirm => match cmd {
+            Command::Send => send(m),
+            Command::EditTemplate => {
+                m.screen = Screen::Template;
+                vec![]
+            }
+            Command::Back => {
+                m.screen = m.origin;
+                m.confirm = Confirm::default();
+                vec![]
+            }
+            _ => vec![],
+        },
+        Screen::Sending => sending_command(m, cmd, page),
+    }
+}
+
+fn open_readiness(m: &mut Model) -> Vec<Effect> {
+    let Some(org) = m
+        .selected_org()
+        .map(|o| o.org.clone())
+        .or_else(|| m.readiness.as_ref().map(|r| r.org.clone()))
+    else {
+        return vec![];
+    };
+    m.org = Some(org.clone());
+    m.readiness = Some(Readiness {
+        org: org.clone(),
+        items: vec![],
+        loading: true,
+    });
+    m.screen = Screen::Readiness;
+    vec![Effect::CheckOrg(org)]
+}
+
+fn current_org(m: &Model) -> Option<crate::api::models::Organization> {
+    match m.screen {
+        Screen::Orgs => m.selected_org().map(|o| o.org.clone()),
+        _ => m.org.clone(),
+    }
+}
+
+fn invite_one(m: &mut Model) -> Vec<Effect> {
+    let Some(org) = current_org(m) else {
+        toast(m, Level::Warn, "pick an organization first");
+        return vec![];
+    };
+    let label = org.label().to_string();
+    m.org = Some(org);
+    m.overlay = Some(prompt(
+        PromptKind::InvitePhone,
+        &format!("Re-invite one contact of {label}"),
+        "the number as the customer gives it, e.g. 06 12345678 or +32 470 12 34 56",
+        "",
+    ));
+    vec![]
+}
+
+fn open_contacts(m: &mut Model) -> Vec<Effect> {
+    let Some(org) = current_org(m) else {
+        return vec![];
+    };
+    m.org = Some(org.clone());
+    m.origin = m.screen;
+    m.screen = Screen::Contacts;
+    if m.contacts.org.as_ref().is_some_and(|o| o.id == org.id) {
+        return vec![];
+    }
+    m.contacts = Contacts {
+        org: Some(org.clone()),
+        loading: true,
+        ..Contacts::default()
+    };
+    vec![Effect::LoadContacts(org)]
+}
+
+fn region(m: &Model) -> Option<String> {
+    m.template
+        .template
+        .region()
+        .map(str::to_string)
+        .or_else(|| {
+            m.org
+                .as_ref()
+                .and_then(|o| o.extra_str("country"))
+                .map(str::to_string)
+        })
+}
+
+/// Adds targets not already listed; returns how many were new. New rows are selected.
+fn add_rows(m: &mut Model, targets: Vec<Target>, source: Source) -> usize {
+    let mut added = 0;
+    for t in targets {
+        m.contacts.marked.insert(t.e164.clone());
+        if let Some(row) = m.contacts.rows.iter_mut().find(|r| r.target.e164 == t.e164) {
+            if source != Source::Platform {
+                row.target = Target {
+                    given_name: t.given_name.or(row.target.given_name.take()),
+                    ..t
+                };
+            }
+            continue;
+        }
+        added += 1;
+        m.contacts.rows.push(ContactRow {
+            note: Annotation {
+                e164: t.e164.clone(),
+                ..Annotation::default()
+            },
+            target: t,
+            source,
+        });
+    }
+    added
+}
+
+fn annotate_contacts(m: &Model) -> Vec<Effect> {
+    let Some(org) = m.org.clone() else {
+        return vec![];
+    };
+    let targets: Vec<Target> = m
+        .contacts
+        .rows
+        .iter()
+        .filter(|r| r.note.existing.is_none() || r.source != Source::Platform)
+        .map(|r| r.target.clone())
+        .collect();
+    if targets.is_empty() {
+        return vec![];
+    }
+    vec![Effect::Annotate {
+        org,
+        targets,
+        template_hash: m.template.template.template_hash(),
+    }]
+}
+
+fn contacts_command(m: &mut Model, cmd: Command, page: usize) -> Vec<Effect> {
+    let visible = m.visible_contacts();
+    let current = visible.get(m.contacts.nav.selected).copied();
+    match cmd {
+        c if is_nav(c) => {
+            navigate(&mut m.contacts.nav.selected, visible.len(), c, page);
+            vec![]
+        }
+        Command::Filter => {
+            m.contacts.nav.filtering = true;
+            vec![]
+        }
+        Command::Toggle => {
+            if let Some(i) = current {
+                let e = m.contacts.rows[i].target.e164.clone();
+                if !m.contacts.marked.remove(&e) {
+                    m.contacts.marked.insert(e);
+                }
+                navigate(
+                    &mut m.contacts.nav.selected,
+                    visible.len(),
+                    Command::Down,
+                    page,
+                );
+            }
+            vec![]
+        }
+        Command::ToggleAll => {
+            let all: Vec<String> = visible
+                .iter()
+                .map(|&i| m.contacts.rows[i].target.e164.clone())
+                .collect();
+            if all.iter().all(|e| m.contacts.marked.contains(e)) {
+                for e in &all {
+                    m.contacts.marked.remove(e);
+                }
+            } else {
+                m.contacts.marked.extend(all);
+            }
+            vec![]
+        }
+        Command::Add => {
+            m.overlay = Some(prompt(
+                PromptKind::AddContact,
+                "Add a contact",
+                "number, then optional names and e-mail: 06 12345678 Jan Jansen jan@example.nl",
+                "",
+            ));
+            vec![]
+        }
+        Command::Edit => {
+            if let Some(i) = current {
+                let t = &m.contacts.rows[i].target;
+                let value = [
+                    Some(t.e164.clone()),
+                    t.given_name.clone(),
+                    t.family_name.clone(),
+                    t.email.clone(),
+                ]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" ");
+                m.overlay = Some(prompt(
+                    PromptKind::EditContact(i),
+                    "Edit contact",
+                    "number, then optional names and e-mail",
+                    &value,
+                ));
+            }
+            vec![]
+        }
+        Command::Remove => {
+            if let Some(i) = current {
+                let row = &m.contacts.rows[i];
+                m.contacts.marked.remove(&row.target.e164);
+                if row.source == Source::Platform {
+                    toast(m, Level::Info, "platform contacts stay listed; unselected");
+                } else {
+                    m.contacts.rows.remove(i);
+                    let n = m.visible_contacts().len();
+                    clamp(&mut m.contacts.nav.selected, n);
+                }
+            }
+            vec![]
+        }
+        Command::Import => {
+            m.overlay = Some(prompt(
+                PromptKind::ImportPath,
+                "Import contacts from a CSV file",
+                "path to a .csv with a header: telephone,givenName,familyName,email,locale,…",
+                "",
+            ));
+            vec![]
+        }
+        Command::Paste => {
+            toast(
+                m,
+                Level::Info,
+                "paste the list now (your terminal's paste): names and numbers, one per line or comma-separated",
+            );
+            vec![]
+        }
+        Command::EditTemplate => {
+            m.screen = Screen::Template;
+            vec![]
+        }
+        Command::Review => review(m),
+        Command::Back => {
+            if !m.contacts.nav.filter.value().is_empty() {
+                m.contacts.nav.filter.reset();
+            } else {
+                m.screen = m.origin;
+            }
+            vec![]
+        }
+        _ => vec![],
+    }
+}
+
+/// From the contacts (or template) screen to confirm, with the selected contacts.
+fn review(m: &mut Model) -> Vec<Effect> {
+    let mut targets: Vec<Target> = m
+        .contacts
+        .rows
+        .iter()
+        .filter(|r| m.contacts.marked.contains(&r.target.e164))
+        .map(|r| r.target.clone())
+        .collect();
+    if targets.is_empty()
+        && let Some(&i) = m.visible_contacts().get(m.contacts.nav.selected)
+    {
+        targets.push(m.contacts.rows[i].target.clone());
+    }
+    if targets.is_empty() {
+        toast(
+            m,
+            Level::Warn,
+            "select contacts first (space), or add one (a)",
+        );
+        return vec![];
+    }
+    m.origin = Screen::Contacts;
+    start_confirm(m, targets)
+}
+
+fn start_confirm(m: &mut Model, targets: Vec<Target>) -> Vec<Effect> {
+    let Some(org) = m.org.clone() else {
+        return vec![];
+    };
+    m.confirm = Confirm {
+        targets: targets.clone(),
+        notes: vec![],
+        looking_up: true,
+        typed: String::new(),
+    };
+    m.screen = Screen::Confirm;
+    vec![Effect::Annotate {
+        org,
+        targets,
+        template_hash: m.template.template.template_hash(),
+    }]
+}
+
+fn send(m: &mut Model) -> Vec<Effect> {
+    let Some(org) = m.org.clone() else {
+        return vec![];
+    };
+    if let Err(p) = m.template.template.validate(&[]) {
+        let first = p.0.first().map(|e| e.to_string()).unwrap_or_default();
+        toast(
+            m,
+            Level::Error,
+            format!("the template is not ready: {first} (t to edit)"),
+        );
+        return vec![];
+    }
+    let n = m.confirm.targets.len();
+    if n > TYPED_CONFIRM_ABOVE && m.confirm.typed != n.to_string() {
+        m.overlay = Some(prompt(
+            PromptKind::TypeCount,
+            &format!("Type {n} to send {n} invitations"),
+            "a large batch needs the count typed, so it cannot go out by accident",
+            "",
+        ));
+        return vec![];
+    }
+    start_send(m, org, m.confirm.targets.clone(), None)
+}
+
+fn start_send(
+    m: &mut Model,
+    org: crate::api::models::Organization,
+    targets: Vec<Target>,
+    retry_of: Option<String>,
+) -> Vec<Effect> {
+    m.sending = Some(Sending {
+        run_id: String::new(),
+        org_name: org.label().to_string(),
+        total: targets.len(),
+        rows: targets
+            .iter()
+            .enumerate()
+            .map(|(index, t)| SendRow {
+                update: ContactUpdate {
+                    index,
+                    e164: t.e164.clone(),
+                    name: t.full_name(),
+                    state: Some(State::Queued),
+                    ..ContactUpdate::default()
+                },
+            })
+            .collect(),
+        started: m.clock,
+        finished: None,
+        rate_limited_until: None,
+        rate_limit_count: 0,
+        notices: vec![],
+        cancelling: false,
+        selected: 0,
+        dry_run: false,
+    });
+    m.screen = Screen::Sending;
+    vec![Effect::StartSend {
+        org,
+        template: m.template.template.clone(),
+        targets,
+        retry_of,
+    }]
+}
+
+fn sending_command(m: &mut Model, cmd: Command, page: usize) -> Vec<Effect> {
+    let Some(s) = m.sending.as_mut() else {
+        return vec![];
+    };
+    let finished = s.finished.is_some();
+    match cmd {
+        c if is_nav(c) => {
+            navigate(&mut s.selected, s.rows.len(), c, page);
+            vec![]
+        }
+        Command::Cancel | Command::Back if !finished => {
+            if !s.cancelling {
+                m.overlay = Some(Overlay::ConfirmCancel);
+            }
+            vec![]
+        }
+        Command::Back => {
+            m.sending = None;
+            m.confirm = Confirm::default();
+            m.screen = if m.origin == Screen::Contacts {
+                Screen::Contacts
+            } else {
+                Screen::Orgs
+            };
+            vec![]
+        }
+        Command::RetryFailed => {
+            let again: Vec<usize> = s
+                .rows
+                .iter()
+                .filter(|r| {
+                    matches!(
+                        r.update.state(),
+                        State::Failed | State::Unknown | State::NotStarted
+                    )
+                })
+                .map(|r| r.update.index)
+                .collect();
+            if again.is_empty() {
+                toast(
+                    m,
+                    Level::Info,
+                    "nothing to retry: every contact was sent or skipped",
+                );
+                return vec![];
+            }
+            let run = s.run_id.clone();
+            let targets: Vec<Target> = again
+                .iter()
+                .filter_map(|&i| m.confirm.targets.get(i).cloned())
+                .collect();
+            let Some(org) = m.org.clone() else {
+                return vec![];
+            };
+            m.confirm.targets = targets.clone();
+            start_send(m, org, targets, Some(run))
+        }
+        Command::Export => {
+            let name = format!(
+                "sms-invite-{}.csv",
+                if s.run_id.is_empty() {
+                    "results"
+                } else {
+                    &s.run_id
+                }
+            );
+            m.overlay = Some(prompt(
+                PromptKind::ExportPath,
+                "Export results to CSV",
+                "file to write",
+                &name,
+            ));
+            vec![]
+        }
+        Command::Copy => vec![Effect::Copy(ticket_summary(s))],
+        _ => vec![],
+    }
+}
+
+/// A Markdown block for a support ticket: what was sent to whom, and every failure's reason.
+pub fn ticket_summary(s: &Sending) -> String {
+    let mut out = format!(
+        "**SMS invitations** — {} (run {})\n\n",
+        s.org_name, s.run_id
+    );
+    if let Some(f) = &s.finished {
+        out.push_str(&format!(
+            "{} contact(s): {} sent, {} skipped, {} failed, {} unknown, {} not started\n\n",
+            f.total, f.sent, f.skipped, f.failed, f.unknown, f.not_started
+        ));
+    }
+    out.push_str("| number | name | result | detail |\n|---|---|---|---|\n");
+    for r in &s.rows {
+        let u = &r.update;
+        let detail = u
+            .reason
+            .clone()
+            .or_else(|| u.conversation.as_ref().map(|c| format!("conversation {c}")))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            u.e164,
+            u.name.clone().unwrap_or_default(),
+            u.state().label(),
+            detail.replace('|', "/")
+        ));
+    }
+    out
+}
+
+fn submit_prompt(m: &mut Model, mut p: Prompt) -> Vec<Effect> {
+    let value = p.input.value().trim().to_string();
+    let region = region(m);
+    let reopen = |m: &mut Model, mut p: Prompt, err: String| {
+        p.error = Some(err);
+        m.overlay = Some(Overlay::Prompt(p));
+        vec![]
+    };
+    match p.kind.clone() {
+        PromptKind::InvitePhone => match phone::normalize(&value, region.as_deref()) {
+            Ok(n) => {
+                m.origin = if m.screen == Screen::Readiness {
+                    Screen::Readiness
+                } else {
+                    Screen::Orgs
+                };
+                let mut t = Target::from_phone(&n);
+                t.line = None;
+                start_confirm(m, vec![t])
+            }
+            Err(e) => reopen(m, p, e.to_string()),
+        },
+        PromptKind::AddContact | PromptKind::EditContact(_) => {
+            match import::import_text(&value, region.as_deref()) {
+                Ok(r) if r.contacts.len() == 1 => {
+                    let mut t = Target::from_input(&r.contacts[0]);
+                    if let Some(email) = value.split_whitespace().find(|w| w.contains('@')) {
+                        t.email = Some(email.to_string());
+                    }
+                    if let PromptKind::EditContact(i) = p.kind
+                        && i < m.contacts.rows.len()
+                    {
+                        let old = m.contacts.rows[i].target.e164.clone();
+                        m.contacts.marked.remove(&old);
+                        m.contacts.marked.insert(t.e164.clone());
+                        m.contacts.rows[i].target = t;
+                        m.contacts.rows[i].note = Annotation::default();
+                    } else {
+                        add_rows(m, vec![t], Source::Added);
+                    }
+                    annotate_contacts(m)
+                }
+                Ok(r) if r.contacts.len() > 1 => reopen(
+                    m,
+                    p,
+                    "one contact at a time here; paste a list on the contacts screen instead"
+                        .into(),
+                ),
+                Ok(r) => {
+                    let why = r
+                        .errors
+                        .first()
+                        .map(|e| e.reason.clone())
+                        .unwrap_or_else(|| "no phone number found".into());
+                    reopen(m, p, why)
+                }
+                Err(e) => reopen(m, p, e.to_string()),
+            }
+        }
+        PromptKind::ImportPath if value.is_empty() => {
+            reopen(m, p, "give the path of a CSV file".into())
+        }
+        PromptKind::ImportPath => vec![Effect::Import {
+            path: value.into(),
+            region,
+        }],
+        PromptKind::ExportPath if value.is_empty() => reopen(m, p, "give a file name".into()),
+        PromptKind::ExportPath => {
+            let Some(s) = m.sending.as_ref() else {
+                return vec![];
+            };
+            vec![Effect::Export {
+                path: value.into(),
+                run_id: s.run_id.clone(),
+                rows: s.rows.iter().map(|r| r.update.clone()).collect(),
+            }]
+        }
+        PromptKind::TemplateField(i) => {
+            let raw = p.input.value().replace("\\n", "\n");
+            match set_field(&mut m.template.template, TEMPLATE_FIELDS[i], &raw) {
+                Ok(()) => {
+                    m.template.modified = true;
+                    vec![]
+                }
+                Err(e) => {
+                    p.error = Some(e);
+                    m.overlay = Some(Overlay::Prompt(p));
+                    vec![]
+                }
+            }
+        }
+        PromptKind::TypeCount => {
+            if value == m.confirm.targets.len().to_string() {
+                m.confirm.typed = value;
+                send(m)
+            } else {
+                reopen(
+                    m,
+                    p,
+                    format!("type exactly {} to send", m.confirm.targets.len()),
+                )
+            }
+        }
+    }
+}
+
+pub fn field_value(t: &Template, name: &str) -> String {
+    match name {
+        "name" => t.name.clone(),
+        "welcome_text" => t.welcome_text.clone(),
+        "link_text" => t.link_text.clone(),
+        "link_label" => t.link_label.clone(),
+        "clp_url" => t.clp_url.clone(),
+        "sender_id" => t.sender_id.clone(),
+        "country" => t.country.clone(),
+        "locale" => t.locale.clone(),
+        "welcome_delay_ms" => t.welcome_delay_ms.to_string(),
+        "link_delay_ms" => t.link_delay_ms.to_string(),
+        "leave_delay_ms" => t.leave_delay_ms.to_string(),
+        "send_accept" => t.send_accept.to_string(),
+        "send_leave" => t.send_leave.to_string(),
+        _ => String::new(),
+    }
+}
+
+fn field_help(name: &str) -> &'static str {
+    match name {
+        "welcome_text" | "link_text" => {
+            "variables {givenName|there} {familyName} {organization} …; \\n for a new line"
+        }
+        "clp_url" => "https https address of the Conversational Landing Page",
+        "sender_id" => {
+            "up to 11 letters/digits/spaces, or empty for the service's number (two-way)"
+        }
+        "country" => "two-letter country for numbers typed without +: NL, BE, DE, …",
+        "send_accept" | "send_leave" => "true or false",
+        n if n.ends_with("_ms") => "milliseconds after the request arrives",
+        _ => "",
+    }
+}
+
+fn set_field(t: &mut Template, name: &str, raw: &str) -> Result<(), String> {
+    let num = |s: &str| {
+        s.trim()
+            .parse::<u64>()
+            .map_err(|_| format!("{name} must be a whole number of milliseconds"))
+    };
+    let flag = |s: &str| match s.trim() {
+        "true" | "yes" | "on" => Ok(true),
+        "false" | "no" | "off" => Ok(false),
+        _ => Err(format!("{name} must be true or false")),
+    };
+    match name {
+        "name" => t.name = raw.trim().to_string(),
+        "welcome_text" => t.welcome_text = raw.to_string(),
+        "link_text" => t.link_text = raw.to_string(),
+        "link_label" => t.link_label = raw.to_string(),
+        "clp_url" => t.clp_url = raw.trim().to_string(),
+        "sender_id" => t.sender_id = raw.trim().to_string(),
+        "country" => t.country = raw.trim().to_ascii_uppercase(),
+        "locale" => t.locale = raw.trim().to_string(),
+        "welcome_delay_ms" => t.welcome_delay_ms = num(raw)?,
+        "link_delay_ms" => t.link_delay_ms = num(raw)?,
+        "leave_delay_ms" => t.leave_delay_ms = num(raw)?,
+        "send_accept" => t.send_accept = flag(raw)?,
+        "send_leave" => t.send_leave = flag(raw)?,
+        _ => return Err(format!("unknown field {name}")),
+    }
+    Ok(())
+}
+
+fn on_paste(m: &mut Model, text: &str) -> Vec<Effect> {
+    if let Some(Overlay::Prompt(p)) = m.overlay.as_mut() {
+        // Single-line prompts take the first line; pasted tokens often end in a newline.
+        let line = text
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .unwrap_or("");
+        let mut v = p.input.value().to_string();
+        v.push_str(line);
+        p.input = Input::new(v);
+        p.error = None;
+        return vec![];
+    }
+    match m.screen {
+        Screen::SignIn => {
+            let mut v = m.signin.input.value().to_string();
+            v.push_str(text.trim());
+            m.signin.input = Input::new(v);
+            m.signin.error = None;
+            vec![]
+        }
+        Screen::Contacts => match import::import_text(text, region(m).as_deref()) {
+            Ok(report) => {
+                let added = add_rows(
+                    m,
+                    report.contacts.iter().map(Target::from_input).collect(),
+                    Source::Added,
+                );
+                m.contacts.problems = report
+                    .errors
+                    .iter()
+                    .map(|e| format!("pasted line {}: {} ({})", e.line, e.reason, e.raw))
+                    .collect();
+                let level = if report.errors.is_empty() {
+                    Level::Ok
+                } else {
+                    Level::Warn
+                };
+                toast(
+                    m,
+                    level,
+                    format!(
+                        "pasted: {added} contact(s) added, {} line(s) skipped",
+                        report.errors.len()
+                    ),
+                );
+                annotate_contacts(m)
+            }
+            Err(e) => {
+                toast(m, Level::Error, e.to_string());
+                vec![]
+            }
+        },
+        _ => vec![],
+    }
+}
+
+fn on_engine(m: &mut Model, e: EngineEvent) {
+    let clock = m.clock;
+    let Some(s) = m.sending.as_mut() else { return };
+    match e {
+        EngineEvent::Started {
+            run_id,
+            total,
+            dry_run,
+            ..
+        } => {
+            s.run_id = run_id;
+            s.total = total;
+            s.started = clock;
+            s.dry_run = dry_run;
+        }
+        EngineEvent::Contact(u) => {
+            if let Some(row) = s.rows.get_mut(u.index) {
+                row.update = *u;
+            }
+        }
+        EngineEvent::RateLimited { wait_ms } => {
+            s.rate_limit_count += 1;
+            s.rate_limited_until = Some(clock + chrono::Duration::milliseconds(wait_ms as i64));
+        }
+        EngineEvent::Notice { message } => {
+            s.notices.push(message);
+            if s.notices.len() > 50 {
+                s.notices.remove(0);
+            }
+        }
+        EngineEvent::Finished(summary) => {
+            let text = format!(
+                "{}: {} sent, {} skipped, {} failed{}",
+                if summary.cancelled {
+                    "cancelled"
+                } else {
+                    "done"
+                },
+                summary.sent,
+                summary.skipped,
+                summary.failed + summary.unknown,
+                if summary.not_started > 0 {
+                    format!(", {} not started", summary.not_started)
+                } else {
+                    String::new()
+                }
+            );
+            let level = if summary.failed + summary.unknown + summary.not_started > 0 {
+                Level::Warn
+            } else {
+                Level::Ok
+            };
+            s.finished = Some(summary);
+            s.cancelling = false;
+            m.toast = Some(Toast { text, level });
+        }
+    }
+}

@@ -1,0 +1,159 @@
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
+
+use super::{clip, scroll_offset};
+use crate::invite::readiness::{SmsStatus, Verdict};
+use crate::tui::model::Model;
+use crate::tui::theme::Theme;
+
+pub fn draw_orgs(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let [filter_area, table_area] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+    let nav = &m.orgs.nav;
+    let filter = if nav.filtering || !nav.filter.value().is_empty() {
+        Line::from(vec![
+            Span::styled(" filter: ", theme.muted),
+            Span::styled(
+                format!(
+                    "{}{}",
+                    nav.filter.value(),
+                    if nav.filtering { "▏" } else { "" }
+                ),
+                theme.input,
+            ),
+        ])
+    } else if m.orgs.loading {
+        Line::styled(" loading organizations and their SMS services…", theme.info)
+    } else if let Some(e) = &m.orgs.error {
+        Line::styled(format!(" ✗ {e} (r to retry)"), theme.error)
+    } else {
+        Line::styled(
+            format!(
+                " {} organizations · / to filter · enter for the readiness report · i to re-invite one number",
+                m.orgs.rows.len()
+            ),
+            theme.muted,
+        )
+    };
+    frame.render_widget(Paragraph::new(filter), filter_area);
+    let visible = m.visible_orgs();
+    let min_depth = m
+        .orgs
+        .rows
+        .iter()
+        .map(|o| o.org.ancestors().len())
+        .min()
+        .unwrap_or(0);
+    let height = usize::from(table_area.height.saturating_sub(2));
+    let offset = scroll_offset(nav.selected, height);
+    let name_w = usize::from(table_area.width / 2).max(10);
+    let rows: Vec<Row> = visible
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(height)
+        .map(|(pos, &i)| {
+            let o = &m.orgs.rows[i];
+            let depth = o.org.ancestors().len().saturating_sub(min_depth);
+            let (word, style) = match &o.status {
+                SmsStatus::Ready { .. } => ("✓ ready", theme.ok),
+                SmsStatus::NotReady { .. } => ("✗ not ready", theme.error),
+                SmsStatus::Unknown { .. } => ("? unknown", theme.warn),
+            };
+            let row = Row::new(vec![
+                Cell::from(clip(
+                    &format!("{}{}", "  ".repeat(depth), o.org.label()),
+                    name_w,
+                )),
+                Cell::from(Span::styled(word, style)),
+                Cell::from(Span::styled(o.status.detail(), theme.muted)),
+            ]);
+            if pos == nav.selected {
+                row.style(theme.selection)
+            } else {
+                row
+            }
+        })
+        .collect();
+    let empty = rows.is_empty() && !m.orgs.loading;
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(name_w as u16),
+            Constraint::Length(12),
+            Constraint::Min(10),
+        ],
+    )
+    .header(Row::new(vec!["ORGANIZATION", "SMS", "DETAIL"]).style(theme.title))
+    .block(
+        Block::default()
+            .borders(Borders::TOP)
+            .border_style(theme.border),
+    );
+    frame.render_widget(table, table_area);
+    if empty {
+        let msg = if nav.filter.value().is_empty() {
+            "no organizations visible to this token"
+        } else {
+            "no organization matches the filter (esc clears it)"
+        };
+        frame.render_widget(
+            Paragraph::new(Line::styled(msg, theme.muted)),
+            Rect {
+                y: table_area.y + 2,
+                height: 1,
+                ..table_area
+            },
+        );
+    }
+}
+
+pub fn draw_readiness(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let Some(r) = &m.readiness else { return };
+    let mut lines = vec![
+        Line::styled(
+            format!("SMS readiness of {} ({})", r.org.label(), r.org.id),
+            theme.title,
+        ),
+        Line::raw(""),
+    ];
+    if r.loading {
+        lines.push(Line::styled(
+            "checking token, scope, services and template…",
+            theme.info,
+        ));
+    }
+    for item in &r.items {
+        let (word, style) = match item.verdict {
+            Verdict::Ready => ("✓ ready    ", theme.ok),
+            Verdict::NotReady => ("✗ NOT READY", theme.error),
+            Verdict::Unknown => ("? unknown  ", theme.warn),
+        };
+        lines.push(Line::from(vec![
+            Span::styled(word, style),
+            Span::raw(format!("  {:<13} ", item.check)),
+            Span::raw(item.detail.clone()),
+        ]));
+        if let Some(fix) = item.fix.as_ref().filter(|_| item.verdict != Verdict::Ready) {
+            lines.push(Line::styled(format!("               → {fix}"), theme.muted));
+        }
+    }
+    if !r.loading && !r.items.is_empty() {
+        let ready = r.items.iter().all(|i| i.verdict == Verdict::Ready);
+        lines.push(Line::raw(""));
+        lines.push(if ready {
+            Line::styled(
+                "Ready to send SMS invitations. i: re-invite one number · c: pick contacts",
+                theme.ok,
+            )
+        } else {
+            Line::styled(
+                "Not ready: fix the lines marked above (r to check again).",
+                theme.warn,
+            )
+        });
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+}

@@ -1,0 +1,109 @@
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use super::{centered, clip};
+use crate::tui::keymap::Keymap;
+use crate::tui::model::{Model, Overlay};
+use crate::tui::theme::Theme;
+use crate::tui::update::mode;
+
+pub fn draw(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame, area: Rect) {
+    match &m.overlay {
+        None => {}
+        Some(Overlay::Help) => help(m, theme, keymap, frame, area),
+        Some(Overlay::Prompt(p)) => {
+            let r = centered(area, 76, 7);
+            frame.render_widget(Clear, r);
+            let inner_w = usize::from(r.width.saturating_sub(4));
+            let value = p.input.value();
+            let scroll = p.input.visual_scroll(inner_w);
+            let shown: String = value.chars().skip(scroll).take(inner_w).collect();
+            let mut lines = vec![
+                Line::styled(format!("> {shown}▏"), theme.input),
+                Line::styled(clip(&p.help, inner_w), theme.muted),
+            ];
+            if let Some(e) = &p.error {
+                lines.push(Line::styled(format!("✗ {e}"), theme.error));
+            }
+            lines.push(Line::styled("enter ok · esc cancel", theme.muted));
+            let block = Block::default()
+                .borders(Borders::ALL)
+                .border_style(theme.focus)
+                .title(Line::styled(format!(" {} ", p.title), theme.title));
+            frame.render_widget(
+                Paragraph::new(lines)
+                    .wrap(Wrap { trim: false })
+                    .block(block),
+                r,
+            );
+        }
+        Some(Overlay::ConfirmQuit) => ask(
+            theme,
+            frame,
+            area,
+            " Quit while sending? ",
+            "Contacts in flight finish; the rest are marked not started and the run can be resumed.",
+            "y quit · any other key: keep sending",
+        ),
+        Some(Overlay::ConfirmCancel) => ask(
+            theme,
+            frame,
+            area,
+            " Cancel sending? ",
+            "Invitations already sent cannot be recalled. Contacts in flight finish; the rest are not started.",
+            "y cancel · any other key: keep sending",
+        ),
+    }
+}
+
+fn ask(theme: &Theme, frame: &mut Frame, area: Rect, title: &str, text: &str, keys: &str) {
+    let r = centered(area, 60, 6);
+    frame.render_widget(Clear, r);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.warn)
+        .title(Line::styled(title, theme.warn));
+    frame.render_widget(
+        Paragraph::new(vec![
+            Line::raw(text),
+            Line::raw(""),
+            Line::styled(keys, theme.key),
+        ])
+        .wrap(Wrap { trim: true })
+        .block(block),
+        r,
+    );
+}
+
+fn help(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame, area: Rect) {
+    let groups = keymap.help(mode(m));
+    let mut lines = Vec::new();
+    for (group, rows) in groups {
+        lines.push(Line::styled(group, theme.title));
+        for (keys, desc) in rows {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {keys:<16}"), theme.key),
+                Span::raw(desc),
+            ]));
+        }
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        format!("log: {}", crate::paths::log_file().display()),
+        theme.muted,
+    ));
+    lines.push(Line::styled(
+        "keys and theme: [keys.MODE] and [theme] in config.toml",
+        theme.muted,
+    ));
+    let h = (lines.len() as u16 + 2).min(area.height);
+    let r = centered(area, 64, h);
+    frame.render_widget(Clear, r);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.focus)
+        .title(Line::styled(" Keys (any key closes) ", theme.title));
+    frame.render_widget(Paragraph::new(lines).block(block), r);
+}

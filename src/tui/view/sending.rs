@@ -1,0 +1,222 @@
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Gauge, Paragraph, Row, Table};
+
+use super::{clip, scroll_offset};
+use crate::invite::events::State;
+use crate::tui::model::Model;
+use crate::tui::theme::Theme;
+
+pub fn state_style(theme: &Theme, s: State) -> ratatui::style::Style {
+    match s {
+        State::Sent | State::WouldSend => theme.ok,
+        State::Failed | State::Unknown => theme.error,
+        State::Skipped | State::NotStarted => theme.warn,
+        State::Queued => theme.muted,
+        State::LookingUp | State::Sending => theme.info,
+    }
+}
+
+fn symbol(s: State) -> &'static str {
+    match s {
+        State::Sent | State::WouldSend => "✓",
+        State::Failed => "✗",
+        State::Unknown => "?",
+        State::Skipped => "–",
+        State::NotStarted => "·",
+        State::Queued => " ",
+        State::LookingUp | State::Sending => "…",
+    }
+}
+
+fn mmss(secs: i64) -> String {
+    format!("{}:{:02}", secs / 60, secs % 60)
+}
+
+pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let Some(s) = &m.sending else { return };
+    let done = s
+        .rows
+        .iter()
+        .filter(|r| r.update.state().is_final())
+        .count();
+    let count = |st: State| s.rows.iter().filter(|r| r.update.state() == st).count();
+    let failures: Vec<_> = s
+        .rows
+        .iter()
+        .filter(|r| matches!(r.update.state(), State::Failed | State::Unknown))
+        .collect();
+    let fail_h = if failures.is_empty() {
+        0
+    } else {
+        (failures.len() as u16 + 2).min(area.height / 3)
+    };
+    let [gauge_area, stats, table_area, fail_area] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(2),
+        Constraint::Min(3),
+        Constraint::Length(fail_h),
+    ])
+    .areas(area);
+    let ratio = if s.total == 0 {
+        0.0
+    } else {
+        done as f64 / s.total as f64
+    };
+    frame.render_widget(
+        Gauge::default()
+            .gauge_style(theme.ok)
+            .ratio(ratio.clamp(0.0, 1.0))
+            .label(format!("{done}/{}", s.total)),
+        gauge_area,
+    );
+    let end = s
+        .finished
+        .as_ref()
+        .map(|f| s.started + chrono::Duration::milliseconds(f.elapsed_ms as i64))
+        .unwrap_or(m.clock);
+    let elapsed = (end - s.started).num_seconds().max(0);
+    let rate = if elapsed > 0 {
+        done as f64 / elapsed as f64
+    } else {
+        0.0
+    };
+    let eta = if s.finished.is_none() && rate > 0.0 {
+        format!(" · ETA {}", mmss(((s.total - done) as f64 / rate) as i64))
+    } else {
+        String::new()
+    };
+    let mut stat = vec![
+        Span::styled(format!(" {} sent ", count(State::Sent)), theme.ok),
+        Span::styled(format!(" {} skipped ", count(State::Skipped)), theme.warn),
+        Span::styled(
+            format!(" {} failed ", count(State::Failed) + count(State::Unknown)),
+            theme.error,
+        ),
+        Span::raw(format!(" · {rate:.1}/s · {}{eta}", mmss(elapsed))),
+    ];
+    if count(State::NotStarted) > 0 {
+        stat.insert(
+            3,
+            Span::styled(
+                format!(" {} not started ", count(State::NotStarted)),
+                theme.warn,
+            ),
+        );
+    }
+    let second = if let Some(f) = &s.finished {
+        let what = if f.cancelled { "Cancelled" } else { "Finished" };
+        Line::styled(
+            format!(
+                " {what} · run {} · r retry failed · e export · y copy summary · enter done",
+                s.run_id
+            ),
+            theme.title,
+        )
+    } else if s.cancelling {
+        Line::styled(
+            " cancelling: contacts in flight finish, the rest are not started",
+            theme.warn,
+        )
+    } else if let Some(until) = s.rate_limited_until.filter(|u| *u > m.clock) {
+        Line::styled(
+            format!(
+                " rate limited by the platform ({}×): waiting {}s, nothing is lost",
+                s.rate_limit_count,
+                (until - m.clock).num_seconds().max(1)
+            ),
+            theme.warn,
+        )
+    } else {
+        Line::styled(
+            format!(
+                " run {} · x cancels (asks first)",
+                if s.run_id.is_empty() {
+                    "starting"
+                } else {
+                    &s.run_id
+                }
+            ),
+            theme.muted,
+        )
+    };
+    frame.render_widget(Paragraph::new(vec![Line::from(stat), second]), stats);
+    let height = usize::from(table_area.height.saturating_sub(1));
+    let offset = scroll_offset(s.selected, height);
+    let rows: Vec<Row> = s
+        .rows
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(height)
+        .map(|(i, r)| {
+            let u = &r.update;
+            let st = u.state();
+            let detail = u.reason.clone().or_else(|| {
+                u.conversation.as_ref().map(|c| {
+                    format!(
+                        "{} conversation {c}",
+                        if u.new_contact == Some(true) {
+                            "new"
+                        } else {
+                            "existing"
+                        }
+                    )
+                })
+            });
+            let row = Row::new(vec![
+                Cell::from(Span::styled(
+                    format!("{} {}", symbol(st), st.label()),
+                    state_style(theme, st),
+                )),
+                Cell::from(u.e164.clone()),
+                Cell::from(clip(&u.name.clone().unwrap_or_default(), 20)),
+                Cell::from(Span::styled(detail.unwrap_or_default(), theme.muted)),
+            ]);
+            if i == s.selected {
+                row.style(theme.selection)
+            } else {
+                row
+            }
+        })
+        .collect();
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(13),
+            Constraint::Length(16),
+            Constraint::Length(20),
+            Constraint::Min(10),
+        ],
+    )
+    .header(Row::new(vec!["STATE", "NUMBER", "NAME", "DETAIL"]).style(theme.title));
+    frame.render_widget(table, table_area);
+    if fail_h > 0 {
+        let w = usize::from(fail_area.width.saturating_sub(4));
+        let lines: Vec<Line> = failures
+            .iter()
+            .map(|r| {
+                Line::styled(
+                    clip(
+                        &format!(
+                            "{}: {}",
+                            r.update.e164,
+                            r.update.reason.clone().unwrap_or_default()
+                        ),
+                        w,
+                    ),
+                    theme.error,
+                )
+            })
+            .collect();
+        let block = Block::default()
+            .borders(Borders::TOP)
+            .border_style(theme.error)
+            .title(Line::styled(
+                format!(" {} failure(s) ", failures.len()),
+                theme.error,
+            ));
+        frame.render_widget(Paragraph::new(lines).block(block), fail_area);
+    }
+}

@@ -1,0 +1,179 @@
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use super::clip;
+use crate::invite::segments;
+use crate::invite::target::Target;
+use crate::invite::template::Template;
+use crate::tui::model::Model;
+use crate::tui::theme::Theme;
+use crate::tui::update::{TEMPLATE_FIELDS, field_value};
+
+/// The two SMS as one contact would get them, with their figures, or why they cannot be made.
+pub struct SmsPreview {
+    pub welcome: String,
+    pub link: String,
+    pub lines: Vec<(String, bool)>,
+}
+
+pub fn preview(
+    t: &Template,
+    target: Option<&Target>,
+    name: Option<&str>,
+    org: &str,
+) -> Result<SmsPreview, String> {
+    let sample = Target::default();
+    let target = target.unwrap_or(&sample);
+    let vars = |n: &str| {
+        target.variable(n, org).or_else(|| match n {
+            "givenName" => name
+                .and_then(|s| s.split_whitespace().next())
+                .map(str::to_string),
+            "name" => name.map(str::to_string),
+            _ => None,
+        })
+    };
+    let rendered = t.render(&vars).map_err(|e| e.to_string())?;
+    let (welcome, link) = t.sms_previews(&rendered);
+    let mut lines = Vec::new();
+    for (label, text) in [("welcome", &welcome), ("link", &link)] {
+        let info = segments::analyze(text);
+        let enc = match info.encoding {
+            segments::Encoding::Gsm7 => "GSM-7",
+            segments::Encoding::Ucs2 => "UCS-2",
+        };
+        let forced = if info.non_gsm.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " — UCS-2 because of {}",
+                info.non_gsm
+                    .iter()
+                    .map(|c| format!("'{c}'"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            )
+        };
+        lines.push((
+            format!(
+                "{label} SMS: {} chars, {enc}, {} segment(s){forced}",
+                info.chars, info.segments
+            ),
+            !info.non_gsm.is_empty() || info.segments > 2,
+        ));
+    }
+    for w in t.warnings() {
+        lines.push((w, true));
+    }
+    Ok(SmsPreview {
+        welcome,
+        link,
+        lines,
+    })
+}
+
+pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(area);
+    let t = &m.template.template;
+    let mut lines = vec![Line::styled(
+        format!(
+            "{}{}",
+            m.template
+                .path
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| "built-in template".into()),
+            if m.template.modified {
+                " (modified)"
+            } else {
+                ""
+            }
+        ),
+        theme.muted,
+    )];
+    let w = usize::from(left.width.saturating_sub(20)).max(8);
+    for (i, name) in TEMPLATE_FIELDS.iter().enumerate() {
+        let value = field_value(t, name).replace('\n', "⏎");
+        let line = Line::from(vec![
+            Span::styled(format!("{name:<17}"), theme.muted),
+            Span::raw(clip(&value, w)),
+        ]);
+        lines.push(if i == m.template.field {
+            line.style(theme.selection)
+        } else {
+            line
+        });
+    }
+    if let Err(p) = t.validate(&[]) {
+        lines.push(Line::raw(""));
+        for e in p.0.iter().take(4) {
+            lines.push(Line::styled(format!("✗ {e}"), theme.error));
+        }
+    }
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+            Block::default()
+                .borders(Borders::RIGHT)
+                .border_style(theme.border),
+        ),
+        left,
+    );
+    // Preview for the first selected contact, else a sample.
+    let target = m
+        .contacts
+        .rows
+        .iter()
+        .find(|r| m.contacts.marked.contains(&r.target.e164))
+        .map(|r| &r.target)
+        .or(m.confirm.targets.first());
+    let name = m
+        .contacts
+        .rows
+        .iter()
+        .find(|r| Some(&r.target) == target)
+        .and_then(|r| r.note.name.as_deref());
+    let org = m
+        .org
+        .as_ref()
+        .map(|o| o.label().to_string())
+        .unwrap_or_else(|| "Organization".into());
+    let mut out = vec![Line::styled(
+        format!(
+            "Preview for {}",
+            target
+                .map(|t| t.label())
+                .unwrap_or_else(|| "a sample contact".into())
+        ),
+        theme.title,
+    )];
+    match preview(t, target, name, &org) {
+        Ok(p) => {
+            for (label, text) in [("SMS 1", &p.welcome), ("SMS 2", &p.link)] {
+                out.push(Line::styled(label, theme.focus));
+                out.extend(text.lines().map(|l| Line::raw(format!("  {l}"))));
+            }
+            out.push(Line::raw(""));
+            out.extend(
+                p.lines
+                    .into_iter()
+                    .map(|(l, warn)| Line::styled(l, if warn { theme.warn } else { theme.muted })),
+            );
+            out.push(Line::styled(
+                "The link's id/token are filled in by the platform; their length is estimated.",
+                theme.muted,
+            ));
+        }
+        Err(e) => out.push(Line::styled(format!("✗ {e}"), theme.error)),
+    }
+    frame.render_widget(
+        Paragraph::new(out).wrap(Wrap { trim: false }),
+        Rect {
+            x: right.x + 1,
+            width: right.width.saturating_sub(1),
+            ..right
+        },
+    );
+}
