@@ -71,6 +71,10 @@ struct Measure {
     /// read that populate should have made unnecessary).
     other_requests: usize,
     rate_limited: usize,
+    /// `POST /conversations` answered 201 (a new contact and conversation).
+    created: usize,
+    /// `POST /conversations/{id}/messages`: the existing contact's own conversation.
+    appended: usize,
     sent: usize,
     failed: usize,
     /// Every invitation id delivered exactly its two SMS (welcome and link), to its number.
@@ -103,6 +107,16 @@ impl Measure {
             && self.rate_limited == 0
             && self.invitation_requests == 2 * CONTACTS
             && self.exactly_once
+            && self.took_the_right_path()
+    }
+
+    /// Two requests each would also hold if existing contacts went through the create-upsert
+    /// path; the goal is the lookup plus one array POST to the conversation found.
+    fn took_the_right_path(&self) -> bool {
+        match self.kind {
+            Kind::New => self.created == CONTACTS && self.appended == 0,
+            Kind::Existing => self.appended == CONTACTS && self.created == 0,
+        }
     }
 }
 
@@ -204,6 +218,14 @@ async fn batch(
         .iter()
         .filter(|r| is(r, "GET", "contacts") && ok(r))
         .count();
+    let created = log
+        .iter()
+        .filter(|r| is(r, "POST", "conversations") && r["status"] == 201)
+        .count();
+    let appended = log
+        .iter()
+        .filter(|r| is(r, "POST", "conversations/messages") && ok(r))
+        .count();
     let posts = log
         .iter()
         .filter(|r| {
@@ -227,6 +249,8 @@ async fn batch(
         all_requests: log.len(),
         other_requests: log.len() - lookups - posts - org_fetches - rate_limited,
         rate_limited,
+        created,
+        appended,
         sent: summary.sent,
         failed: summary.failed + summary.unknown + summary.not_started,
         exactly_once,
@@ -277,7 +301,7 @@ fn ms(d: Duration) -> f64 {
 
 fn header() {
     println!(
-        "{:<9} {:>4} {:>5} {:>9} {:>9} {:>6} {:>7} {:>7} {:>7} {:>5} {:>5} {:>6} {:>5}",
+        "{:<9} {:>4} {:>5} {:>9} {:>9} {:>6} {:>7} {:>7} {:>7} {:>9} {:>5} {:>5} {:>6} {:>5}",
         "scenario",
         "conc",
         "rate",
@@ -287,6 +311,7 @@ fn header() {
         "vs c=1",
         "req/inv",
         "all/inv",
+        "new/appd",
         "other",
         "429s",
         "failed",
@@ -299,7 +324,7 @@ fn row(m: &Measure, c1: Option<Duration>) {
         format!("{:.2}x", c.as_secs_f64() / m.wall.as_secs_f64())
     });
     println!(
-        "{:<9} {:>4} {:>5} {:>9.0} {:>9.0} {:>6.3} {:>7} {:>7.3} {:>7.3} {:>5} {:>5} {:>6} {:>5}",
+        "{:<9} {:>4} {:>5} {:>9.0} {:>9.0} {:>6.3} {:>7} {:>7.3} {:>7.3} {:>9} {:>5} {:>5} {:>6} {:>5}",
         m.kind.label(),
         m.concurrency,
         m.client_rate,
@@ -309,6 +334,7 @@ fn row(m: &Measure, c1: Option<Duration>) {
         vs,
         m.per_invitation(),
         m.per_invitation_total(),
+        format!("{}/{}", m.created, m.appended),
         m.other_requests,
         m.rate_limited,
         m.failed,
@@ -338,6 +364,8 @@ fn json_line(
         "requestsPerInvitationAll": (m.per_invitation_total() * 1000.0).round() / 1000.0,
         "requests": m.all_requests,
         "rateLimited": m.rate_limited,
+        "created": m.created,
+        "appended": m.appended,
         "sent": m.sent,
         "failed": m.failed,
         "exactlyOnce": m.exactly_once,
@@ -412,6 +440,7 @@ async fn sweep() -> Res<()> {
         (8, 95),
         (8, 105),
         (8, 110),
+        (8, 130),
     ] {
         let (m, _) = round(concurrency, rate, false).await?;
         row(&m, None);

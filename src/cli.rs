@@ -142,8 +142,9 @@ pub struct SendArgs {
     /// or `-` for a pasted free-text list on stdin.
     #[arg(long, value_name = "FILE", conflicts_with = "resume")]
     pub contacts: Option<PathBuf>,
-    /// With a single --phone shared by several contacts: the platform contact id to invite.
-    #[arg(long)]
+    /// With a single --phone shared by several contacts: the platform contact id to invite
+    /// (in a CSV, use a contactId column).
+    #[arg(long, requires = "phones")]
     pub contact_id: Option<String>,
     /// Message template (TOML).
     #[arg(long, conflicts_with = "resume")]

@@ -278,7 +278,10 @@ impl Client {
         let path = url.path().to_string();
         let mut attempt = 0u32;
         let mut rate_limited = 0u32;
-        let mut refreshed = false;
+        // One renewal per expired token, at most three per request: a long wait (429s) can
+        // outlive a short-lived token more than once, but a server that refuses every fresh
+        // token must not make us loop.
+        let mut renewed: Vec<Secret> = Vec::new();
         loop {
             let token = self.access();
             let outcome = self.send_once(&method, &url, body, Some(&token)).await;
@@ -286,9 +289,12 @@ impl Client {
                 Ok(raw) if raw.status.is_success() => return Ok(raw),
                 Ok(raw) => {
                     let err = error_from_response(&method, &path, &raw);
-                    if !refreshed && self.should_refresh(&raw, &err, &token) {
+                    if renewed.len() < 3
+                        && !renewed.contains(&token)
+                        && self.should_refresh(&raw, &err, &token)
+                    {
                         self.refresh(&token, err).await?;
-                        refreshed = true;
+                        renewed.push(token);
                         continue;
                     }
                     (Failure::Status(raw.status.as_u16()), err)

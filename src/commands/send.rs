@@ -32,6 +32,19 @@ pub async fn run(global: &Global, args: SendArgs) -> Result<u8, Failure> {
             let jobs = engine::jobs_for_resume(&stored);
             if jobs.is_empty() {
                 eprintln!("Run {run}: every contact is already sent or skipped; nothing to do.");
+                if args.json {
+                    let mut s = crate::invite::events::Summary {
+                        run_id: run.clone(),
+                        ..Default::default()
+                    };
+                    for c in &stored.contacts {
+                        s.count(c.state);
+                    }
+                    s.total = stored.contacts.len();
+                    let mut v = serde_json::to_value(&s).unwrap_or_default();
+                    v["summary"] = serde_json::json!(true);
+                    println!("{v}");
+                }
                 return Ok(0);
             }
             (org, template, run.clone(), jobs, true)
@@ -144,6 +157,12 @@ pub async fn run(global: &Global, args: SendArgs) -> Result<u8, Failure> {
 /// rows go on).
 fn read_targets(args: &SendArgs, template: &Template) -> Result<Vec<Target>, Failure> {
     let region = template.region();
+    if args.contact_id.is_some() && args.phones.len() != 1 {
+        return Err(usage(
+            "--contact-id goes with exactly one --phone",
+            "in a CSV file, name the contact in a contactId column",
+        ));
+    }
     if !args.phones.is_empty() {
         let mut targets: Vec<Target> = Vec::new();
         let mut bad = Vec::new();
