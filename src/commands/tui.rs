@@ -75,7 +75,8 @@ pub async fn run(global: &Global, args: TuiArgs) -> Result<u8, Failure> {
         initial,
         real_terminal: true,
     };
-    let model = Model::new(template, args.template.clone(), chrono::Utc::now());
+    let mut model = Model::new(template, args.template.clone(), chrono::Utc::now());
+    model.template.choices = template_choices(&crate::paths::config_dir().join("templates"));
     watch_signals();
     let guard = TerminalGuard::enter(mouse).map_err(|e| Failure {
         code: 1,
@@ -110,6 +111,38 @@ pub async fn run(global: &Global, args: TuiArgs) -> Result<u8, Failure> {
         );
     }
     Ok(0)
+}
+
+/// Every readable template in `dir`, then the built-in one; unreadable files are logged and
+/// left out rather than blocking the TUI.
+pub fn template_choices(
+    dir: &std::path::Path,
+) -> Vec<(
+    Option<std::path::PathBuf>,
+    crate::invite::template::Template,
+)> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        let mut paths: Vec<_> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+            .collect();
+        paths.sort();
+        for p in paths {
+            match crate::invite::template::Template::load(&p) {
+                Ok(t) => out.push((Some(p), t)),
+                Err(e) => tracing::warn!("template {} skipped: {e}", p.display()),
+            }
+        }
+    }
+    if let Ok(t) = crate::invite::template::Template::from_toml(
+        crate::invite::template::DEFAULT_TEMPLATE_TOML,
+        "built-in",
+    ) {
+        out.push((None, t));
+    }
+    out
 }
 
 /// SIGTERM or SIGHUP (terminal closed) restore the terminal before the process ends.

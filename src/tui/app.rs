@@ -53,6 +53,8 @@ pub struct Deps {
 
 struct Runtime {
     deps: Deps,
+    /// The hash of the template at start, for the cooldown column of the contact list.
+    template_hash: String,
     tx: UnboundedSender<Msg>,
     client: Option<Client>,
     send_cancel: Option<CancellationToken>,
@@ -77,6 +79,7 @@ where
         tx,
         client: None,
         send_cancel: None,
+        template_hash: model.template.template.template_hash(),
     };
     let size = terminal.size()?;
     model.size = (size.width, size.height);
@@ -251,12 +254,22 @@ impl Runtime {
             }
             Effect::LoadContacts(org) => {
                 let Some(client) = self.client() else { return };
+                let data_dir = self.deps.data_dir.clone();
+                let hash = self.template_hash.clone();
                 tokio::spawn(async move {
-                    let q = crate::api::Query::new().eq("organization", &org.id);
+                    let q = crate::api::Query::new()
+                        .eq("organization", &org.id)
+                        .populate("conversation");
+                    let recent = journal::recent_sends(
+                        &data_dir,
+                        &org.id,
+                        &hash,
+                        Duration::from_secs(24 * 3600),
+                    );
                     let result = client
                         .list_all::<crate::api::models::Contact>("contacts", &q, 5000)
                         .await
-                        .map(|cs| platform_targets(&cs, &org))
+                        .map(|cs| platform_rows(&cs, &org, &recent))
                         .map_err(|e| e.to_string());
                     let _ = tx.send(Msg::ContactsLoaded {
                         org: org.id.clone(),
@@ -408,6 +421,11 @@ async fn annotate(
     };
     match client.contacts_by_phone(org, &t.spellings()).await {
         Ok(found) => {
+            // A named contact settles a shared number.
+            let found: Vec<_> = match &t.contact_id {
+                Some(id) => found.into_iter().filter(|c| &c.id == id).collect(),
+                None => found,
+            };
             a.existing = Some(!found.is_empty());
             a.shared = found.len();
             if let Some(c) = found.first() {
@@ -429,7 +447,14 @@ async fn annotate(
     a
 }
 
-fn platform_targets(contacts: &[crate::api::models::Contact], org: &Organization) -> Vec<Target> {
+/// Rows for the organization's own contacts: each names its platform contact (so a shared
+/// number is unambiguous) and says whether a person holds its conversation or it was invited
+/// recently.
+fn platform_rows(
+    contacts: &[crate::api::models::Contact],
+    org: &Organization,
+    recent: &std::collections::BTreeMap<String, (chrono::DateTime<Utc>, String)>,
+) -> Vec<(Target, Annotation)> {
     let region = org.extra_str("country");
     contacts
         .iter()
@@ -441,7 +466,31 @@ fn platform_targets(contacts: &[crate::api::models::Contact], org: &Organization
             t.family_name = c.profile.family_name.clone();
             t.email = c.profile.email.clone();
             t.locale = c.profile.locale.clone();
-            Some(t)
+            t.contact_id = Some(c.id.clone());
+            let held_by = c
+                .conversation
+                .as_ref()
+                .and_then(|r| r.doc())
+                .and_then(|conv| {
+                    conv.holders().first().map(|p| {
+                        p.name
+                            .clone()
+                            .or(p.user.clone())
+                            .unwrap_or_else(|| "an agent".into())
+                    })
+                });
+            let note = Annotation {
+                e164: t.e164.clone(),
+                existing: Some(true),
+                name: c.profile.full_name(),
+                held_by,
+                shared: 1,
+                last_invite: recent
+                    .get(&t.e164)
+                    .map(|(at, _)| format!("{} min ago", (Utc::now() - *at).num_minutes())),
+                error: None,
+            };
+            Some((t, note))
         })
         .collect()
 }

@@ -20,6 +20,7 @@ pub enum Mode {
     Sending,
     Done,
     Prompt,
+    Editor,
 }
 
 impl Mode {
@@ -35,6 +36,7 @@ impl Mode {
             Mode::Sending => "sending",
             Mode::Done => "done",
             Mode::Prompt => "prompt",
+            Mode::Editor => "editor",
         }
     }
 
@@ -43,7 +45,7 @@ impl Mode {
     }
 }
 
-const ALL_MODES: [Mode; 10] = [
+const ALL_MODES: [Mode; 11] = [
     Mode::Global,
     Mode::SignIn,
     Mode::Orgs,
@@ -54,6 +56,7 @@ const ALL_MODES: [Mode; 10] = [
     Mode::Sending,
     Mode::Done,
     Mode::Prompt,
+    Mode::Editor,
 ];
 
 /// Everything a key can do.
@@ -91,6 +94,7 @@ pub enum Command {
     Copy,
     Submit,
     ToggleRemember,
+    NextTemplate,
 }
 
 impl Command {
@@ -129,6 +133,7 @@ impl Command {
             Copy => "copy",
             Submit => "submit",
             ToggleRemember => "toggle_remember",
+            NextTemplate => "next_template",
         }
     }
 
@@ -167,6 +172,7 @@ impl Command {
             Copy => "copy summary",
             Submit => "ok",
             ToggleRemember => "remember token",
+            NextTemplate => "next template",
         }
     }
 
@@ -425,6 +431,8 @@ impl Default for Keymap {
             b(Done, Key::plain('y'), Copy, true),
             b(Done, k(K::Enter), Back, true),
             b(Prompt, k(K::Enter), Submit, true),
+            b(Editor, Key::ctrl('s'), Submit, true),
+            b(Template, k(K::Tab), NextTemplate, true),
         ];
         for m in [Orgs, Readiness, Contacts, Template, Confirm, Sending, Done] {
             v.extend(nav(m));
@@ -446,7 +454,7 @@ impl Keymap {
         if own.is_some() {
             return own;
         }
-        let typing = matches!(mode, Mode::Prompt | Mode::SignIn);
+        let typing = matches!(mode, Mode::Prompt | Mode::SignIn | Mode::Editor);
         if typing
             && matches!(key.code, KeyCode::Char(_))
             && !key.mods.contains(KeyModifiers::CONTROL)

@@ -50,10 +50,19 @@ pub struct Prompt {
     pub error: Option<String>,
 }
 
+/// A multi-line editor for the message texts.
+#[derive(Clone, Debug)]
+pub struct Editor {
+    pub field: usize,
+    pub area: ratatui_textarea::TextArea<'static>,
+    pub error: Option<String>,
+}
+
 #[derive(Clone, Debug)]
 pub enum Overlay {
     Help,
     Prompt(Prompt),
+    Editor(Box<Editor>),
     ConfirmQuit,
     ConfirmCancel,
 }
@@ -130,10 +139,22 @@ pub struct ContactRow {
     pub note: Annotation,
 }
 
+impl ContactRow {
+    /// Selection key: the platform contact when known (two contacts may share a number),
+    /// else the number.
+    pub fn key(&self) -> String {
+        self.target
+            .contact_id
+            .clone()
+            .unwrap_or_else(|| self.target.e164.clone())
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Contacts {
     pub org: Option<Organization>,
     pub rows: Vec<ContactRow>,
+    /// Selected rows by [`ContactRow::key`].
     pub marked: BTreeSet<String>,
     pub nav: ListNav,
     pub loading: bool,
@@ -147,6 +168,8 @@ pub struct TemplateState {
     pub path: Option<PathBuf>,
     pub field: usize,
     pub modified: bool,
+    /// Templates to choose from (the config dir's `templates/*.toml` and the built-in one).
+    pub choices: Vec<(Option<PathBuf>, Template)>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -232,6 +255,7 @@ impl Model {
                 path: template_path,
                 field: 0,
                 modified: false,
+                choices: Vec::new(),
             },
             confirm: Confirm::default(),
             sending: None,

@@ -25,7 +25,7 @@ pub enum Msg {
     },
     ContactsLoaded {
         org: String,
-        result: Result<Vec<Target>, String>,
+        result: Result<Vec<(Target, Annotation)>, String>,
     },
     Annotated {
         org: String,

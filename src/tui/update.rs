@@ -39,8 +39,10 @@ pub const TEMPLATE_FIELDS: [&str; 13] = [
 
 /// The key-binding mode the model is in.
 pub fn mode(m: &Model) -> Mode {
-    if let Some(Overlay::Prompt(_)) = m.overlay {
-        return Mode::Prompt;
+    match m.overlay {
+        Some(Overlay::Prompt(_)) => return Mode::Prompt,
+        Some(Overlay::Editor(_)) => return Mode::Editor,
+        _ => {}
     }
     match m.screen {
         Screen::SignIn => Mode::SignIn,
@@ -116,7 +118,7 @@ pub fn update(m: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
             if m.contacts.org.as_ref().is_some_and(|o| o.id == org) {
                 m.contacts.loading = false;
                 match result {
-                    Ok(targets) => {
+                    Ok(found) => {
                         m.contacts.rows.retain(|r| r.source != Source::Platform);
                         let known: Vec<String> = m
                             .contacts
@@ -124,20 +126,14 @@ pub fn update(m: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
                             .iter()
                             .map(|r| r.target.e164.clone())
                             .collect();
-                        m.contacts.rows.extend(
-                            targets
-                                .into_iter()
-                                .filter(|t| !known.contains(&t.e164))
-                                .map(|t| ContactRow {
-                                    note: Annotation {
-                                        e164: t.e164.clone(),
-                                        existing: Some(true),
-                                        ..Annotation::default()
-                                    },
-                                    target: t,
-                                    source: Source::Platform,
-                                }),
-                        );
+                        let platform = found.into_iter().filter(|(t, _)| !known.contains(&t.e164));
+                        m.contacts
+                            .rows
+                            .extend(platform.map(|(target, note)| ContactRow {
+                                target,
+                                source: Source::Platform,
+                                note,
+                            }));
                     }
                     Err(e) => toast(m, Level::Error, format!("loading contacts failed: {e}")),
                 }
@@ -276,6 +272,29 @@ fn on_key(m: &mut Model, k: KeyEvent, keymap: &Keymap) -> Vec<Effect> {
                     vec![Effect::CancelSend]
                 }
                 _ => vec![],
+            };
+        }
+        Some(Overlay::Editor(mut ed)) => {
+            return match keymap.lookup(Mode::Editor, key) {
+                Some(Command::Submit) => {
+                    let text = ed.area.lines().join("\n");
+                    match set_field(&mut m.template.template, TEMPLATE_FIELDS[ed.field], &text) {
+                        Ok(()) => m.template.modified = true,
+                        Err(e) => {
+                            ed.error = Some(e);
+                            m.overlay = Some(Overlay::Editor(ed));
+                        }
+                    }
+                    vec![]
+                }
+                Some(Command::Back) => vec![],
+                Some(Command::Quit) => quit(m),
+                _ => {
+                    ed.area.input(k);
+                    ed.error = None;
+                    m.overlay = Some(Overlay::Editor(ed));
+                    vec![]
+                }
             };
         }
         Some(Overlay::Prompt(mut p)) => {
@@ -461,6 +480,45 @@ pub fn on_command(m: &mut Model, cmd: Command, _keymap: &Keymap) -> Vec<Effect> 
                 navigate(&mut m.template.field, TEMPLATE_FIELDS.len(), c, page);
                 vec![]
             }
+            Command::NextTemplate => {
+                let n = m.template.choices.len();
+                if n == 0 {
+                    toast(
+                        m,
+                        Level::Info,
+                        "no other templates: save one to the config dir's templates/ folder",
+                    );
+                    return vec![];
+                }
+                let current = m
+                    .template
+                    .choices
+                    .iter()
+                    .position(|(p, _)| *p == m.template.path);
+                let next = current.map_or(0, |i| (i + 1) % n);
+                let (path, t) = m.template.choices[next].clone();
+                m.template.template = t;
+                m.template.path = path;
+                m.template.modified = false;
+                vec![]
+            }
+            Command::Edit
+                if matches!(
+                    TEMPLATE_FIELDS[m.template.field],
+                    "welcome_text" | "link_text"
+                ) =>
+            {
+                let i = m.template.field;
+                let text = field_value(&m.template.template, TEMPLATE_FIELDS[i]);
+                let area =
+                    ratatui_textarea::TextArea::new(text.lines().map(str::to_string).collect());
+                m.overlay = Some(Overlay::Editor(Box::new(Editor {
+                    field: i,
+                    area,
+                    error: None,
+                })));
+                vec![]
+            }
             Command::Edit => {
                 let i = m.template.field;
                 let name = TEMPLATE_FIELDS[i];
@@ -584,29 +642,46 @@ fn region(m: &Model) -> Option<String> {
         })
 }
 
-/// Adds targets not already listed; returns how many were new. New rows are selected.
+/// Adds targets not already listed and selects them; returns how many rows were new. A
+/// number already listed once selects that row (filling in names it lacks); a number that
+/// several listed contacts share is added as its own row, which says so when reviewed.
 fn add_rows(m: &mut Model, targets: Vec<Target>, source: Source) -> usize {
     let mut added = 0;
     for t in targets {
-        m.contacts.marked.insert(t.e164.clone());
-        if let Some(row) = m.contacts.rows.iter_mut().find(|r| r.target.e164 == t.e164) {
-            if source != Source::Platform {
-                row.target = Target {
-                    given_name: t.given_name.or(row.target.given_name.take()),
-                    ..t
-                };
+        let same: Vec<usize> = m
+            .contacts
+            .rows
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.target.e164 == t.e164)
+            .map(|(i, _)| i)
+            .collect();
+        if let [i] = same[..] {
+            let row = &mut m.contacts.rows[i];
+            if row.target.given_name.is_none() {
+                row.target.given_name = t.given_name;
             }
+            if row.target.family_name.is_none() {
+                row.target.family_name = t.family_name;
+            }
+            if row.target.email.is_none() {
+                row.target.email = t.email;
+            }
+            let key = row.key();
+            m.contacts.marked.insert(key);
             continue;
         }
         added += 1;
-        m.contacts.rows.push(ContactRow {
+        let row = ContactRow {
             note: Annotation {
                 e164: t.e164.clone(),
                 ..Annotation::default()
             },
             target: t,
             source,
-        });
+        };
+        m.contacts.marked.insert(row.key());
+        m.contacts.rows.push(row);
     }
     added
 }
@@ -646,7 +721,7 @@ fn contacts_command(m: &mut Model, cmd: Command, page: usize) -> Vec<Effect> {
         }
         Command::Toggle => {
             if let Some(i) = current {
-                let e = m.contacts.rows[i].target.e164.clone();
+                let e = m.contacts.rows[i].key();
                 if !m.contacts.marked.remove(&e) {
                     m.contacts.marked.insert(e);
                 }
@@ -660,10 +735,7 @@ fn contacts_command(m: &mut Model, cmd: Command, page: usize) -> Vec<Effect> {
             vec![]
         }
         Command::ToggleAll => {
-            let all: Vec<String> = visible
-                .iter()
-                .map(|&i| m.contacts.rows[i].target.e164.clone())
-                .collect();
+            let all: Vec<String> = visible.iter().map(|&i| m.contacts.rows[i].key()).collect();
             if all.iter().all(|e| m.contacts.marked.contains(e)) {
                 for e in &all {
                     m.contacts.marked.remove(e);
@@ -707,7 +779,7 @@ fn contacts_command(m: &mut Model, cmd: Command, page: usize) -> Vec<Effect> {
         Command::Remove => {
             if let Some(i) = current {
                 let row = &m.contacts.rows[i];
-                m.contacts.marked.remove(&row.target.e164);
+                m.contacts.marked.remove(&row.key());
                 if row.source == Source::Platform {
                     toast(m, Level::Info, "platform contacts stay listed; unselected");
                 } else {
@@ -758,7 +830,7 @@ fn review(m: &mut Model) -> Vec<Effect> {
         .contacts
         .rows
         .iter()
-        .filter(|r| m.contacts.marked.contains(&r.target.e164))
+        .filter(|r| m.contacts.marked.contains(&r.key()))
         .map(|r| r.target.clone())
         .collect();
     if targets.is_empty()
@@ -1145,6 +1217,10 @@ fn set_field(t: &mut Template, name: &str, raw: &str) -> Result<(), String> {
 }
 
 fn on_paste(m: &mut Model, text: &str) -> Vec<Effect> {
+    if let Some(Overlay::Editor(ed)) = m.overlay.as_mut() {
+        ed.area.insert_str(text);
+        return vec![];
+    }
     if let Some(Overlay::Prompt(p)) = m.overlay.as_mut() {
         // Single-line prompts take the first line; pasted tokens often end in a newline.
         let line = text

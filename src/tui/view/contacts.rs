@@ -77,7 +77,7 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         .take(height)
         .map(|(pos, &i)| {
             let r = &c.rows[i];
-            let mark = if c.marked.contains(&r.target.e164) {
+            let mark = if c.marked.contains(&r.key()) {
                 "[x]"
             } else {
                 "[ ]"

@@ -39,6 +39,42 @@ pub fn draw(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame, area: 
                 r,
             );
         }
+        Some(Overlay::Editor(ed)) => {
+            let r = centered(area, 78, 14);
+            frame.render_widget(Clear, r);
+            let name = crate::tui::update::TEMPLATE_FIELDS[ed.field];
+            let mut area_widget = ed.area.clone();
+            let title = format!(" Edit {name} — ctrl-s saves, esc cancels ");
+            area_widget.set_block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .border_style(theme.focus)
+                    .title(Line::styled(title, theme.title)),
+            );
+            area_widget.set_cursor_line_style(ratatui::style::Style::default());
+            let bottom = Rect {
+                y: r.y + r.height.saturating_sub(1),
+                height: 1,
+                ..r
+            };
+            let editor_area = Rect {
+                height: r.height.saturating_sub(1),
+                ..r
+            };
+            frame.render_widget(&area_widget, editor_area);
+            let info = crate::invite::segments::analyze(&ed.area.lines().join("\n"));
+            let note = match &ed.error {
+                Some(e) => Line::styled(format!(" ✗ {e}"), theme.error),
+                None => Line::styled(
+                    format!(
+                        " {} chars · {} segment(s) before variables are filled · variables like {{givenName|there}}",
+                        info.chars, info.segments
+                    ),
+                    theme.muted,
+                ),
+            };
+            frame.render_widget(Paragraph::new(note), bottom);
+        }
         Some(Overlay::ConfirmQuit) => ask(
             theme,
             frame,

@@ -126,7 +126,7 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         .contacts
         .rows
         .iter()
-        .find(|r| m.contacts.marked.contains(&r.target.e164))
+        .find(|r| m.contacts.marked.contains(&r.key()))
         .map(|r| &r.target)
         .or(m.confirm.targets.first());
     let name = m
