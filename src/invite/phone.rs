@@ -9,6 +9,9 @@
 
 use phonenumber::{Mode, Type, country, metadata::DATABASE};
 use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
 use std::str::FromStr;
 use thiserror::Error;
 
@@ -362,6 +365,48 @@ fn candidate(
     })
 }
 
+/// The numbering plans that share a calling code, and the one the crate formats with. The
+/// database builds these lists afresh on every call, which showed up in large imports, so
+/// they are kept per thread.
+#[derive(Default)]
+struct CodePlans {
+    /// In the database's region order; a non-geographic code has its single entry here.
+    regions: Vec<&'static phonenumber::Metadata>,
+    formatting: Option<&'static phonenumber::Metadata>,
+}
+
+fn code_plans(code: u16) -> Rc<CodePlans> {
+    thread_local! {
+        static PLANS: RefCell<HashMap<u16, Rc<CodePlans>>> = RefCell::new(HashMap::new());
+    }
+    PLANS.with(|plans| {
+        Rc::clone(
+            plans
+                .borrow_mut()
+                .entry(code)
+                .or_insert_with(|| Rc::new(load_code_plans(code))),
+        )
+    })
+}
+
+fn load_code_plans(code: u16) -> CodePlans {
+    let db: &'static phonenumber::metadata::Database = &DATABASE;
+    let by_code = db.by_code(&code).unwrap_or_default();
+    let regions = db
+        .region(&code)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|r| match r {
+            "001" => by_code.first().copied(),
+            id => db.by_id(id),
+        })
+        .collect();
+    CodePlans {
+        regions,
+        formatting: by_code.first().copied(),
+    }
+}
+
 /// The numbering plan of a number: the only one for its calling code, or, for shared codes
 /// (+1, +7, +39, +44), the first whose leading digits or number ranges fit. This mirrors the
 /// crate's own lookup, but on the national significant number with its leading zeros; the
@@ -369,19 +414,17 @@ fn candidate(
 /// `number_type` then calls them unknown. One pass here also replaces the crate's separate
 /// `is_valid` and `number_type` passes, each a dozen patterns behind one global lock.
 fn home_metadata(code: u16, nsn: &str) -> Option<&'static phonenumber::Metadata> {
-    let db: &'static phonenumber::metadata::Database = &DATABASE;
-    let regions = db.region(&code)?;
-    if let [only] = regions[..] {
-        return match only {
-            "001" => db.by_code(&code)?.first().copied(),
-            id => db.by_id(id),
-        };
+    let plans = code_plans(code);
+    if let [only] = plans.regions[..] {
+        return Some(only);
     }
-    regions
-        .into_iter()
-        .filter_map(|r| db.by_id(r))
+    plans
+        .regions
+        .iter()
+        .copied()
         .find(|meta| match meta.leading_digits() {
-            Some(pattern) => pattern.find(nsn).is_some_and(|m| m.start() == 0),
+            Some(leading) => pattern::matches_prefix(leading.as_str(), nsn)
+                .unwrap_or_else(|| leading.find(nsn).is_some_and(|m| m.start() == 0)),
             None => line_type(meta.descriptors(), nsn) != Type::Unknown,
         })
 }
@@ -525,8 +568,7 @@ fn finish(input: &str, c: &Candidate) -> Result<PhoneNumber, PhoneError> {
 /// format choice as the crate's formatter but without its regex cache (see [`pattern`]).
 fn national_digits(c: &Candidate) -> String {
     let code = c.number.code().value();
-    let format_meta = DATABASE.by_code(&code).and_then(|m| m.first().copied());
-    let prefix = match (format_meta, c.number.carrier()) {
+    let prefix = match (code_plans(code).formatting, c.number.carrier()) {
         (Some(meta), None) => trunk_prefix(meta, &c.nsn),
         _ => None,
     };
@@ -610,12 +652,25 @@ fn top_level_capture_groups(pattern: &str) -> Option<u32> {
 /// The digits a national-prefix formatting rule such as `($NP$FG)` or `8 ($FG)` writes, apart
 /// from the number's own first group.
 fn rule_digits(rule: &str, national_prefix: &str) -> String {
-    rule.replace("$NP", national_prefix)
-        .replace("$FG", "")
-        .replace("$CC", "")
-        .chars()
-        .filter(char::is_ascii_digit)
-        .collect()
+    let mut out = String::new();
+    let mut rest = rule;
+    while let Some(c) = rest.chars().next() {
+        if let Some(after) = rest.strip_prefix("$NP") {
+            out.extend(national_prefix.chars().filter(char::is_ascii_digit));
+            rest = after;
+        } else if let Some(after) = rest
+            .strip_prefix("$FG")
+            .or_else(|| rest.strip_prefix("$CC"))
+        {
+            rest = after;
+        } else {
+            if c.is_ascii_digit() {
+                out.push(c);
+            }
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    out
 }
 
 fn invalid_number_error(input: &str, e164: String, code: u16, nsn: &str) -> PhoneError {
@@ -1198,293 +1253,67 @@ mod tests {
 
 /// Matching for the numbering-plan patterns of the metadata, without the crate's regex cache.
 ///
-/// Every pattern match in the crate takes one global lock and hashes the pattern's source
-/// (up to several hundred characters) to find the compiled regex, so checking a number against
-/// a country's dozen patterns cost more than everything else in an import. The patterns only
-/// use a tiny regular subset (digits, `\d`, classes like `[1-58]`, `(?:…)` and capture
-/// groups, `|`, `?` and `{n}`/`{n,m}`), so they are compiled once per thread into a small tree
-/// and run as a set of reachable positions over the at most 17 digits, which cannot blow up.
-/// A pattern outside the subset returns `None` and the caller uses the crate.
+/// Every pattern match in the `phonenumber` crate takes one global lock and hashes the
+/// pattern's source (up to several hundred characters) to find the compiled regex, so checking
+/// a number against a country's dozen patterns cost more than everything else in an import.
+/// Here each pattern is compiled once per thread with the `regex` crate (the same engine the
+/// crate uses) and found by its address in the static metadata, which costs nothing to hash.
 mod pattern {
     use std::cell::RefCell;
     use std::collections::HashMap;
     use std::rc::Rc;
 
-    /// Inputs longer than this fall back to the crate (positions are bits of a `u64`).
-    const MAX_INPUT: usize = 63;
-    /// Upper bound for an open repetition such as `{2,}`; more than any input can use.
-    const UNBOUNDED: u32 = MAX_INPUT as u32 + 1;
+    use regex::Regex;
 
-    #[derive(Debug)]
-    enum Atom {
-        /// One digit out of a set (bit n = digit n).
-        Digits(u16),
-        Group(Vec<Vec<Node>>),
-    }
-
-    #[derive(Debug)]
-    struct Node {
-        atom: Atom,
-        min: u32,
-        max: u32,
-    }
-
-    type Compiled = Option<Rc<Vec<Vec<Node>>>>;
+    /// Anchored at the start, and at both ends; whitespace in the metadata is layout, as in the
+    /// crate (`ignore_whitespace`).
+    type Compiled = Option<Rc<(Regex, Regex)>>;
 
     thread_local! {
         static CACHE: RefCell<HashMap<(usize, usize), Compiled>> = RefCell::new(HashMap::new());
     }
 
-    /// Whether `pattern` matches a prefix of `text` (the crate's `find(..).start() == 0`).
-    pub(super) fn matches_prefix(pattern: &'static str, text: &str) -> Option<bool> {
-        ends(pattern, text).map(|e| e != 0)
-    }
-
-    /// Whether `pattern` matches all of `text`.
-    pub(super) fn matches_fully(pattern: &'static str, text: &str) -> Option<bool> {
-        ends(pattern, text).map(|e| e & (1 << text.len()) != 0)
-    }
-
-    /// The set of positions where a match starting at 0 can end.
-    fn ends(pattern: &'static str, text: &str) -> Option<u64> {
-        if text.len() > MAX_INPUT || !text.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        let compiled = compiled(pattern)?;
-        Some(alternatives(&compiled, text.as_bytes(), 1))
-    }
-
-    /// Patterns live in the crate's static database, so their address identifies them.
     fn compiled(pattern: &'static str) -> Compiled {
         let key = (pattern.as_ptr() as usize, pattern.len());
         CACHE.with(|cache| {
             cache
                 .borrow_mut()
                 .entry(key)
-                .or_insert_with(|| Parser::new(pattern).parse_all().map(Rc::new))
+                .or_insert_with(|| {
+                    let prefix = Regex::new(&format!("(?x)^(?:{pattern})")).ok()?;
+                    let full = Regex::new(&format!("(?x)^(?:{pattern})$")).ok()?;
+                    Some(Rc::new((prefix, full)))
+                })
                 .clone()
         })
     }
 
-    fn alternatives(alts: &[Vec<Node>], text: &[u8], from: u64) -> u64 {
-        let mut out = 0;
-        for seq in alts {
-            let mut at = from;
-            for node in seq {
-                at = repeat(node, text, at);
-                if at == 0 {
-                    break;
-                }
-            }
-            out |= at;
-        }
-        out
+    /// Whether `pattern` matches a prefix of `text` (the crate's `find(..).start() == 0`);
+    /// `None` when the pattern does not compile and the caller should ask the crate.
+    pub(super) fn matches_prefix(pattern: &'static str, text: &str) -> Option<bool> {
+        compiled(pattern).map(|c| c.0.is_match(text))
     }
 
-    fn repeat(node: &Node, text: &[u8], from: u64) -> u64 {
-        let mut result = if node.min == 0 { from } else { 0 };
-        let mut current = from;
-        for count in 1..=node.max {
-            current = once(&node.atom, text, current);
-            if current == 0 {
-                break;
-            }
-            if count >= node.min {
-                result |= current;
-            }
-        }
-        result
-    }
-
-    fn once(atom: &Atom, text: &[u8], from: u64) -> u64 {
-        match atom {
-            Atom::Digits(set) => {
-                let mut out = 0;
-                let mut pending = from;
-                while pending != 0 {
-                    let i = pending.trailing_zeros() as usize;
-                    pending &= pending - 1;
-                    if text.get(i).is_some_and(|b| set & (1 << (b - b'0')) != 0) {
-                        out |= 1 << (i + 1);
-                    }
-                }
-                out
-            }
-            Atom::Group(alts) => alternatives(alts, text, from),
-        }
-    }
-
-    /// A recursive-descent parser for the subset; whitespace is insignificant, as in the
-    /// metadata (which is compiled with `ignore_whitespace`).
-    struct Parser<'a> {
-        chars: std::iter::Peekable<std::str::Chars<'a>>,
-        depth: usize,
-    }
-
-    impl<'a> Parser<'a> {
-        fn new(source: &'a str) -> Self {
-            Parser {
-                chars: source.chars().peekable(),
-                depth: 0,
-            }
-        }
-
-        fn peek(&mut self) -> Option<char> {
-            while self.chars.next_if(|c| c.is_whitespace()).is_some() {}
-            self.chars.peek().copied()
-        }
-
-        fn next(&mut self) -> Option<char> {
-            self.peek()?;
-            self.chars.next()
-        }
-
-        fn parse_all(mut self) -> Option<Vec<Vec<Node>>> {
-            let alts = self.alternatives()?;
-            self.peek().is_none().then_some(alts)
-        }
-
-        fn alternatives(&mut self) -> Option<Vec<Vec<Node>>> {
-            let mut alts = vec![self.sequence()?];
-            while self.peek() == Some('|') {
-                self.next();
-                alts.push(self.sequence()?);
-            }
-            Some(alts)
-        }
-
-        fn sequence(&mut self) -> Option<Vec<Node>> {
-            let mut seq = Vec::new();
-            while !matches!(self.peek(), None | Some('|' | ')')) {
-                let atom = self.atom()?;
-                let (min, max) = self.quantifier()?;
-                seq.push(Node { atom, min, max });
-            }
-            Some(seq)
-        }
-
-        fn atom(&mut self) -> Option<Atom> {
-            match self.next()? {
-                c @ '0'..='9' => Some(Atom::Digits(1 << (c as u32 - '0' as u32))),
-                '\\' => (self.chars.next()? == 'd').then_some(Atom::Digits(0x3FF)),
-                '[' => self.class(),
-                '(' => self.group(),
-                _ => None,
-            }
-        }
-
-        fn class(&mut self) -> Option<Atom> {
-            let mut set = 0u16;
-            loop {
-                let lo = self.digit_or_close()?;
-                let Some(lo) = lo else {
-                    return (set != 0).then_some(Atom::Digits(set));
-                };
-                let hi = if self.peek() == Some('-') {
-                    self.next();
-                    self.digit_or_close()??
-                } else {
-                    lo
-                };
-                if hi < lo {
-                    return None;
-                }
-                for d in lo..=hi {
-                    set |= 1 << d;
-                }
-            }
-        }
-
-        /// A digit inside a class, `Some(None)` at the closing bracket, `None` otherwise.
-        fn digit_or_close(&mut self) -> Option<Option<u32>> {
-            match self.next()? {
-                ']' => Some(None),
-                c => c.to_digit(10).map(Some),
-            }
-        }
-
-        fn group(&mut self) -> Option<Atom> {
-            if self.peek() == Some('?') {
-                self.next();
-                (self.next()? == ':').then_some(())?;
-            }
-            self.depth += 1;
-            if self.depth > 32 {
-                return None;
-            }
-            let alts = self.alternatives()?;
-            self.depth -= 1;
-            (self.next()? == ')').then_some(Atom::Group(alts))
-        }
-
-        fn quantifier(&mut self) -> Option<(u32, u32)> {
-            match self.peek() {
-                Some('?') => {
-                    self.next();
-                    Some((0, 1))
-                }
-                Some('{') => {
-                    self.next();
-                    self.braces()
-                }
-                _ => Some((1, 1)),
-            }
-        }
-
-        fn braces(&mut self) -> Option<(u32, u32)> {
-            let min = self.number()?;
-            let max = match self.next()? {
-                '}' => return Some((min, min)),
-                ',' if self.peek() == Some('}') => UNBOUNDED,
-                ',' => self.number()?,
-                _ => return None,
-            };
-            (self.next()? == '}' && min <= max).then_some((min, max.min(UNBOUNDED)))
-        }
-
-        fn number(&mut self) -> Option<u32> {
-            let mut value: u32 = 0;
-            let mut any = false;
-            while let Some(d) = self.peek().and_then(|c| c.to_digit(10)) {
-                self.next();
-                value = value.checked_mul(10)?.checked_add(d)?;
-                any = true;
-            }
-            any.then_some(value.min(UNBOUNDED))
-        }
+    /// Whether `pattern` matches all of `text`.
+    pub(super) fn matches_fully(pattern: &'static str, text: &str) -> Option<bool> {
+        compiled(pattern).map(|c| c.1.is_match(text))
     }
 
     #[cfg(test)]
     mod tests {
         use super::*;
 
-        fn full(p: &'static str, t: &str) -> Option<bool> {
-            matches_fully(p, t)
-        }
-
         #[test]
-        fn subset_semantics() {
-            assert_eq!(full("6[1-58]\\d{7}", "612345678"), Some(true));
-            assert_eq!(full("6[1-58]\\d{7}", "692345678"), Some(false));
-            assert_eq!(full("(?:1|23)?4", "234"), Some(true));
-            assert_eq!(full("(?:1|23)?4", "4"), Some(true));
-            assert_eq!(full("(\\d{2})(\\d{3,4})", "12345"), Some(true));
-            assert_eq!(full("(\\d{2})(\\d{3,4})", "1234567"), Some(false));
-            assert_eq!(full("\\d{2,}", "1234"), Some(true));
-            assert_eq!(full(" 1\n 2 ", "12"), Some(true));
-            assert_eq!(matches_prefix("12", "123"), Some(true));
-            assert_eq!(matches_prefix("23", "123"), Some(false));
-        }
-
-        #[test]
-        fn unsupported_syntax_falls_back() {
-            for p in [
-                "a", "^1", "1$", "[^1]", "(?=1)", "1*", "1+", "(1", "1)", "[1", "[]", "[5-1]",
-                "{2}", "1{3,2}", "\\w",
-            ] {
-                assert_eq!(matches_prefix(p, "1"), None, "{p}");
-            }
-            assert_eq!(matches_prefix("1", "1a"), None);
+        fn anchoring() {
+            assert_eq!(matches_prefix("6[1-58]", "612345678"), Some(true));
+            assert_eq!(matches_fully("6[1-58]", "612345678"), Some(false));
+            assert_eq!(matches_fully("6\\d{8}", "612345678"), Some(true));
+            assert_eq!(
+                matches_fully("1|23", "23"),
+                Some(true),
+                "alternation is grouped"
+            );
+            assert_eq!(matches_prefix("(", "1"), None);
         }
     }
 }

@@ -332,6 +332,7 @@ impl Template {
         })
     }
 
+    /// Reads a template file; errors name the path so the user knows which file to fix.
     pub fn load(path: &Path) -> Result<Self, TemplateError> {
         let text = std::fs::read_to_string(path).map_err(|source| TemplateError::Io {
             path: path.to_owned(),
@@ -340,6 +341,7 @@ impl Template {
         Self::from_toml(&text, &path.display().to_string())
     }
 
+    /// The template as TOML, for saving a template edited in the TUI.
     pub fn to_toml(&self) -> Result<String, TemplateError> {
         toml::to_string(self).map_err(|e| TemplateError::Serialize(e.to_string()))
     }
