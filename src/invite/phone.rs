@@ -700,10 +700,16 @@ fn invalid_number_error(input: &str, e164: String, code: u16, nsn: &str) -> Phon
             e164,
             detail: String::new(),
         },
+        // The length fits, so the digits themselves are off: saying "9 digits expected, found
+        // 9" would only confuse.
         _ => PhoneError::Invalid {
             input,
             e164,
-            detail,
+            detail: format!(
+                " for {}: no {} number starts with these digits",
+                meta.id(),
+                meta.id()
+            ),
         },
     }
 }
