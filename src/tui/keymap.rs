@@ -409,6 +409,7 @@ impl Default for Keymap {
             b(Readiness, Key::plain('i'), InviteOne, true),
             b(Readiness, Key::plain('c'), PickContacts, true),
             b(Readiness, Key::plain('r'), Refresh, true),
+            b(Contacts, k(K::Enter), Review, true),
             b(Contacts, Key::plain(' '), Toggle, true),
             b(Contacts, Key::plain('A'), ToggleAll, false),
             b(Contacts, Key::plain('/'), Filter, true),
@@ -418,7 +419,6 @@ impl Default for Keymap {
             b(Contacts, Key::plain('I'), Import, true),
             b(Contacts, Key::plain('p'), Paste, true),
             b(Contacts, Key::plain('t'), EditTemplate, true),
-            b(Contacts, k(K::Enter), Review, true),
             b(Template, k(K::Enter), Edit, true),
             b(Template, Key::ctrl('s'), Save, true),
             b(Template, Key::plain('w'), Save, false),
@@ -480,21 +480,21 @@ impl Keymap {
             .map(|b| b.key)
     }
 
-    /// Hint-bar entries for a mode: its own hinted bindings, then the global ones.
+    /// Hint-bar entries for a mode: its own hinted bindings first (the bar is cut at the right
+    /// edge), then the global ones; in text entry, global letter keys are text and not offered.
     pub fn hints(&self, mode: Mode) -> Vec<(String, &'static str)> {
+        let typing = matches!(mode, Mode::Prompt | Mode::SignIn | Mode::Editor);
         let mut seen = Vec::new();
         let mut out = Vec::new();
-        for b in self
+        let own = self.bindings.iter().filter(|b| b.hint && b.mode == mode);
+        let global = self
             .bindings
             .iter()
-            .filter(|b| b.hint && (b.mode == mode || b.mode == Mode::Global))
-        {
-            if b.mode == Mode::Global
-                && (seen.contains(&b.command)
-                    || (matches!(mode, Mode::Prompt | Mode::SignIn)
-                        && matches!(b.key.code, KeyCode::Char(_))
-                        && !b.key.mods.contains(KeyModifiers::CONTROL)))
-            {
+            .filter(|b| b.hint && b.mode == Mode::Global);
+        for b in own.chain(global) {
+            let is_text = matches!(b.key.code, KeyCode::Char(_))
+                && !b.key.mods.contains(KeyModifiers::CONTROL);
+            if seen.contains(&b.command) || (b.mode == Mode::Global && typing && is_text) {
                 continue;
             }
             seen.push(b.command);

@@ -91,6 +91,8 @@ pub fn update(m: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
         Msg::SignedIn(Err(e)) => {
             m.signin.busy = false;
             m.signin.error = Some(e);
+            // The refused token goes, so a paste of the right one is not appended to it.
+            m.signin.input.reset();
             m.screen = Screen::SignIn;
             vec![]
         }
@@ -152,12 +154,16 @@ pub fn update(m: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
                         r.note = n.clone();
                     }
                 }
-                if m.confirm
-                    .targets
-                    .iter()
-                    .any(|t| notes.iter().any(|n| n.e164 == t.e164))
-                {
-                    m.confirm.notes = notes;
+                // Only a lookup of exactly the contacts being confirmed settles the confirm
+                // screen; an earlier lookup (of a paste, say) may still be arriving.
+                let covers = |t: &Target| notes.iter().any(|n| n.e164 == t.e164);
+                if !m.confirm.targets.is_empty() && m.confirm.targets.iter().all(covers) {
+                    m.confirm.notes = m
+                        .confirm
+                        .targets
+                        .iter()
+                        .filter_map(|t| notes.iter().find(|n| n.e164 == t.e164).cloned())
+                        .collect();
                     m.confirm.looking_up = false;
                 }
             }
@@ -990,6 +996,11 @@ fn sending_command(m: &mut Model, cmd: Command, page: usize) -> Vec<Effect> {
                 return vec![];
             };
             m.confirm.targets = targets.clone();
+            if targets.len() > TYPED_CONFIRM_ABOVE {
+                // A large retry is a large send: the count is typed, as on the confirm screen.
+                m.confirm.typed.clear();
+                return send(m);
+            }
             start_send(m, org, targets, Some(run))
         }
         Command::Export => {

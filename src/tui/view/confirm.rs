@@ -109,7 +109,8 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let name = c.notes.first().and_then(|a| a.name.as_deref());
     match preview(t, first, name, &org) {
         Ok(p) => {
-            for (l, warn) in &p.lines {
+            // The one-way note is already on the sender line.
+            for (l, warn) in p.lines.iter().filter(|(l, _)| !l.contains("one-way")) {
                 lines.push(Line::styled(
                     format!("SMS           {l}"),
                     if *warn { theme.warn } else { theme.base },
@@ -131,24 +132,34 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
             theme.muted,
         ));
     }
-    lines.push(Line::raw(""));
     let how = if n > TYPED_CONFIRM_ABOVE {
         format!("press s, then type {n}, to send")
     } else {
         "press s to send · esc to go back".to_string()
     };
-    lines.push(Line::styled(
-        format!("Nothing has been sent yet. {how}."),
-        theme.key,
-    ));
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border)
         .title(Line::styled(" Confirm ", theme.title));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    // The way to send stays on the last line whatever the details above take; they are cut
+    // rather than pushing it off screen.
+    let body = Rect {
+        height: inner.height.saturating_sub(1),
+        ..inner
+    };
+    let action = Rect {
+        y: inner.y + inner.height.saturating_sub(1),
+        height: inner.height.min(1),
+        ..inner
+    };
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), body);
     frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(block),
-        area,
+        Paragraph::new(Line::styled(
+            format!("Nothing has been sent yet. {how}."),
+            theme.key,
+        )),
+        action,
     );
 }

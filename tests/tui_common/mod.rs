@@ -1,0 +1,634 @@
+//! Shared fixtures for the TUI tests: a fixed clock, organizations and contacts like the
+//! sandbox's seed data, hand-built models for every screen, key helpers, and a shared
+//! `TestBackend` so a flow test can read the screen while `app::run` owns the terminal.
+#![allow(dead_code)]
+
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use ratatui::backend::{Backend, ClearType, TestBackend, WindowSize};
+use ratatui::buffer::{Buffer, Cell};
+use ratatui::layout::{Position, Size};
+use serde_json::json;
+
+use sms_invite::api::models::{Organization, Service};
+use sms_invite::invite::events::{ContactUpdate, State, Summary};
+use sms_invite::invite::phone;
+use sms_invite::invite::readiness::{self, CheckItem, OrgSms, Verdict};
+use sms_invite::invite::target::Target;
+use sms_invite::invite::template::Template;
+use sms_invite::tui::effect::Effect;
+use sms_invite::tui::keymap::Keymap;
+use sms_invite::tui::model::{
+    Annotation, ContactRow, Contacts, Model, Readiness, Screen, SendRow, Sending, Session, Source,
+};
+use sms_invite::tui::msg::Msg;
+use sms_invite::tui::update::update;
+
+pub const ROOT: &str = "5f0000000000000000000001";
+pub const HOLDING: &str = "5f0000000000000000000010";
+pub const AMSTERDAM: &str = "5f0000000000000000000011";
+pub const UTRECHT: &str = "5f0000000000000000000012";
+pub const BRUSSELS: &str = "5f0000000000000000000020";
+pub const NO_SMS: &str = "5f0000000000000000000030";
+pub const DISABLED: &str = "5f0000000000000000000040";
+
+/// Jan Jansen, an existing contact of Acme Holding.
+pub const JAN: &str = "+31612345678";
+/// Shared by Mark and Eva Visser.
+pub const SHARED: &str = "+31612345680";
+/// Sanne Bakker; her conversation is held by agent Anna.
+pub const SANNE: &str = "+31612345681";
+/// Not in the seed data.
+pub const NEW: &str = "+31687654321";
+
+pub const CLP: &str = "https://clp.example.com/acme";
+pub const RUN_ID: &str = "run-fixed-0001";
+
+pub static KEYMAP: LazyLock<Keymap> = LazyLock::new(Keymap::default);
+
+/// 12:00 in Amsterdam: no quiet-hours warning.
+pub fn day() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 10, 11, 0, 0).unwrap()
+}
+
+/// 23:30 in Amsterdam: quiet hours.
+pub fn night() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 10, 22, 30, 0).unwrap()
+}
+
+/// The built-in template with a landing page, so it can be sent.
+pub fn template() -> Template {
+    Template {
+        clp_url: CLP.to_string(),
+        ..Template::default()
+    }
+}
+
+fn org_json(id: &str, name: &str, display: &str, path: &str, country: &str) -> Organization {
+    serde_json::from_value(json!({
+        "id": id, "name": name, "displayName": display, "orgPath": path,
+        "status": "active", "country": country, "timezone": "Europe/Amsterdam",
+    }))
+    .expect("organization")
+}
+
+/// The seed's organizations, in `orgPath` order (as the platform sorts them).
+pub fn organizations() -> Vec<Organization> {
+    vec![
+        org_json(ROOT, "web1on1-sandbox", "Web1on1 Sandbox", ROOT, "NL"),
+        org_json(
+            HOLDING,
+            "acme-holding",
+            "Acme Holding",
+            &format!("{ROOT}#{HOLDING}"),
+            "NL",
+        ),
+        org_json(
+            AMSTERDAM,
+            "acme-amsterdam",
+            "Acme Amsterdam",
+            &format!("{ROOT}#{HOLDING}#{AMSTERDAM}"),
+            "NL",
+        ),
+        org_json(
+            UTRECHT,
+            "acme-utrecht",
+            "Acme Utrecht",
+            &format!("{ROOT}#{HOLDING}#{UTRECHT}"),
+            "NL",
+        ),
+        org_json(
+            BRUSSELS,
+            "brussels-motors",
+            "Brussels Motors",
+            &format!("{ROOT}#{BRUSSELS}"),
+            "BE",
+        ),
+        org_json(
+            NO_SMS,
+            "no-sms-garage",
+            "No-SMS Garage",
+            &format!("{ROOT}#{NO_SMS}"),
+            "NL",
+        ),
+        org_json(
+            DISABLED,
+            "disabled-sms-bv",
+            "Disabled SMS BV",
+            &format!("{ROOT}#{DISABLED}"),
+            "NL",
+        ),
+    ]
+}
+
+fn service(id: &str, org: &str, name: &str, enabled: bool) -> Service {
+    serde_json::from_value(json!({
+        "id": id, "organization": org, "type": "twilio", "name": name, "enabled": enabled,
+    }))
+    .expect("service")
+}
+
+/// The organizations with the SMS status the readiness code derives from the seed's services.
+pub fn org_rows() -> Vec<OrgSms> {
+    let services = vec![
+        service("s1", HOLDING, "Acme SMS", true),
+        service("s2", UTRECHT, "Utrecht SMS", true),
+        service("s3", BRUSSELS, "Brussels SMS", true),
+        service("s4", DISABLED, "Old SMS line", false),
+    ];
+    readiness::sms_status(&organizations(), Ok(&services))
+}
+
+pub fn acme() -> Organization {
+    organizations()
+        .into_iter()
+        .find(|o| o.id == HOLDING)
+        .expect("acme")
+}
+
+pub fn session() -> Session {
+    Session {
+        name: "SMS Invite Bot".into(),
+        user_id: "5ee7372448d9940011151f42".into(),
+        organization: ROOT.into(),
+        scope: "viewer guest agent bot admin".into(),
+        expires: Some(Utc.with_ymd_and_hms(2026, 3, 11, 11, 0, 0).unwrap()),
+        api_url: "http://127.0.0.1:9/".into(),
+        demo: false,
+    }
+}
+
+/// A target for a number as typed in the Netherlands, with optional names.
+pub fn target(number: &str, given: Option<&str>, family: Option<&str>) -> Target {
+    let n = phone::normalize(number, Some("NL")).expect("valid number");
+    Target {
+        given_name: given.map(str::to_string),
+        family_name: family.map(str::to_string),
+        ..Target::from_phone(&n)
+    }
+}
+
+/// Runs one message through `update` with the default keymap.
+pub fn step(m: &mut Model, msg: Msg) -> Vec<Effect> {
+    update(m, msg, &KEYMAP)
+}
+
+pub fn key_event(code: KeyCode, mods: KeyModifiers) -> Event {
+    Event::Key(KeyEvent::new(code, mods))
+}
+
+pub fn key(code: KeyCode) -> Msg {
+    Msg::Term(key_event(code, KeyModifiers::NONE))
+}
+
+pub fn ch(c: char) -> Msg {
+    Msg::Term(key_event(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+pub fn ctrl(c: char) -> Msg {
+    Msg::Term(key_event(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+pub fn paste(text: &str) -> Msg {
+    Msg::Term(Event::Paste(text.to_string()))
+}
+
+/// Presses one key; returns the effects.
+pub fn press(m: &mut Model, code: KeyCode) -> Vec<Effect> {
+    step(m, key(code))
+}
+
+/// Types every character of `text`; returns all effects.
+pub fn type_text(m: &mut Model, text: &str) -> Vec<Effect> {
+    text.chars().flat_map(|c| step(m, ch(c))).collect()
+}
+
+/// A fresh model at the sign-in screen, at a fixed time.
+pub fn fresh() -> Model {
+    Model::new(template(), None, day())
+}
+
+/// Signed in with the organizations loaded, on the organizations screen.
+pub fn signed_in() -> Model {
+    let mut m = fresh();
+    step(&mut m, Msg::SignedIn(Ok(session())));
+    step(&mut m, Msg::OrgsLoaded(Ok(org_rows())));
+    m
+}
+
+/// Signed in with Acme Holding selected in the list.
+pub fn on_acme() -> Model {
+    let mut m = signed_in();
+    let i = m
+        .visible_orgs()
+        .iter()
+        .position(|&i| m.orgs.rows[i].org.id == HOLDING)
+        .expect("acme listed");
+    m.orgs.nav.selected = i;
+    m
+}
+
+pub fn check_items(ready: bool) -> Vec<CheckItem> {
+    vec![
+        CheckItem {
+            check: "token",
+            verdict: Verdict::Ready,
+            detail: "valid for 24h; renewable with the refresh token".into(),
+            fix: None,
+        },
+        CheckItem {
+            check: "scope",
+            verdict: Verdict::Ready,
+            detail: "admin (can list services)".into(),
+            fix: None,
+        },
+        if ready {
+            CheckItem {
+                check: "sms service",
+                verdict: Verdict::Ready,
+                detail: "own twilio service (Acme SMS)".into(),
+                fix: None,
+            }
+        } else {
+            CheckItem {
+                check: "sms service",
+                verdict: Verdict::NotReady,
+                detail: "no twilio (SMS) service in this organization or its parents".into(),
+                fix: Some("ask an admin to add the SMS integration".into()),
+            }
+        },
+    ]
+}
+
+/// The readiness report of Acme Holding, loaded.
+pub fn readiness_model() -> Model {
+    let mut m = on_acme();
+    m.org = Some(acme());
+    m.readiness = Some(Readiness {
+        org: acme(),
+        items: check_items(true),
+        loading: false,
+    });
+    m.screen = Screen::Readiness;
+    m
+}
+
+fn row(t: Target, source: Source, note: Annotation) -> ContactRow {
+    ContactRow {
+        note: Annotation {
+            e164: t.e164.clone(),
+            ..note
+        },
+        target: t,
+        source,
+    }
+}
+
+/// A platform contact as the runtime lists it: named by its id, known to exist.
+pub fn platform(number: &str, given: &str, family: &str, id: &str) -> (Target, Annotation) {
+    let t = Target {
+        contact_id: Some(id.to_string()),
+        ..target(number, Some(given), Some(family))
+    };
+    let note = Annotation {
+        e164: t.e164.clone(),
+        existing: Some(true),
+        name: t.full_name(),
+        shared: 1,
+        ..Annotation::default()
+    };
+    (t, note)
+}
+
+pub const JAN_ID: &str = "5f0000000000000000000201";
+pub const PIET_ID: &str = "5f0000000000000000000202";
+pub const MARK_ID: &str = "5f0000000000000000000203";
+pub const EVA_ID: &str = "5f0000000000000000000204";
+pub const SANNE_ID: &str = "5f0000000000000000000205";
+
+/// Acme Holding's contacts as the platform lists them.
+pub fn acme_platform() -> Vec<(Target, Annotation)> {
+    let (sanne, mut sanne_note) = platform(SANNE, "Sanne", "Bakker", SANNE_ID);
+    sanne_note.held_by = Some("Anna de Vries".into());
+    vec![
+        platform(JAN, "Jan", "Jansen", JAN_ID),
+        platform("0612345679", "Piet", "Pieters", PIET_ID),
+        platform(SHARED, "Mark", "Visser", MARK_ID),
+        platform(SHARED, "Eva", "Visser", EVA_ID),
+        (sanne, sanne_note),
+    ]
+}
+
+/// Whether a row with this number is selected.
+pub fn is_marked(m: &Model, e164: &str) -> bool {
+    m.contacts
+        .rows
+        .iter()
+        .any(|r| r.target.e164 == e164 && m.contacts.marked.contains(&r.key()))
+}
+
+/// The contacts screen of Acme Holding: platform contacts (one invited recently, two sharing a
+/// number, one held by an agent), a pasted one, an imported one, and paste problems. Jan and
+/// the pasted contact are selected.
+pub fn contacts_model() -> Model {
+    let mut m = on_acme();
+    m.org = Some(acme());
+    m.origin = Screen::Orgs;
+    let mut rows: Vec<ContactRow> = acme_platform()
+        .into_iter()
+        .map(|(t, n)| row(t, Source::Platform, n))
+        .collect();
+    rows[1].note.last_invite = Some("12 min ago".into());
+    rows.push(row(
+        target(NEW, Some("Nina"), None),
+        Source::Added,
+        Annotation {
+            existing: Some(false),
+            ..Annotation::default()
+        },
+    ));
+    rows.push(row(
+        target("+31201234567", None, None),
+        Source::Imported,
+        Annotation::default(),
+    ));
+    m.contacts = Contacts {
+        org: Some(acme()),
+        marked: [JAN_ID.to_string(), NEW.to_string()].into(),
+        rows,
+        problems: vec![
+            "pasted line 3: not a phone number (hello world)".into(),
+            "pasted line 4: too short to be a phone number (12)".into(),
+        ],
+        ..Contacts::default()
+    };
+    m.screen = Screen::Contacts;
+    m
+}
+
+/// The confirm screen for one number (Jan), lookups done.
+pub fn confirm_model(clock: DateTime<Utc>) -> Model {
+    let mut m = on_acme();
+    m.clock = clock;
+    m.org = Some(acme());
+    m.origin = Screen::Orgs;
+    step(
+        &mut m,
+        Msg::Term(Event::Key(KeyEvent::new(
+            KeyCode::Char('i'),
+            KeyModifiers::NONE,
+        ))),
+    );
+    type_text(&mut m, "06 12345678");
+    press(&mut m, KeyCode::Enter);
+    step(
+        &mut m,
+        Msg::Annotated {
+            org: HOLDING.into(),
+            notes: vec![Annotation {
+                e164: JAN.into(),
+                existing: Some(true),
+                name: Some("Jan Jansen".into()),
+                ..Annotation::default()
+            }],
+        },
+    );
+    assert_eq!(m.screen, Screen::Confirm);
+    m
+}
+
+pub fn update_row(
+    index: usize,
+    t: &Target,
+    state: State,
+    reason: Option<&str>,
+    conversation: Option<&str>,
+) -> ContactUpdate {
+    ContactUpdate {
+        index,
+        e164: t.e164.clone(),
+        name: t.full_name(),
+        state: Some(state),
+        reason: reason.map(str::to_string),
+        conversation: conversation.map(str::to_string),
+        new_contact: conversation.map(|_| false),
+        ..ContactUpdate::default()
+    }
+}
+
+pub const FAIL_REASON: &str = "creating the conversation failed: 503 Service temporarily unavailable (the platform had a problem; try again later)";
+
+/// Targets of the sending fixtures, in row order.
+pub fn batch() -> Vec<Target> {
+    vec![
+        target(JAN, Some("Jan"), Some("Jansen")),
+        target(NEW, Some("Nina"), None),
+        target(SANNE, Some("Sanne"), Some("Bakker")),
+        target("0612345679", Some("Piet"), Some("Pieters")),
+        target("+31687654322", None, None),
+        target("+31687654323", None, None),
+    ]
+}
+
+/// Mid-run: one sent, one failed, one skipped, one sending, two queued, and a rate limit.
+pub fn sending_model() -> Model {
+    let mut m = on_acme();
+    m.org = Some(acme());
+    m.origin = Screen::Contacts;
+    let targets = batch();
+    m.confirm.targets = targets.clone();
+    let states = [
+        update_row(
+            0,
+            &targets[0],
+            State::Sent,
+            None,
+            Some("5f0000000000000000000301"),
+        ),
+        update_row(1, &targets[1], State::Failed, Some(FAIL_REASON), None),
+        update_row(
+            2,
+            &targets[2],
+            State::Skipped,
+            Some("Anna de Vries has the conversation accepted; use --force to send anyway"),
+            None,
+        ),
+        update_row(3, &targets[3], State::Sending, None, None),
+        update_row(4, &targets[4], State::Queued, None, None),
+        update_row(5, &targets[5], State::Queued, None, None),
+    ];
+    m.sending = Some(Sending {
+        run_id: RUN_ID.into(),
+        org_name: "Acme Holding".into(),
+        total: targets.len(),
+        rows: states
+            .into_iter()
+            .map(|update| SendRow { update })
+            .collect(),
+        started: day(),
+        finished: None,
+        rate_limited_until: Some(day() + chrono::Duration::seconds(14)),
+        rate_limit_count: 2,
+        notices: vec!["retry 1 in 250 ms: 503".into()],
+        cancelling: false,
+        selected: 0,
+        dry_run: false,
+    });
+    m.clock = day() + chrono::Duration::seconds(12);
+    m.screen = Screen::Sending;
+    m
+}
+
+/// The finished run: sent, failed, skipped, unknown and not started.
+pub fn done_model() -> Model {
+    let mut m = sending_model();
+    let targets = batch();
+    let s = m.sending.as_mut().expect("sending");
+    s.rows[3].update = update_row(
+        3,
+        &targets[3],
+        State::Unknown,
+        Some("the answer was lost and checking failed"),
+        None,
+    );
+    s.rows[4].update = update_row(
+        4,
+        &targets[4],
+        State::Sent,
+        None,
+        Some("5f00000000000000000009a1"),
+    );
+    s.rows[5].update = update_row(
+        5,
+        &targets[5],
+        State::NotStarted,
+        Some("cancelled before it started; resume the run to send it"),
+        None,
+    );
+    s.rate_limited_until = None;
+    s.finished = Some(Summary {
+        run_id: RUN_ID.into(),
+        total: 6,
+        sent: 2,
+        skipped: 1,
+        failed: 1,
+        unknown: 1,
+        not_started: 1,
+        would_send: 0,
+        elapsed_ms: 42_000,
+        requests: 31,
+        cancelled: false,
+    });
+    m.clock = day() + chrono::Duration::seconds(60);
+    m
+}
+
+/// A `TestBackend` behind a mutex, so a test can read the screen while the app draws to it.
+#[derive(Clone)]
+pub struct SharedBackend(pub Arc<Mutex<TestBackend>>);
+
+impl SharedBackend {
+    pub fn new(width: u16, height: u16) -> SharedBackend {
+        SharedBackend(Arc::new(Mutex::new(TestBackend::new(width, height))))
+    }
+
+    fn inner(&self) -> MutexGuard<'_, TestBackend> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The screen as text, one line per row.
+    pub fn text(&self) -> String {
+        buffer_text(self.inner().buffer())
+    }
+}
+
+/// A buffer's text, rows joined by newlines.
+pub fn buffer_text(b: &Buffer) -> String {
+    let mut out = String::new();
+    for y in 0..b.area.height {
+        for x in 0..b.area.width {
+            out.push_str(b[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+impl Backend for SharedBackend {
+    type Error = std::convert::Infallible;
+
+    fn draw<'a, I>(&mut self, content: I) -> Result<(), Self::Error>
+    where
+        I: Iterator<Item = (u16, u16, &'a Cell)>,
+    {
+        self.inner().draw(content)
+    }
+
+    fn hide_cursor(&mut self) -> Result<(), Self::Error> {
+        self.inner().hide_cursor()
+    }
+
+    fn show_cursor(&mut self) -> Result<(), Self::Error> {
+        self.inner().show_cursor()
+    }
+
+    fn get_cursor_position(&mut self) -> Result<Position, Self::Error> {
+        self.inner().get_cursor_position()
+    }
+
+    fn set_cursor_position<P: Into<Position>>(&mut self, position: P) -> Result<(), Self::Error> {
+        self.inner().set_cursor_position(position)
+    }
+
+    fn clear(&mut self) -> Result<(), Self::Error> {
+        self.inner().clear()
+    }
+
+    fn clear_region(&mut self, clear_type: ClearType) -> Result<(), Self::Error> {
+        self.inner().clear_region(clear_type)
+    }
+
+    fn size(&self) -> Result<Size, Self::Error> {
+        self.inner().size()
+    }
+
+    fn window_size(&mut self) -> Result<WindowSize, Self::Error> {
+        self.inner().window_size()
+    }
+
+    fn flush(&mut self) -> Result<(), Self::Error> {
+        self.inner().flush()
+    }
+}
+
+/// Polls `cond` every 20 ms until it holds, or panics after `timeout` with `what`.
+pub async fn wait_until(what: &str, timeout: Duration, mut cond: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if cond() {
+            return;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            panic!("timed out after {timeout:?} waiting for {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Waits until the screen shows `text`; the panic message includes the screen.
+pub async fn wait_for(screen: &SharedBackend, text: &str, timeout: Duration) {
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        let now = screen.text();
+        if now.contains(text) {
+            return;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            panic!("timed out after {timeout:?} waiting for {text:?} on screen:\n{now}");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

@@ -1,0 +1,419 @@
+//! Whole flows through `app::run` on a `TestBackend`, with keys injected through a channel and
+//! an in-process sandbox as the platform. The screen is read through a shared backend while the
+//! app runs; the sandbox's delivery and request logs say what really went out.
+
+mod tui_common;
+
+use std::io;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use futures::channel::mpsc::{UnboundedSender, unbounded};
+use ratatui::Terminal;
+use serde_json::Value;
+use sms_invite::api::{Credentials, Secret};
+use sms_invite::invite::events::Summary;
+use sms_invite::sandbox::{FaultRule, Sandbox, SandboxConfig};
+use sms_invite::tui::app::{self, Clipboard, Deps};
+use sms_invite::tui::keymap::Keymap;
+use sms_invite::tui::model::{Model, Screen};
+use sms_invite::tui::theme::Theme;
+use tokio::task::JoinHandle;
+use tui_common::*;
+
+/// Any single step that takes longer than this has hung.
+const WAIT: Duration = Duration::from_secs(8);
+/// A whole flow that takes longer than this has hung.
+const FLOW: Duration = Duration::from_secs(10);
+
+/// Instant message delays and no rate limit.
+fn quick_config() -> SandboxConfig {
+    let mut c = SandboxConfig::default();
+    c.knobs.behaviour.delay_scale = 0.0;
+    c.knobs.rate_limit = 0;
+    c
+}
+
+fn bot_credentials(sandbox: &Sandbox) -> Credentials {
+    let login = sandbox.bot_login();
+    let mut creds = Credentials::new(Secret::new(login.token));
+    creds.refresh = Some(Secret::new(login.refresh_token));
+    creds.client_id = Some(login.email);
+    creds
+}
+
+/// The app running in a task, its screen, and its keyboard.
+struct App {
+    screen: SharedBackend,
+    keys: UnboundedSender<io::Result<Event>>,
+    task: JoinHandle<Model>,
+    clipboard: Arc<Mutex<Vec<String>>>,
+    /// Keys pressed (pastes and typed text not counted).
+    presses: usize,
+    _dirs: tempfile::TempDir,
+}
+
+impl App {
+    fn start(sandbox: &Sandbox, initial: Option<Credentials>) -> App {
+        let dirs = tempfile::tempdir().expect("temp dir");
+        let clipboard = Arc::new(Mutex::new(Vec::new()));
+        let deps = Deps {
+            api_url: sandbox.base_url().to_string(),
+            client_rate: 0,
+            data_dir: dirs.path().join("data"),
+            config_dir: dirs.path().join("config"),
+            demo: false,
+            clipboard: Clipboard::Recorder(clipboard.clone()),
+            initial,
+            real_terminal: false,
+        };
+        let screen = SharedBackend::new(100, 30);
+        let backend = screen.clone();
+        let (keys, input) = unbounded();
+        let model = Model::new(template(), None, chrono::Utc::now());
+        let task = tokio::spawn(async move {
+            let mut terminal = Terminal::new(backend).expect("terminal");
+            app::run(
+                &mut terminal,
+                input,
+                model,
+                Theme::dark(),
+                Keymap::default(),
+                deps,
+            )
+            .await
+            .expect("the app runs")
+        });
+        App {
+            screen,
+            keys,
+            task,
+            clipboard,
+            presses: 0,
+            _dirs: dirs,
+        }
+    }
+
+    fn event(&self, e: Event) {
+        self.keys.unbounded_send(Ok(e)).expect("app is running");
+    }
+
+    fn key(&mut self, code: KeyCode) {
+        self.presses += 1;
+        self.event(key_event(code, KeyModifiers::NONE));
+    }
+
+    fn ch(&mut self, c: char) {
+        self.key(KeyCode::Char(c));
+    }
+
+    /// Types text; its characters are not counted as key presses.
+    fn type_text(&self, text: &str) {
+        for c in text.chars() {
+            self.event(Event::Key(KeyEvent::new(
+                KeyCode::Char(c),
+                KeyModifiers::NONE,
+            )));
+        }
+    }
+
+    fn paste(&self, text: &str) {
+        self.event(Event::Paste(text.to_string()));
+    }
+
+    async fn wait_for(&self, text: &str) {
+        wait_for(&self.screen, text, WAIT).await;
+    }
+
+    /// Waits for the app to end (after a quit key) and returns its final model.
+    async fn finish(self) -> Model {
+        tokio::time::timeout(WAIT, self.task)
+            .await
+            .expect("the app quits")
+            .expect("the app task did not panic")
+    }
+}
+
+fn to(d: &Value) -> &str {
+    d["to"].as_str().unwrap_or_default()
+}
+
+fn delivered_to(sandbox: &Sandbox, number: &str) -> usize {
+    sandbox
+        .deliveries()
+        .iter()
+        .filter(|d| to(d) == number && d["status"] == "delivered")
+        .count()
+}
+
+/// The request log as one text per request, for searching.
+fn request_texts(sandbox: &Sandbox) -> Vec<String> {
+    sandbox.requests().iter().map(Value::to_string).collect()
+}
+
+fn summary(m: &Model) -> Summary {
+    m.sending
+        .as_ref()
+        .and_then(|s| s.finished.clone())
+        .expect("a finished run")
+}
+
+async fn within<T>(f: impl Future<Output = T>) -> T {
+    tokio::time::timeout(FLOW, f)
+        .await
+        .expect("the flow finished in time")
+}
+
+/// Signed in with the org list shown and Acme Holding (second in `orgPath` order) selected.
+async fn at_acme(sandbox: &Sandbox) -> App {
+    let mut app = App::start(sandbox, Some(bot_credentials(sandbox)));
+    app.wait_for("Acme Holding").await;
+    app.wait_for("Disabled SMS BV").await;
+    app.key(KeyCode::Down);
+    app
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn re_invite_one_contact_in_a_few_keys() {
+    within(async {
+        let sandbox = Sandbox::start(quick_config()).await.expect("sandbox");
+        let mut app = at_acme(&sandbox).await;
+        app.ch('i');
+        app.wait_for("Re-invite one contact of Acme Holding").await;
+        app.type_text("06 12345678");
+        app.key(KeyCode::Enter);
+        app.wait_for("Nothing has been sent yet").await;
+        app.wait_for("(Jan Jansen)").await;
+        assert!(sandbox.deliveries().is_empty(), "nothing before s");
+        app.ch('s');
+        wait_until("two SMS to Jan", WAIT, || delivered_to(&sandbox, JAN) == 2).await;
+        app.wait_for("Finished").await;
+        app.ch('q');
+        let presses = app.presses;
+        let m = app.finish().await;
+        let s = summary(&m);
+        assert_eq!((s.total, s.sent, s.failed), (1, 1, 0), "{s:?}");
+        assert!(m.quit);
+        // Welcome and link, to Jan only.
+        assert_eq!(sandbox.deliveries().len(), 2);
+        // Down, i, enter, s, q besides the number.
+        assert_eq!(presses, 5);
+        assert!(presses < 10);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_with_failures_then_retry_failed() {
+    within(async {
+        let sandbox = Sandbox::start(quick_config()).await.expect("sandbox");
+        let mut app = at_acme(&sandbox).await;
+        app.ch('c');
+        app.wait_for("Jan Jansen").await;
+        app.wait_for("Sanne Bakker").await;
+        // Select Jan (existing) through the filter.
+        app.ch('/');
+        app.type_text("jan");
+        app.key(KeyCode::Enter);
+        app.ch(' ');
+        app.key(KeyCode::Esc);
+        // Paste a new number, the shared number and a line that is no number.
+        app.paste("Nina 06 87654321\n06 12345680\nhello world\n");
+        app.wait_for("1 row(s) not used").await;
+        app.wait_for("3 selected").await;
+        // New contacts cannot be created for now.
+        sandbox.tune(|k| {
+            k.faults = vec![FaultRule::parse("POST:conversations:error:1").expect("rule")];
+        });
+        app.key(KeyCode::Enter);
+        app.wait_for("3 contacts").await;
+        app.ch('s');
+        app.wait_for("Finished").await;
+        app.wait_for("3/3").await;
+        let first = app.screen.text();
+        assert!(first.contains("1 sent"), "{first}");
+        assert!(first.contains("2 failed"), "{first}");
+        assert_eq!(delivered_to(&sandbox, JAN), 2);
+        assert_eq!(delivered_to(&sandbox, NEW), 0);
+        // The platform recovers; retry the failed ones.
+        sandbox.tune(|k| k.faults.clear());
+        sandbox.clear_requests();
+        app.ch('r');
+        wait_until("two SMS to the new number", WAIT, || {
+            delivered_to(&sandbox, NEW) == 2
+        })
+        .await;
+        app.wait_for("2/2").await;
+        app.wait_for("Finished").await;
+        // Copy the summary for the ticket.
+        app.ch('y');
+        wait_until("the summary copied", WAIT, || {
+            !app.clipboard.lock().expect("clipboard").is_empty()
+        })
+        .await;
+        app.ch('q');
+        let copied = app.clipboard.lock().expect("clipboard").clone();
+        let m = app.finish().await;
+        let s = summary(&m);
+        assert_eq!((s.total, s.sent, s.failed + s.unknown), (2, 1, 1), "{s:?}");
+        let rows = &m.sending.as_ref().expect("sending").rows;
+        let retried: Vec<&str> = rows.iter().map(|r| r.update.e164.as_str()).collect();
+        assert_eq!(retried, [NEW, SHARED]);
+        // Jan was sent the first time and is not touched again.
+        let log = request_texts(&sandbox);
+        assert!(!log.is_empty());
+        for r in &log {
+            assert!(
+                !r.contains("612345678") && !r.contains(JAN_ID),
+                "Jan was retried: {r}"
+            );
+        }
+        assert_eq!(delivered_to(&sandbox, JAN), 2);
+        let created = sandbox
+            .requests()
+            .iter()
+            .filter(|r| r["method"] == "POST" && r["route"] == "conversations")
+            .count();
+        assert_eq!(created, 1, "one conversation created, for the new number");
+        // The shared number still fails, and says why, in the copied summary.
+        assert_eq!(copied.len(), 1);
+        assert!(
+            copied[0].contains(&format!("| {SHARED} |")),
+            "{}",
+            copied[0]
+        );
+        assert!(copied[0].contains("| failed |"), "{}", copied[0]);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_mid_send() {
+    within(async {
+        let sandbox = Sandbox::start(quick_config()).await.expect("sandbox");
+        let mut app = at_acme(&sandbox).await;
+        app.ch('c');
+        app.wait_for("Jan Jansen").await;
+        let numbers: Vec<String> = (30..40).map(|i| format!("+316876543{i}")).collect();
+        app.paste(&numbers.join("\n"));
+        app.wait_for("10 selected").await;
+        sandbox.tune(|k| k.latency = Duration::from_millis(200));
+        app.key(KeyCode::Enter);
+        app.wait_for("10 contacts").await;
+        sandbox.clear_requests();
+        app.ch('s');
+        // Once the first wave is creating conversations, cancel.
+        wait_until("a conversation created", WAIT, || {
+            sandbox
+                .requests()
+                .iter()
+                .any(|r| r["method"] == "POST" && r["route"] == "conversations")
+        })
+        .await;
+        app.ch('x');
+        app.wait_for("Cancel sending?").await;
+        app.ch('y');
+        app.wait_for("Cancelled").await;
+        app.ch('q');
+        let m = app.finish().await;
+        let s = summary(&m);
+        assert!(s.cancelled, "{s:?}");
+        assert!(s.not_started > 0, "{s:?}");
+        assert!(
+            s.sent >= 1,
+            "the conversation seen being created finished: {s:?}"
+        );
+        assert_eq!(s.total, 10);
+        assert_eq!(
+            s.sent + s.not_started + s.failed + s.unknown + s.skipped,
+            10
+        );
+        let mut per_number = std::collections::BTreeMap::<String, usize>::new();
+        for d in sandbox.deliveries() {
+            *per_number.entry(to(&d).to_string()).or_default() += 1;
+        }
+        assert!(
+            per_number.values().all(|&n| n <= 2),
+            "a number got more than two SMS: {per_number:?}"
+        );
+        assert!(per_number.len() < 10, "cancelled before everyone was sent");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+
+async fn bad_token_then_a_pasted_good_one() {
+    within(async {
+        let sandbox = Sandbox::start(quick_config()).await.expect("sandbox");
+        let garbage = Credentials::new(Secret::new("garbage"));
+        let mut app = App::start(&sandbox, Some(garbage));
+        app.wait_for("✗").await;
+        app.type_text("nonsense");
+        app.wait_for("(8 characters)").await;
+        assert!(!app.screen.text().contains('✗'), "typing clears the error");
+        app.key(KeyCode::Enter);
+        app.wait_for("✗").await;
+        app.paste(&format!("{}\n", sandbox.bot_login().token));
+        app.key(KeyCode::Enter);
+        app.wait_for("Acme Holding").await;
+        app.ch('q');
+        let m = app.finish().await;
+        assert_eq!(m.screen, Screen::Orgs);
+        assert!(m.session.is_some());
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_token_then_a_good_one_after_clearing_the_field() {
+    within(async {
+        let sandbox = Sandbox::start(quick_config()).await.expect("sandbox");
+        let garbage = Credentials::new(Secret::new("garbage"));
+        let mut app = App::start(&sandbox, Some(garbage));
+        app.wait_for("✗").await;
+        assert!(app.screen.text().contains("sign in"));
+        // A typed bad token is refused too.
+        app.type_text("nonsense");
+        app.wait_for("(8 characters)").await;
+        assert!(!app.screen.text().contains('✗'), "typing clears the error");
+        app.key(KeyCode::Enter);
+        app.wait_for("✗").await;
+        // Clear the field, paste the real token (with a trailing new line) and sign in.
+        app.event(key_event(KeyCode::Char('u'), KeyModifiers::CONTROL));
+        app.paste(&format!("{}\n", sandbox.bot_login().token));
+        app.key(KeyCode::Enter);
+        app.wait_for("Acme Holding").await;
+        app.wait_for("SMS Invite Bot").await;
+        app.ch('q');
+        let m = app.finish().await;
+        assert_eq!(m.screen, Screen::Orgs);
+        assert_eq!(
+            m.session.as_ref().map(|s| s.name.as_str()),
+            Some("SMS Invite Bot")
+        );
+        assert!(m.quit);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_input_ending_ends_the_app() {
+    within(async {
+        let sandbox = Sandbox::start(quick_config()).await.expect("sandbox");
+        let app = App::start(&sandbox, Some(bot_credentials(&sandbox)));
+        app.wait_for("Acme Holding").await;
+        // A resize is applied and drawn.
+        app.event(Event::Resize(60, 15));
+        let App { keys, task, .. } = app;
+        drop(keys);
+        let m = tokio::time::timeout(WAIT, task)
+            .await
+            .expect("the app ends")
+            .expect("no panic");
+        assert_eq!(m.size, (60, 15));
+        assert!(!m.quit);
+    })
+    .await;
+}
