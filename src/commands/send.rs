@@ -85,6 +85,7 @@ pub async fn run(global: &Global, args: SendArgs) -> Result<u8, Failure> {
     };
     if !resumed {
         refuse_without_sms(&client, &org, args.force).await?;
+        warn_sender_countries(&template, &jobs);
     }
     if !args.dry_run && !args.yes && !confirm(org.label(), &jobs, &template)? {
         eprintln!("Nothing sent.");
@@ -279,6 +280,29 @@ async fn refuse_without_sms(
             Ok(())
         }
         _ => Ok(()),
+    }
+}
+
+/// A SenderID that some destination countries refuse or rewrite gets a warning per country.
+fn warn_sender_countries(template: &Template, jobs: &[Job]) {
+    use crate::invite::sender_id::{AlphaSupport, alpha_sender_support};
+    let Some(sender) = template.sender() else {
+        return;
+    };
+    let mut regions: Vec<&str> = jobs
+        .iter()
+        .filter_map(|j| j.target.region.as_deref())
+        .collect();
+    regions.sort_unstable();
+    regions.dedup();
+    for r in regions {
+        let s = alpha_sender_support(r);
+        if s.support != AlphaSupport::Supported {
+            eprintln!(
+                "warning: SenderID \"{sender}\" for numbers in {r}: {}",
+                s.reason
+            );
+        }
     }
 }
 

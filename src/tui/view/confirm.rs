@@ -100,6 +100,18 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let mut regions: Vec<String> = c.targets.iter().filter_map(|t| t.region.clone()).collect();
     regions.sort();
     regions.dedup();
+    if t.sender().is_some() {
+        use crate::invite::sender_id::{AlphaSupport, alpha_sender_support};
+        for r in &regions {
+            let support = alpha_sender_support(r);
+            if support.support != AlphaSupport::Supported {
+                lines.push(Line::styled(
+                    format!("              ! {r}: {}", support.reason),
+                    theme.warn,
+                ));
+            }
+        }
+    }
     for r in &regions {
         if let Some(w) = quiet_hours::warning(r, m.clock) {
             lines.push(Line::styled(format!("Quiet hours   ! {w}"), theme.warn));

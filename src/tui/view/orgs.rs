@@ -8,9 +8,41 @@ use crate::invite::readiness::{SmsStatus, Verdict};
 use crate::tui::model::Model;
 use crate::tui::theme::Theme;
 
+/// Who is signed in: name, organization, scope and until when the token is valid.
+pub fn session_line<'a>(m: &Model, theme: &Theme) -> Line<'a> {
+    let Some(s) = &m.session else {
+        return Line::raw("");
+    };
+    let role = ["admin", "bot", "agent"]
+        .into_iter()
+        .find(|r| s.scope.split_whitespace().any(|x| x == *r))
+        .unwrap_or("no send scope");
+    let expiry = match s.expires {
+        None => "token never expires".to_string(),
+        Some(exp) if exp <= m.clock => "token expired (renewed when possible)".to_string(),
+        Some(exp) => format!("token until {}", exp.format("%Y-%m-%d %H:%M UTC")),
+    };
+    let org = m
+        .orgs
+        .rows
+        .iter()
+        .find(|o| o.org.id == s.organization)
+        .map(|o| o.org.label().to_string())
+        .unwrap_or_else(|| s.organization.clone());
+    Line::styled(
+        format!(" signed in as {} ({role}) of {org} · {expiry}", s.name),
+        theme.muted,
+    )
+}
+
 pub fn draw_orgs(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let [filter_area, table_area] =
-        Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+    let [session_area, filter_area, table_area] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(1),
+    ])
+    .areas(area);
+    frame.render_widget(Paragraph::new(session_line(m, theme)), session_area);
     let nav = &m.orgs.nav;
     let filter = if nav.filtering || !nav.filter.value().is_empty() {
         Line::from(vec![
