@@ -662,3 +662,53 @@ async fn legacy_platform_conflict_falls_back_to_the_existing_conversation() {
             .any(|d| d["conversation"] == JAN_CONV)
     );
 }
+
+#[tokio::test]
+async fn a_failed_renewal_stops_the_run_once_instead_of_failing_every_contact() {
+    let mut cfg = quick_config();
+    cfg.knobs.token_ttl_secs = 1;
+    let (sandbox, _) = start(cfg).await;
+    sandbox.tune(|k| k.latency = Duration::from_millis(60));
+    let mut creds =
+        sms_invite::api::Credentials::new(sms_invite::api::Secret::new(sandbox.bot_login().token));
+    creds.refresh = Some(sms_invite::api::Secret::new("not-a-valid-refresh-token"));
+    let client = Client::new(client_config(&sandbox), creds).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(dir.path());
+    cfg.concurrency = 2;
+    let run = run_jobs(
+        &client,
+        HOLDING,
+        engine::jobs_for(new_targets(40)),
+        cfg,
+        None,
+        CancellationToken::new(),
+        None,
+    )
+    .await;
+    let s = &run.summary;
+    assert!(s.sent > 0 && s.not_started > 0, "{s:?}");
+    assert!(
+        s.halted
+            .as_deref()
+            .is_some_and(|h| h.contains("authentication failed")),
+        "{s:?}"
+    );
+    assert_eq!(
+        count(&sandbox, "POST", "auth/token"),
+        1,
+        "one refusal, not one per contact"
+    );
+    for (state, reason) in run.finals().values() {
+        if *state == State::NotStarted {
+            assert!(
+                reason
+                    .as_deref()
+                    .is_some_and(|r| r.contains("sign in again")),
+                "{reason:?}"
+            );
+        }
+    }
+    let d = delivered(&sandbox);
+    assert!(d.values().all(|v| v.len() == 2));
+}

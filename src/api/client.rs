@@ -124,6 +124,8 @@ struct Inner {
     base: Url,
     creds: RwLock<Credentials>,
     refresh_lock: tokio::sync::Mutex<()>,
+    /// The refresh token whose renewal failed, so it is not tried again.
+    failed_refresh: RwLock<Option<Secret>>,
     limiter: Option<DefaultDirectRateLimiter>,
     retry: RetryPolicy,
     observer: RwLock<Option<Observer>>,
@@ -202,6 +204,7 @@ impl Client {
                 base: config.base_url.clone(),
                 creds: RwLock::new(creds),
                 refresh_lock: tokio::sync::Mutex::new(()),
+                failed_refresh: RwLock::new(None),
                 limiter: build_limiter(config.rate_per_sec),
                 retry: config.retry,
                 observer: RwLock::new(None),
@@ -426,6 +429,26 @@ impl Client {
         let Some(refresh) = creds.refresh.clone() else {
             return Err(original);
         };
+        // A refresh token that already failed is not tried again by every waiting request:
+        // with rotating tokens it may be revoked, and a storm of refusals helps nobody.
+        if self
+            .inner
+            .failed_refresh
+            .read()
+            .is_ok_and(|f| f.as_ref() == Some(&refresh))
+        {
+            let mut e = ApiError::new(
+                ErrorKind::RefreshFailed,
+                &original.method,
+                &original.path,
+                format!(
+                    "the token was refused ({}) and renewing it failed earlier",
+                    original.message
+                ),
+            );
+            e.status = original.status;
+            return Err(e);
+        }
         let url = self.url("auth/token", &Query::new())?;
         let mut body = json!({ "refreshToken": refresh.expose() });
         if let Some(id) = &creds.client_id {
@@ -436,6 +459,9 @@ impl Client {
             .send_once(&Method::POST, &url, Some(&body), Some(used))
             .await;
         let fail = |detail: String| {
+            if let Ok(mut f) = self.inner.failed_refresh.write() {
+                *f = Some(refresh.clone());
+            }
             let mut e = ApiError::new(
                 ErrorKind::RefreshFailed,
                 &original.method,

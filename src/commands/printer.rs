@@ -176,6 +176,9 @@ impl Printer {
             s.elapsed_ms as f64 / 1000.0,
             s.requests
         );
+        if let Some(why) = &s.halted {
+            eprintln!("The run {why}.");
+        }
         if s.failed + s.unknown + s.not_started > 0
             && !s.run_id.is_empty()
             && s.would_send == 0

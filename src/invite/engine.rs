@@ -110,6 +110,8 @@ pub struct Engine {
     config: EngineConfig,
     events: UnboundedSender<Event>,
     cancel: CancellationToken,
+    /// Why the engine stopped the run itself (authentication failed).
+    halted: std::sync::Mutex<Option<String>>,
 }
 
 /// How to deliver one invitation.
@@ -140,7 +142,7 @@ fn figures(text: &str) -> SmsFigures {
     }
 }
 
-fn describe(e: &ApiError) -> String {
+fn describe_error(e: &ApiError) -> String {
     format!("{e} ({})", e.hint())
 }
 
@@ -180,7 +182,25 @@ impl Engine {
             config,
             events,
             cancel,
+            halted: std::sync::Mutex::new(None),
         }
+    }
+
+    /// An error as a reason. An authentication failure also stops the run: every later request
+    /// would fail the same way, so the rest is left not started, to resume after signing in.
+    fn describe(&self, e: &ApiError) -> String {
+        if e.is_auth() {
+            if let Ok(mut h) = self.halted.lock()
+                && h.is_none()
+            {
+                *h = Some(format!(
+                    "stopped: authentication failed ({}); sign in again and resume the run",
+                    e.message
+                ));
+            }
+            self.cancel.cancel();
+        }
+        describe_error(e)
     }
 
     fn emit(&self, e: Event) {
@@ -259,6 +279,7 @@ impl Engine {
             summary.count(u.state());
         }
         summary.cancelled = self.cancel.is_cancelled();
+        summary.halted = self.halted.lock().ok().and_then(|h| h.clone());
         summary.elapsed_ms = started.elapsed().as_millis() as u64;
         summary.requests = self.client.requests_sent() - requests_before;
         if let Some(j) = &journal
@@ -292,11 +313,13 @@ impl Engine {
             u
         };
         if self.cancel.is_cancelled() {
-            return finish(
-                u,
-                State::NotStarted,
-                Some("cancelled before it started; resume the run to send it".into()),
-            );
+            let why = self
+                .halted
+                .lock()
+                .ok()
+                .and_then(|h| h.clone())
+                .unwrap_or_else(|| "cancelled before it started; resume the run to send it".into());
+            return finish(u, State::NotStarted, Some(why));
         }
         if let Some((at, run)) = recent.get(&t.e164) {
             let ago = Utc::now() - *at;
@@ -327,7 +350,7 @@ impl Engine {
                         State::Unknown,
                         Some(format!(
                             "an earlier attempt may have arrived and checking failed: {}",
-                            describe(&e)
+                            self.describe(&e)
                         )),
                     );
                 }
@@ -343,7 +366,10 @@ impl Engine {
                 return finish(
                     u,
                     State::Failed,
-                    Some(format!("looking up the contact failed: {}", describe(&e))),
+                    Some(format!(
+                        "looking up the contact failed: {}",
+                        self.describe(&e)
+                    )),
                 );
             }
         };
@@ -467,7 +493,7 @@ impl Engine {
             _ => self.client.conversation(conv_ref.id()).await.map_err(|e| {
                 (
                     State::Failed,
-                    format!("reading the conversation failed: {}", describe(&e)),
+                    format!("reading the conversation failed: {}", self.describe(&e)),
                 )
             })?,
         };
@@ -559,7 +585,7 @@ impl Engine {
                         u.state = Some(State::Failed);
                         u.reason = Some(format!(
                             "the platform says the contact exists but it cannot be found: {}",
-                            describe(&err)
+                            self.describe(&err)
                         ));
                         return u;
                     }
@@ -567,7 +593,7 @@ impl Engine {
             }
             if !err.outcome_unknown {
                 u.state = Some(State::Failed);
-                u.reason = Some(describe(&err));
+                u.reason = Some(self.describe(&err));
                 return u;
             }
             tracing::warn!(invite = invite_id, error = %err, "uncertain send; reconciling");
@@ -590,7 +616,7 @@ impl Engine {
                     u.state = Some(State::Failed);
                     u.reason = Some(format!(
                         "the platform did not take it after {attempts} attempts: {}",
-                        describe(&err)
+                        self.describe(&err)
                     ));
                     return u;
                 }

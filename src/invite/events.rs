@@ -118,6 +118,9 @@ pub struct Summary {
     pub elapsed_ms: u64,
     pub requests: u64,
     pub cancelled: bool,
+    /// Set when the engine stopped the run itself (authentication failed), with why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub halted: Option<String>,
 }
 
 impl Summary {

@@ -74,9 +74,11 @@ impl FaultRule {
         })
     }
 
+    /// `*` covers every data route but not `auth/token`: faults in the token endpoint are a
+    /// different experiment (a lost rotation answer ends the session) and must be named.
     pub fn applies(&self, method: &str, route: &str) -> bool {
         (self.method == "*" || self.method.eq_ignore_ascii_case(method))
-            && (self.route == "*" || self.route == route)
+            && ((self.route == "*" && route != "auth/token") || self.route == route)
     }
 }
 
@@ -90,6 +92,13 @@ mod tests {
         assert_eq!(r.method, "POST");
         assert_eq!(r.kind, FaultKind::AfterWrite);
         assert!(r.applies("POST", "conversations/messages"));
+        let all = FaultRule::parse("*:*:error:1").unwrap();
+        assert!(all.applies("GET", "contacts") && !all.applies("POST", "auth/token"));
+        assert!(
+            FaultRule::parse("POST:auth/token:error:1")
+                .unwrap()
+                .applies("POST", "auth/token")
+        );
         assert!(!r.applies("GET", "conversations/messages"));
         assert_eq!(
             FaultRule::parse("*:*:slow=250:1").unwrap().kind,

@@ -1341,6 +1341,10 @@ fn on_engine(m: &mut Model, e: EngineEvent) {
             } else {
                 Level::Ok
             };
+            let (text, level) = match &summary.halted {
+                Some(why) => (format!("the run {why}"), Level::Error),
+                None => (text, level),
+            };
             s.finished = Some(summary);
             s.cancelling = false;
             m.toast = Some(Toast { text, level });
