@@ -521,6 +521,7 @@ pub fn done_model() -> Model {
         elapsed_ms: 42_000,
         requests: 31,
         cancelled: false,
+        halted: None,
     });
     m.clock = day() + chrono::Duration::seconds(60);
     m
