@@ -454,14 +454,11 @@ fn contacts_model(n: usize) -> Model {
 }
 
 fn row(target: Target, source: Source) -> ContactRow {
-    ContactRow {
-        note: Annotation {
-            e164: target.e164.clone(),
-            ..Annotation::default()
-        },
-        target,
-        source,
-    }
+    let note = Annotation {
+        e164: target.e164.clone(),
+        ..Annotation::default()
+    };
+    ContactRow::new(target, source, note)
 }
 
 /// The 8 digits after 06 of a distinct, valid Dutch mobile number (06-1… to 06-5…) for

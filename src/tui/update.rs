@@ -17,6 +17,10 @@ use crate::invite::phone;
 use crate::invite::target::Target;
 use crate::invite::template::Template;
 
+/// At most this many numbers are looked up ahead of sending (one request each); a larger list
+/// is looked up by the send itself, contact by contact.
+pub const ANNOTATE_MAX: usize = 300;
+
 /// Above this many contacts the operator types the count to send.
 pub const TYPED_CONFIRM_ABOVE: usize = 25;
 
@@ -122,20 +126,18 @@ pub fn update(m: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
                 match result {
                     Ok(found) => {
                         m.contacts.rows.retain(|r| r.source != Source::Platform);
-                        let known: Vec<String> = m
+                        let known: std::collections::HashSet<String> = m
                             .contacts
                             .rows
                             .iter()
                             .map(|r| r.target.e164.clone())
                             .collect();
                         let platform = found.into_iter().filter(|(t, _)| !known.contains(&t.e164));
-                        m.contacts
-                            .rows
-                            .extend(platform.map(|(target, note)| ContactRow {
-                                target,
-                                source: Source::Platform,
-                                note,
-                            }));
+                        m.contacts.rows.extend(
+                            platform.map(|(target, note)| {
+                                ContactRow::new(target, Source::Platform, note)
+                            }),
+                        );
                     }
                     Err(e) => toast(m, Level::Error, format!("loading contacts failed: {e}")),
                 }
@@ -144,25 +146,23 @@ pub fn update(m: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
         }
         Msg::Annotated { org, notes } => {
             if m.org.as_ref().is_some_and(|o| o.id == org) {
-                for n in &notes {
-                    for r in m
-                        .contacts
-                        .rows
-                        .iter_mut()
-                        .filter(|r| r.target.e164 == n.e164)
-                    {
-                        r.note = n.clone();
+                let by_number: std::collections::HashMap<&str, &Annotation> =
+                    notes.iter().map(|n| (n.e164.as_str(), n)).collect();
+                for r in m.contacts.rows.iter_mut() {
+                    if let Some(n) = by_number.get(r.target.e164.as_str()) {
+                        r.note = (*n).clone();
+                        r.refresh();
                     }
                 }
                 // Only a lookup of exactly the contacts being confirmed settles the confirm
                 // screen; an earlier lookup (of a paste, say) may still be arriving.
-                let covers = |t: &Target| notes.iter().any(|n| n.e164 == t.e164);
+                let covers = |t: &Target| by_number.contains_key(t.e164.as_str());
                 if !m.confirm.targets.is_empty() && m.confirm.targets.iter().all(covers) {
                     m.confirm.notes = m
                         .confirm
                         .targets
                         .iter()
-                        .filter_map(|t| notes.iter().find(|n| n.e164 == t.e164).cloned())
+                        .filter_map(|t| by_number.get(t.e164.as_str()).map(|n| (*n).clone()))
                         .collect();
                     m.confirm.looking_up = false;
                 }
@@ -172,11 +172,19 @@ pub fn update(m: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
         Msg::Imported { path, result } => {
             match result {
                 Ok(report) => {
-                    let added = add_rows(
-                        m,
-                        report.contacts.iter().map(Target::from_input).collect(),
-                        Source::Imported,
-                    );
+                    let errors = report.errors;
+                    let duplicates = report.duplicates;
+                    let targets: Vec<Target> = report
+                        .contacts
+                        .into_iter()
+                        .map(Target::from_input_owned)
+                        .collect();
+                    let added = add_rows(m, targets, Source::Imported);
+                    let report = crate::invite::import::ImportReport {
+                        contacts: Vec::new(),
+                        errors,
+                        duplicates,
+                    };
                     m.contacts.problems = report
                         .errors
                         .iter()
@@ -327,8 +335,8 @@ fn on_key(m: &mut Model, k: KeyEvent, keymap: &Keymap) -> Vec<Effect> {
         match key.code {
             crossterm::event::KeyCode::Esc => {
                 nav.filtering = false;
-                nav.filter.reset();
-                nav.selected = 0;
+                clear_filter(m);
+                return vec![];
             }
             crossterm::event::KeyCode::Enter => nav.filtering = false,
             crossterm::event::KeyCode::Up | crossterm::event::KeyCode::Down => {
@@ -356,6 +364,23 @@ fn on_key(m: &mut Model, k: KeyEvent, keymap: &Keymap) -> Vec<Effect> {
             vec![]
         }
         None => vec![],
+    }
+}
+
+/// Clears the list filter and keeps the same row selected (its position in the full list).
+fn clear_filter(m: &mut Model) {
+    match m.screen {
+        Screen::Orgs => {
+            let row = m.visible_orgs().get(m.orgs.nav.selected).copied();
+            m.orgs.nav.filter.reset();
+            m.orgs.nav.selected = row.unwrap_or(0);
+        }
+        Screen::Contacts => {
+            let row = m.visible_contacts().get(m.contacts.nav.selected).copied();
+            m.contacts.nav.filter.reset();
+            m.contacts.nav.selected = row.unwrap_or(0);
+        }
+        _ => {}
     }
 }
 
@@ -457,7 +482,7 @@ pub fn on_command(m: &mut Model, cmd: Command, _keymap: &Keymap) -> Vec<Effect> 
                     vec![]
                 }
                 Command::Back if !m.orgs.nav.filter.value().is_empty() => {
-                    m.orgs.nav.filter.reset();
+                    clear_filter(m);
                     vec![]
                 }
                 Command::Refresh => {
@@ -652,18 +677,14 @@ fn region(m: &Model) -> Option<String> {
 /// number already listed once selects that row (filling in names it lacks); a number that
 /// several listed contacts share is added as its own row, which says so when reviewed.
 fn add_rows(m: &mut Model, targets: Vec<Target>, source: Source) -> usize {
+    let mut index: std::collections::HashMap<String, Vec<usize>> = std::collections::HashMap::new();
+    for (i, r) in m.contacts.rows.iter().enumerate() {
+        index.entry(r.target.e164.clone()).or_default().push(i);
+    }
     let mut added = 0;
     for t in targets {
-        let same: Vec<usize> = m
-            .contacts
-            .rows
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| r.target.e164 == t.e164)
-            .map(|(i, _)| i)
-            .collect();
-        if let [i] = same[..] {
-            let row = &mut m.contacts.rows[i];
+        if let Some([i]) = index.get(&t.e164).map(Vec::as_slice) {
+            let row = &mut m.contacts.rows[*i];
             if row.target.given_name.is_none() {
                 row.target.given_name = t.given_name;
             }
@@ -673,19 +694,20 @@ fn add_rows(m: &mut Model, targets: Vec<Target>, source: Source) -> usize {
             if row.target.email.is_none() {
                 row.target.email = t.email;
             }
-            let key = row.key();
-            m.contacts.marked.insert(key);
+            row.refresh();
+            m.contacts.marked.insert(row.key());
             continue;
         }
         added += 1;
-        let row = ContactRow {
-            note: Annotation {
-                e164: t.e164.clone(),
-                ..Annotation::default()
-            },
-            target: t,
-            source,
+        index
+            .entry(t.e164.clone())
+            .or_default()
+            .push(m.contacts.rows.len());
+        let note = Annotation {
+            e164: t.e164.clone(),
+            ..Annotation::default()
         };
+        let row = ContactRow::new(t, source, note);
         m.contacts.marked.insert(row.key());
         m.contacts.rows.push(row);
     }
@@ -700,7 +722,8 @@ fn annotate_contacts(m: &Model) -> Vec<Effect> {
         .contacts
         .rows
         .iter()
-        .filter(|r| r.note.existing.is_none() || r.source != Source::Platform)
+        .filter(|r| r.note.existing.is_none())
+        .take(ANNOTATE_MAX)
         .map(|r| r.target.clone())
         .collect();
     if targets.is_empty() {
@@ -820,7 +843,7 @@ fn contacts_command(m: &mut Model, cmd: Command, page: usize) -> Vec<Effect> {
         Command::Review => review(m),
         Command::Back => {
             if !m.contacts.nav.filter.value().is_empty() {
-                m.contacts.nav.filter.reset();
+                clear_filter(m);
             } else {
                 m.screen = m.origin;
             }
@@ -860,13 +883,19 @@ fn start_confirm(m: &mut Model, targets: Vec<Target>) -> Vec<Effect> {
     let Some(org) = m.org.clone() else {
         return vec![];
     };
+    // A big list is not looked up in advance: that would be one request per contact before
+    // the first SMS; the send checks each contact itself.
+    let look_up = targets.len() <= ANNOTATE_MAX;
     m.confirm = Confirm {
         targets: targets.clone(),
         notes: vec![],
-        looking_up: true,
+        looking_up: look_up,
         typed: String::new(),
     };
     m.screen = Screen::Confirm;
+    if !look_up {
+        return vec![];
+    }
     vec![Effect::Annotate {
         org,
         targets,
@@ -1093,6 +1122,7 @@ fn submit_prompt(m: &mut Model, mut p: Prompt) -> Vec<Effect> {
                         m.contacts.marked.insert(t.e164.clone());
                         m.contacts.rows[i].target = t;
                         m.contacts.rows[i].note = Annotation::default();
+                        m.contacts.rows[i].refresh();
                     } else {
                         add_rows(m, vec![t], Source::Added);
                     }

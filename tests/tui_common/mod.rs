@@ -277,14 +277,11 @@ pub fn readiness_model() -> Model {
 }
 
 fn row(t: Target, source: Source, note: Annotation) -> ContactRow {
-    ContactRow {
-        note: Annotation {
-            e164: t.e164.clone(),
-            ..note
-        },
-        target: t,
-        source,
-    }
+    let note = Annotation {
+        e164: t.e164.clone(),
+        ..note
+    };
+    ContactRow::new(t, source, note)
 }
 
 /// A platform contact as the runtime lists it: named by its id, known to exist.

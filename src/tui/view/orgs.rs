@@ -81,6 +81,7 @@ pub fn draw_orgs(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let height = usize::from(table_area.height.saturating_sub(2));
     let offset = scroll_offset(nav.selected, height);
     let name_w = usize::from(table_area.width / 2).max(10);
+    let detail_w = usize::from(table_area.width).saturating_sub(name_w + 14);
     let rows: Vec<Row> = visible
         .iter()
         .enumerate()
@@ -100,7 +101,10 @@ pub fn draw_orgs(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
                     name_w,
                 )),
                 Cell::from(Span::styled(word, style)),
-                Cell::from(Span::styled(o.status.detail(), theme.muted)),
+                Cell::from(Span::styled(
+                    clip(&o.status.detail(), detail_w),
+                    theme.muted,
+                )),
             ]);
             if pos == nav.selected {
                 row.style(theme.selection)

@@ -76,9 +76,10 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         .as_ref()
         .map(|f| s.started + chrono::Duration::milliseconds(f.elapsed_ms as i64))
         .unwrap_or(m.clock);
-    let elapsed = (end - s.started).num_seconds().max(0);
-    let rate = if elapsed > 0 {
-        done as f64 / elapsed as f64
+    let elapsed_ms = (end - s.started).num_milliseconds().max(0);
+    let elapsed = elapsed_ms / 1000;
+    let rate = if elapsed_ms > 0 {
+        done as f64 * 1000.0 / elapsed_ms as f64
     } else {
         0.0
     };
