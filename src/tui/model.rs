@@ -137,8 +137,8 @@ pub struct ContactRow {
     pub target: Target,
     pub source: Source,
     pub note: Annotation,
-    /// Lower-case number, national spelling and names, built once so filtering 100,000 rows
-    /// per keystroke is a scan of ready strings; [`ContactRow::refresh`] after changing a row.
+    /// Lower-case names, built once so filtering 100,000 rows per keystroke is a scan of ready
+    /// strings; [`ContactRow::refresh`] after changing a row.
     search: String,
 }
 
@@ -154,12 +154,9 @@ impl ContactRow {
         row
     }
 
-    /// Rebuilds the search key from the target and the looked-up name.
+    /// Rebuilds the search key (lower-case names) from the target and the looked-up name.
     pub fn refresh(&mut self) {
-        let mut s = String::with_capacity(48);
-        s.push_str(&self.target.e164);
-        s.push('\u{1f}');
-        s.push_str(&self.target.national);
+        let mut s = String::new();
         for part in [
             &self.target.given_name,
             &self.target.family_name,
@@ -168,16 +165,20 @@ impl ContactRow {
         .into_iter()
         .flatten()
         {
-            s.push('\u{1f}');
+            if !s.is_empty() {
+                s.push('\u{1f}');
+            }
             s.push_str(&part.to_lowercase());
         }
         self.search = s;
     }
 
-    /// Whether the row matches a lower-case filter. Names match across the given/family
-    /// boundary too ("jan jansen").
+    /// Whether the row matches a lower-case filter: the number in either spelling, or a
+    /// name (also across the given/family boundary, "jan jansen").
     pub fn matches(&self, filter_lower: &str) -> bool {
-        self.search.contains(filter_lower)
+        self.target.e164.contains(filter_lower)
+            || self.target.national.contains(filter_lower)
+            || self.search.contains(filter_lower)
             || (filter_lower.contains(' ')
                 && self
                     .target

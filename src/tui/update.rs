@@ -682,6 +682,8 @@ fn add_rows(m: &mut Model, targets: Vec<Target>, source: Source) -> usize {
         index.entry(r.target.e164.clone()).or_default().push(i);
     }
     let mut added = 0;
+    // One exact allocation: growing by doubling would hold up to twice the rows' memory.
+    m.contacts.rows.reserve_exact(targets.len());
     for t in targets {
         if let Some([i]) = index.get(&t.e164).map(Vec::as_slice) {
             let row = &mut m.contacts.rows[*i];
