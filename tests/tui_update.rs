@@ -1557,3 +1557,29 @@ fn updates_do_not_touch_unrelated_rows() {
     assert_eq!(s.rows[1].update.state(), State::Queued);
     assert_eq!(s.rows[1].update.e164, NEW);
 }
+
+#[test]
+fn a_paste_with_carriage_returns_is_split_into_lines() {
+    // tmux and many terminals deliver pasted line breaks as CR.
+    let mut m = on_acme();
+    step(&mut m, ch('c'));
+    step(
+        &mut m,
+        Msg::ContactsLoaded {
+            org: HOLDING.into(),
+            result: Ok(vec![]),
+        },
+    );
+    step(
+        &mut m,
+        paste("Nina de Boer 06 87654321\rBram Bos +31 6 8765 4322\r\nhello\r"),
+    );
+    let numbers: Vec<&str> = m
+        .contacts
+        .rows
+        .iter()
+        .map(|r| r.target.e164.as_str())
+        .collect();
+    assert_eq!(numbers, [NEW, "+31687654322"]);
+    assert_eq!(m.contacts.problems.len(), 1, "{:?}", m.contacts.problems);
+}

@@ -1260,6 +1260,8 @@ fn set_field(t: &mut Template, name: &str, raw: &str) -> Result<(), String> {
 }
 
 fn on_paste(m: &mut Model, text: &str) -> Vec<Effect> {
+    // Terminals deliver pasted line breaks as CR (tmux, many emulators) or CRLF.
+    let text = &text.replace("\r\n", "\n").replace('\r', "\n");
     if let Some(Overlay::Editor(ed)) = m.overlay.as_mut() {
         ed.area.insert_str(text);
         return vec![];
