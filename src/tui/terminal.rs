@@ -62,7 +62,7 @@ pub fn restore() {
     let _ = out.flush();
 }
 
-/// Re-enters TUI mode after a suspend.
+/// Enters TUI mode: at start, and again after a suspend.
 pub fn resume() -> io::Result<()> {
     enable_raw_mode()?;
     ACTIVE.store(true, Ordering::SeqCst);

@@ -169,53 +169,13 @@ pub fn update(m: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
             }
             vec![]
         }
-        Msg::Imported { path, result } => {
-            match result {
-                Ok(report) => {
-                    let errors = report.errors;
-                    let duplicates = report.duplicates;
-                    let targets: Vec<Target> = report
-                        .contacts
-                        .into_iter()
-                        .map(Target::from_input_owned)
-                        .collect();
-                    let added = add_rows(m, targets, Source::Imported);
-                    let report = crate::invite::import::ImportReport {
-                        contacts: Vec::new(),
-                        errors,
-                        duplicates,
-                    };
-                    m.contacts.problems = report
-                        .errors
-                        .iter()
-                        .map(|e| format!("line {}: {}", e.line, e.reason))
-                        .collect();
-                    m.contacts.problems.extend(
-                        report
-                            .duplicates
-                            .iter()
-                            .map(|d| format!("{} is on several lines; kept once", d.e164)),
-                    );
-                    let level = if report.errors.is_empty() {
-                        Level::Ok
-                    } else {
-                        Level::Warn
-                    };
-                    toast(
-                        m,
-                        level,
-                        format!(
-                            "{}: {added} contact(s) added, {} row(s) skipped",
-                            path.display(),
-                            report.errors.len()
-                        ),
-                    );
-                    return annotate_contacts(m);
-                }
-                Err(e) => toast(m, Level::Error, e),
+        Msg::Imported { path, result } => match result {
+            Ok(report) => take_rows(m, report, Source::Imported, &path.display().to_string()),
+            Err(e) => {
+                toast(m, Level::Error, e);
+                vec![]
             }
-            vec![]
-        }
+        },
         Msg::Engine(e) => {
             on_engine(m, e);
             vec![]
@@ -714,6 +674,54 @@ fn add_rows(m: &mut Model, targets: Vec<Target>, source: Source) -> usize {
         m.contacts.rows.push(row);
     }
     added
+}
+
+/// Adds an import's or a paste's good rows (moved, not copied), lists the bad ones with their
+/// line, and looks the new numbers up.
+fn take_rows(
+    m: &mut Model,
+    report: import::ImportReport,
+    source: Source,
+    what: &str,
+) -> Vec<Effect> {
+    let import::ImportReport {
+        contacts,
+        errors,
+        duplicates,
+    } = report;
+    let added = add_rows(
+        m,
+        contacts.into_iter().map(Target::from_input_owned).collect(),
+        source,
+    );
+    let (unit, prefix) = if source == Source::Added {
+        ("line", "pasted line")
+    } else {
+        ("row", "line")
+    };
+    m.contacts.problems = errors
+        .iter()
+        .map(|e| format!("{prefix} {}: {} ({})", e.line, e.reason, e.raw))
+        .collect();
+    m.contacts.problems.extend(
+        duplicates
+            .iter()
+            .map(|d| format!("{} is on several lines; kept once", d.e164)),
+    );
+    let level = if errors.is_empty() {
+        Level::Ok
+    } else {
+        Level::Warn
+    };
+    toast(
+        m,
+        level,
+        format!(
+            "{what}: {added} contact(s) added, {} {unit}(s) skipped",
+            errors.len()
+        ),
+    );
+    annotate_contacts(m)
 }
 
 fn annotate_contacts(m: &Model) -> Vec<Effect> {
@@ -1288,32 +1296,7 @@ fn on_paste(m: &mut Model, text: &str) -> Vec<Effect> {
             vec![]
         }
         Screen::Contacts => match import::import_text(text, region(m).as_deref()) {
-            Ok(report) => {
-                let added = add_rows(
-                    m,
-                    report.contacts.iter().map(Target::from_input).collect(),
-                    Source::Added,
-                );
-                m.contacts.problems = report
-                    .errors
-                    .iter()
-                    .map(|e| format!("pasted line {}: {} ({})", e.line, e.reason, e.raw))
-                    .collect();
-                let level = if report.errors.is_empty() {
-                    Level::Ok
-                } else {
-                    Level::Warn
-                };
-                toast(
-                    m,
-                    level,
-                    format!(
-                        "pasted: {added} contact(s) added, {} line(s) skipped",
-                        report.errors.len()
-                    ),
-                );
-                annotate_contacts(m)
-            }
+            Ok(report) => take_rows(m, report, Source::Added, "pasted"),
             Err(e) => {
                 toast(m, Level::Error, e.to_string());
                 vec![]
