@@ -20,15 +20,13 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use sms_invite::api::models::Organization;
 use sms_invite::api::{Claims, Client, ClientConfig, Credentials, Secret};
-use sms_invite::invite::events::{ContactUpdate, State};
+use sms_invite::invite::events::State;
 use sms_invite::invite::import::import_csv_bytes;
 use sms_invite::invite::target::Target;
 use sms_invite::invite::template::{DEFAULT_TEMPLATE_TOML, Template};
 use sms_invite::sandbox::{Sandbox, SandboxConfig};
 use sms_invite::tui::keymap::Keymap;
-use sms_invite::tui::model::{
-    Annotation, Confirm, ContactRow, Model, Screen, SendRow, Sending, Source,
-};
+use sms_invite::tui::model::{Annotation, Confirm, ContactRow, Model, Screen, Sending, Source};
 use sms_invite::tui::msg::Msg;
 use sms_invite::tui::theme::Theme;
 use sms_invite::tui::update::update;
@@ -622,38 +620,16 @@ fn breakdown(
         11,
     ));
     m.screen = Screen::Sending;
-    m.sending = Some(Sending {
-        run_id: "20260101T000000-abcd".into(),
-        org_name: "Acme Holding".into(),
-        total: m.confirm.targets.len(),
-        rows: m
-            .confirm
-            .targets
-            .iter()
-            .enumerate()
-            .map(|(index, t)| SendRow {
-                update: ContactUpdate {
-                    index,
-                    e164: t.e164.clone(),
-                    name: t.full_name(),
-                    state: Some(match index % 100 {
-                        0 => State::Failed,
-                        1..50 => State::Sent,
-                        _ => State::Queued,
-                    }),
-                    ..ContactUpdate::default()
-                },
-            })
-            .collect(),
-        started: m.clock,
-        finished: None,
-        rate_limited_until: None,
-        rate_limit_count: 0,
-        notices: vec![],
-        cancelling: false,
-        selected: 0,
-        dry_run: false,
-    });
+    let mut sending = Sending::new("Acme Holding", &m.confirm.targets, m.clock);
+    sending.run_id = "20260101T000000-abcd".into();
+    for row in &mut sending.rows {
+        row.update.state = Some(match row.update.index % 100 {
+            0 => State::Failed,
+            1..50 => State::Sent,
+            _ => State::Queued,
+        });
+    }
+    m.sending = Some(sending);
     m.confirm = Confirm::default();
     out.push((
         "sending frame, 100k rows half sent, 1% failed",

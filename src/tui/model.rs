@@ -248,6 +248,39 @@ pub struct Sending {
     pub dry_run: bool,
 }
 
+impl Sending {
+    /// A send about to start: every target queued, nothing finished.
+    pub fn new(org_name: &str, targets: &[Target], started: DateTime<Utc>) -> Sending {
+        let rows = targets
+            .iter()
+            .enumerate()
+            .map(|(index, t)| SendRow {
+                update: ContactUpdate {
+                    index,
+                    e164: t.e164.clone(),
+                    name: t.full_name(),
+                    state: Some(crate::invite::events::State::Queued),
+                    ..ContactUpdate::default()
+                },
+            })
+            .collect();
+        Sending {
+            run_id: String::new(),
+            org_name: org_name.to_string(),
+            total: targets.len(),
+            rows,
+            started,
+            finished: None,
+            rate_limited_until: None,
+            rate_limit_count: 0,
+            notices: vec![],
+            cancelling: false,
+            selected: 0,
+            dry_run: false,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Level {
     Info,

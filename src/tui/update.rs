@@ -11,7 +11,7 @@ use super::keymap::{Command, Key, Keymap, Mode};
 use super::model::*;
 use super::msg::Msg;
 use crate::api::Secret;
-use crate::invite::events::{ContactUpdate, Event as EngineEvent, State};
+use crate::invite::events::{Event as EngineEvent, State};
 use crate::invite::import;
 use crate::invite::phone;
 use crate::invite::target::Target;
@@ -945,32 +945,7 @@ fn start_send(
     targets: Vec<Target>,
     retry_of: Option<String>,
 ) -> Vec<Effect> {
-    m.sending = Some(Sending {
-        run_id: String::new(),
-        org_name: org.label().to_string(),
-        total: targets.len(),
-        rows: targets
-            .iter()
-            .enumerate()
-            .map(|(index, t)| SendRow {
-                update: ContactUpdate {
-                    index,
-                    e164: t.e164.clone(),
-                    name: t.full_name(),
-                    state: Some(State::Queued),
-                    ..ContactUpdate::default()
-                },
-            })
-            .collect(),
-        started: m.clock,
-        finished: None,
-        rate_limited_until: None,
-        rate_limit_count: 0,
-        notices: vec![],
-        cancelling: false,
-        selected: 0,
-        dry_run: false,
-    });
+    m.sending = Some(Sending::new(org.label(), &targets, m.clock));
     m.screen = Screen::Sending;
     vec![Effect::StartSend {
         org,
