@@ -121,7 +121,8 @@ proptest! {
                 }
                 let mut seen = std::collections::HashSet::new();
                 for c in &report.contacts {
-                    prop_assert!(seen.insert(c.phone.e164.clone()), "duplicate kept: {}", c.phone.e164);
+                    prop_assert!(seen.insert(c.e164().to_string()), "duplicate kept: {}", c.e164());
+                    prop_assert!(c.e164().starts_with('+') && c.line().is_some());
                 }
             }
         }

@@ -12,7 +12,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
-use sms_invite::tui::model::{Model, Overlay, Screen};
+use sms_invite::tui::model::{Annotation, Model, Overlay, Screen};
 use sms_invite::tui::msg::Msg;
 use sms_invite::tui::theme::Theme;
 use sms_invite::tui::view::view;
@@ -103,9 +103,12 @@ fn confirm_batch() -> Model {
     press(&mut m, KeyCode::Enter);
     let notes = m
         .contacts
-        .rows
+        .rows()
         .iter()
-        .map(|r| r.note.clone())
+        .map(|r| Annotation {
+            e164: r.contact().e164().to_string(),
+            ..r.note().clone()
+        })
         .collect::<Vec<_>>();
     step(
         &mut m,
@@ -509,7 +512,16 @@ fn resize_messages_and_redraws_agree() {
 #[test]
 fn long_values_are_clipped_not_wrapped_into_other_rows() {
     let mut m = contacts_model();
-    m.contacts.rows[0].target.given_name = Some("A".repeat(200));
+    let long = "A".repeat(200);
+    let first = m.contacts.rows()[0].contact().clone();
+    let renamed = contact_with_id(first.e164(), Some(&long), None, first.contact_id());
+    if let Some(row) = m.contacts.row_mut(0) {
+        row.set_contact(renamed);
+    }
+    assert_eq!(
+        m.contacts.rows()[0].contact().given_name(),
+        Some(long.as_str())
+    );
     m.contacts.problems.push("x".repeat(500));
     for (w, h) in [(40, 10), (80, 24), (200, 60)] {
         render(&m, &Theme::dark(), w, h);

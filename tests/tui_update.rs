@@ -421,7 +421,7 @@ fn a_valid_number_goes_to_confirm_and_looks_the_contact_up() {
 fn confirm_notes_cover_only_the_contacts_being_sent() {
     let mut m = contacts_model();
     // Only Jan is selected and reviewed.
-    m.contacts.marked = [JAN_ID.to_string()].into();
+    m.contacts.mark_keys([JAN_ID]);
     press(&mut m, KeyCode::Enter);
     assert_eq!(e164s(&m.confirm.targets), [JAN]);
     assert!(m.confirm.looking_up);
@@ -854,7 +854,7 @@ fn c_opens_the_contacts_and_loads_them_once() {
             result: Ok(vec![platform("+31612345683", "Fleur", "Smit", "f1")]),
         },
     );
-    assert!(m.contacts.rows.is_empty());
+    assert!(m.contacts.rows().is_empty());
     assert!(m.contacts.loading);
     step(
         &mut m,
@@ -867,23 +867,43 @@ fn c_opens_the_contacts_and_loads_them_once() {
         },
     );
     assert!(!m.contacts.loading);
-    assert_eq!(m.contacts.rows.len(), 2);
-    assert!(m.contacts.rows.iter().all(|r| r.source == Source::Platform));
+    assert_eq!(m.contacts.rows().len(), 2);
     assert!(
         m.contacts
-            .rows
+            .rows()
             .iter()
-            .all(|r| r.note.existing == Some(true))
+            .all(|r| r.source == Source::Platform)
     );
     assert!(
-        m.contacts.marked.is_empty(),
+        m.contacts
+            .rows()
+            .iter()
+            .all(|r| r.note().existing == Some(true))
+    );
+    assert!(
+        m.contacts.marked_count() == 0,
         "nothing is selected by default"
     );
+    // A reload keeps what was selected among the platform contacts.
+    step(&mut m, key(KeyCode::Char(' ')));
+    assert!(is_marked(&m, JAN));
+    step(
+        &mut m,
+        Msg::ContactsLoaded {
+            org: HOLDING.into(),
+            result: Ok(vec![
+                platform("0612345679", "Piet", "Pieters", PIET_ID),
+                platform(JAN, "Jan", "Jansen", JAN_ID),
+            ]),
+        },
+    );
+    assert!(is_marked(&m, JAN), "Jan stays selected after a reload");
+    assert_eq!(m.contacts.marked_count(), 1);
     // Back and in again: no second load.
     press(&mut m, KeyCode::Esc);
     assert_eq!(m.screen, Screen::Orgs);
     assert!(step(&mut m, ch('c')).is_empty());
-    assert_eq!(m.contacts.rows.len(), 2);
+    assert_eq!(m.contacts.rows().len(), 2);
     // A failed load is a toast.
     let mut f = on_acme();
     step(&mut f, ch('c'));
@@ -915,9 +935,9 @@ fn a_pasted_list_adds_rows_and_lists_bad_lines() {
     );
     let rows: Vec<(&str, Source)> = m
         .contacts
-        .rows
+        .rows()
         .iter()
-        .map(|r| (r.target.e164.as_str(), r.source))
+        .map(|r| (r.contact().e164(), r.source))
         .collect();
     assert_eq!(
         rows,
@@ -928,7 +948,7 @@ fn a_pasted_list_adds_rows_and_lists_bad_lines() {
         ]
     );
     assert_eq!(
-        m.contacts.rows[1].target.full_name().as_deref(),
+        m.contacts.rows()[1].contact().full_name().as_deref(),
         Some("Nina de Boer")
     );
     // Pasted rows are selected; the platform row is not.
@@ -956,9 +976,9 @@ fn a_pasted_list_adds_rows_and_lists_bad_lines() {
 #[test]
 fn pasting_a_known_number_updates_it_instead_of_adding() {
     let mut m = contacts_model();
-    let before = m.contacts.rows.len();
+    let before = m.contacts.rows().len();
     step(&mut m, paste(&format!("{JAN}\n")));
-    assert_eq!(m.contacts.rows.len(), before);
+    assert_eq!(m.contacts.rows().len(), before);
     assert!(is_marked(&m, JAN));
     assert_eq!(
         m.toast.as_ref().map(|t| t.text.as_str()),
@@ -1000,9 +1020,9 @@ fn select_and_review_the_marked_contacts() {
 fn select_all_toggles_and_review_without_marks_takes_the_highlighted_row() {
     let mut m = contacts_model();
     step(&mut m, ch('A'));
-    assert_eq!(m.contacts.marked.len(), m.contacts.rows.len());
+    assert_eq!(m.contacts.marked_count(), m.contacts.rows().len());
     step(&mut m, ch('A'));
-    assert!(m.contacts.marked.is_empty());
+    assert!(m.contacts.marked_count() == 0);
     press(&mut m, KeyCode::Down);
     press(&mut m, KeyCode::Enter);
     assert_eq!(m.screen, Screen::Confirm);
@@ -1025,18 +1045,18 @@ fn select_all_toggles_and_review_without_marks_takes_the_highlighted_row() {
 #[test]
 fn add_edit_and_remove_contacts() {
     let mut m = contacts_model();
-    let n = m.contacts.rows.len();
+    let n = m.contacts.rows().len();
     step(&mut m, ch('a'));
     assert_eq!(prompt_of(&m).kind, PromptKind::AddContact);
     type_text(&mut m, "06 87654329 Bram Bos bram@example.nl");
     let effects = press(&mut m, KeyCode::Enter);
     assert!(matches!(one(effects), Effect::Annotate { .. }));
     assert!(m.overlay.is_none());
-    assert_eq!(m.contacts.rows.len(), n + 1);
-    let added = m.contacts.rows.last().expect("row");
-    assert_eq!(added.target.e164, "+31687654329");
-    assert_eq!(added.target.full_name().as_deref(), Some("Bram Bos"));
-    assert_eq!(added.target.email.as_deref(), Some("bram@example.nl"));
+    assert_eq!(m.contacts.rows().len(), n + 1);
+    let added = m.contacts.rows().last().expect("row");
+    assert_eq!(added.contact().e164(), "+31687654329");
+    assert_eq!(added.contact().full_name().as_deref(), Some("Bram Bos"));
+    assert_eq!(added.contact().email(), Some("bram@example.nl"));
     assert_eq!(added.source, Source::Added);
     assert!(is_marked(&m, "+31687654329"));
     // Two numbers at once are refused in the prompt.
@@ -1059,18 +1079,18 @@ fn add_edit_and_remove_contacts() {
     step(&mut m, ctrl('u'));
     type_text(&mut m, "0687654339 Bram");
     press(&mut m, KeyCode::Enter);
-    let edited = &m.contacts.rows[n];
-    assert_eq!(edited.target.e164, "+31687654339");
+    let edited = &m.contacts.rows()[n];
+    assert_eq!(edited.contact().e164(), "+31687654339");
     assert!(is_marked(&m, "+31687654339"));
     assert!(!is_marked(&m, "+31687654329"));
     // Remove it; a platform row is only unselected.
     step(&mut m, ch('d'));
-    assert_eq!(m.contacts.rows.len(), n);
+    assert_eq!(m.contacts.rows().len(), n);
     assert!(!is_marked(&m, "+31687654339"));
     assert_eq!(m.contacts.nav.selected, n - 1, "selection clamped");
     press(&mut m, KeyCode::Home);
     step(&mut m, ch('d'));
-    assert_eq!(m.contacts.rows.len(), n);
+    assert_eq!(m.contacts.rows().len(), n);
     assert!(!is_marked(&m, JAN));
     assert_eq!(m.toast.as_ref().map(|t| t.level), Some(Level::Info));
 }
@@ -1083,7 +1103,7 @@ fn contact_filter_and_import_prompt() {
     assert_eq!(m.visible_contacts().len(), 2);
     press(&mut m, KeyCode::Enter);
     press(&mut m, KeyCode::Esc);
-    assert_eq!(m.visible_contacts().len(), m.contacts.rows.len());
+    assert_eq!(m.visible_contacts().len(), m.contacts.rows().len());
     assert_eq!(
         m.screen,
         Screen::Contacts,
@@ -1140,9 +1160,9 @@ fn a_shared_number_is_one_target_in_a_batch() {
         },
     );
     step(&mut m2, paste("06 12345680"));
-    assert_eq!(m2.contacts.rows.len(), 3);
-    assert_eq!(m2.contacts.rows[2].source, Source::Added);
-    assert_eq!(m2.contacts.marked.len(), 1);
+    assert_eq!(m2.contacts.rows().len(), 3);
+    assert_eq!(m2.contacts.rows()[2].source, Source::Added);
+    assert_eq!(m2.contacts.marked_count(), 1);
     press(&mut m2, KeyCode::Enter);
     assert_eq!(e164s(&m2.confirm.targets), [SHARED]);
     assert_eq!(m2.confirm.targets[0].contact_id, None);
@@ -1576,9 +1596,9 @@ fn a_paste_with_carriage_returns_is_split_into_lines() {
     );
     let numbers: Vec<&str> = m
         .contacts
-        .rows
+        .rows()
         .iter()
-        .map(|r| r.target.e164.as_str())
+        .map(|r| r.contact().e164())
         .collect();
     assert_eq!(numbers, [NEW, "+31687654322"]);
     assert_eq!(m.contacts.problems.len(), 1, "{:?}", m.contacts.problems);

@@ -9,6 +9,7 @@ use tokio_util::sync::CancellationToken;
 use super::{Failure, usage};
 use crate::api::Client;
 use crate::cli::{Global, SendArgs};
+use crate::invite::contact::Contact;
 use crate::invite::engine::{self, Engine, EngineConfig, Job};
 use crate::invite::events::Summary;
 use crate::invite::import::{self, ImportReport};
@@ -230,7 +231,7 @@ fn read_targets(args: &SendArgs, template: &Template) -> Result<Vec<Target>, Fai
             "fix the rows listed above",
         ));
     }
-    Ok(report.contacts.iter().map(Target::from_input).collect())
+    Ok(report.contacts.iter().map(Contact::to_target).collect())
 }
 
 fn report_rows(report: &ImportReport) {

@@ -6,28 +6,13 @@
 //! de-duplicated on E.164, because `06 1234 5678` and `+31612345678` are one person
 //! (`reference/sms-practice.md` §2.1, §2.5).
 
-use crate::invite::phone::{self, PhoneNumber, Region};
+use crate::invite::contact::{Contact, Details};
+use crate::invite::phone::{self, Region};
+use compact_str::CompactString;
 use serde::Serialize;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use thiserror::Error;
-
-/// One contact that passed every check, ready to be invited.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ContactInput {
-    pub phone: PhoneNumber,
-    /// The number as it was written, to show next to the normalized one.
-    pub raw_phone: String,
-    pub given_name: Option<String>,
-    pub family_name: Option<String>,
-    pub email: Option<String>,
-    /// A language tag such as `nl` or `nl-NL`.
-    pub locale: Option<String>,
-    /// Columns we do not know, kept as profile fields (empty cells are left out).
-    pub extra: BTreeMap<String, String>,
-    /// 1-based line in the input where the contact starts.
-    pub line: usize,
-}
 
 /// A row that could not be used, with what to fix.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -46,9 +31,9 @@ pub struct Duplicate {
 }
 
 /// Everything an import found, in input order.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ImportReport {
-    pub contacts: Vec<ContactInput>,
+    pub contacts: Vec<Contact>,
     pub errors: Vec<RowError>,
     pub duplicates: Vec<Duplicate>,
 }
@@ -70,34 +55,6 @@ pub enum ImportError {
     MissingHeader { first_line: String },
     #[error(transparent)]
     Region(#[from] phone::PhoneError),
-}
-
-impl ContactInput {
-    /// Given and family name joined, for `{name}` and for display.
-    pub fn full_name(&self) -> Option<String> {
-        match (&self.given_name, &self.family_name) {
-            (Some(g), Some(f)) => Some(format!("{g} {f}")),
-            (Some(n), None) | (None, Some(n)) => Some(n.clone()),
-            (None, None) => None,
-        }
-    }
-
-    /// The value of a template variable for this contact (see `template`); `organization` is the
-    /// display name of the sending organization. Empty values count as absent, so a template
-    /// fallback applies to them too.
-    pub fn variable(&self, name: &str, organization: &str) -> Option<String> {
-        let value = match name {
-            "givenName" => self.given_name.clone(),
-            "familyName" => self.family_name.clone(),
-            "name" => self.full_name(),
-            "email" => self.email.clone(),
-            "telephone" => Some(self.phone.e164.clone()),
-            "organization" => Some(organization.to_owned()),
-            "locale" => self.locale.clone(),
-            other => self.extra.get(other).cloned(),
-        };
-        value.filter(|v| !v.trim().is_empty())
-    }
 }
 
 /// Reads a file's bytes as text: UTF-8 (a byte-order mark is dropped) or, failing that,
@@ -232,17 +189,17 @@ struct RowFields<'a> {
     extra: BTreeMap<String, String>,
 }
 
-fn non_empty(s: &str) -> Option<String> {
+fn non_empty(s: &str) -> Option<&str> {
     let t = s.trim();
-    (!t.is_empty()).then(|| t.to_owned())
+    (!t.is_empty()).then_some(t)
 }
 
 /// Checks one row and builds the contact; the error is the reason shown for that line.
 fn build_contact(
-    row: RowFields<'_>,
+    mut row: RowFields<'_>,
     default_region: Option<Region>,
     line: usize,
-) -> Result<ContactInput, String> {
+) -> Result<Contact, String> {
     let raw_phone = row.phone.trim();
     if raw_phone.is_empty() {
         return Err("no phone number on this row".to_owned());
@@ -256,46 +213,54 @@ fn build_contact(
     let phone =
         phone::normalize_in(raw_phone, row_region.or(default_region)).map_err(|e| e.to_string())?;
     let email = non_empty(row.email);
-    if let Some(e) = &email {
+    if let Some(e) = email {
         validate_email(e)?;
     }
-    let locale = non_empty(row.locale)
-        .map(|l| normalize_locale(&l))
-        .transpose()?;
+    let locale = non_empty(row.locale).map(normalize_locale).transpose()?;
+    let extra = std::mem::take(&mut row.extra);
     let (given_name, family_name) = names(&row);
-    Ok(ContactInput {
-        phone,
-        raw_phone: raw_phone.to_owned(),
-        given_name,
-        family_name,
-        email,
-        locale,
-        extra: row.extra,
-        line,
-    })
+    Ok(Contact::new(
+        &phone,
+        Details {
+            raw_phone,
+            given_name: given_name.as_deref(),
+            family_name: family_name.as_deref(),
+            email,
+            locale: locale.as_deref(),
+            contact_id: None,
+            extra,
+            line,
+        },
+    ))
 }
 
 /// Given and family name from their own fields, or split from a full name (first word given,
 /// the rest family, so "Jan van der Berg" keeps "van der Berg" together).
-fn names(row: &RowFields<'_>) -> (Option<String>, Option<String>) {
+fn names<'a>(row: &'a RowFields<'_>) -> (Option<Cow<'a, str>>, Option<Cow<'a, str>>) {
     let given = non_empty(row.given_name);
     let family = non_empty(row.family_name);
     if given.is_some() || family.is_some() {
-        return (given, family);
+        return (given.map(Cow::Borrowed), family.map(Cow::Borrowed));
     }
-    let full = row.full_name.split_whitespace().collect::<Vec<_>>();
-    match full.split_first() {
-        None => (None, None),
-        Some((first, rest)) => ((*first).to_owned().into(), non_empty(&rest.join(" "))),
-    }
+    let mut words = row.full_name.split_whitespace();
+    let Some(first) = words.next() else {
+        return (None, None);
+    };
+    let rest = words.collect::<Vec<_>>().join(" ");
+    (
+        Some(Cow::Borrowed(first)),
+        (!rest.is_empty()).then_some(Cow::Owned(rest)),
+    )
 }
 
 /// Collects accepted contacts, dropping later rows with an already-seen number.
 #[derive(Default)]
 struct Collector {
     report: ImportReport,
-    first_seen: HashMap<String, usize>,
-    duplicate_index: HashMap<String, usize>,
+    /// By number, the line that number was first seen on. E.164 numbers are at most 16 bytes,
+    /// so a `CompactString` keeps them inline: no allocation per contact.
+    first_seen: HashMap<CompactString, usize>,
+    duplicate_index: HashMap<CompactString, usize>,
 }
 
 impl Collector {
@@ -308,9 +273,9 @@ impl Collector {
         collector
     }
 
-    fn push(&mut self, result: Result<ContactInput, String>, line: usize, raw: &str) {
+    fn push(&mut self, result: Result<Contact, String>, line: usize, raw: &str) {
         match result {
-            Ok(contact) => self.push_contact(contact),
+            Ok(contact) => self.push_contact(contact, line),
             Err(reason) => self.report.errors.push(RowError {
                 line,
                 raw: raw.to_owned(),
@@ -319,23 +284,23 @@ impl Collector {
         }
     }
 
-    fn push_contact(&mut self, contact: ContactInput) {
-        let e164 = contact.phone.e164.clone();
+    fn push_contact(&mut self, contact: Contact, line: usize) {
+        let e164 = CompactString::from(contact.e164());
         let Some(&first_line) = self.first_seen.get(&e164) else {
-            self.first_seen.insert(e164, contact.line);
+            self.first_seen.insert(e164, line);
             self.report.contacts.push(contact);
             return;
         };
         let dups = &mut self.report.duplicates;
         let index = *self.duplicate_index.entry(e164.clone()).or_insert_with(|| {
             dups.push(Duplicate {
-                e164,
+                e164: e164.to_string(),
                 lines: vec![first_line],
             });
             dups.len() - 1
         });
         if let Some(dup) = dups.get_mut(index) {
-            dup.lines.push(contact.line);
+            dup.lines.push(line);
         }
     }
 }
@@ -450,7 +415,7 @@ impl Columns {
         let mut extra = BTreeMap::new();
         for (i, name) in &self.extra {
             if let Some(value) = record.get(*i).and_then(non_empty) {
-                extra.insert(name.clone(), value);
+                extra.insert(name.clone(), value.to_owned());
             }
         }
         RowFields {
@@ -728,13 +693,13 @@ mod tests {
                      06-12345678,Jan,Jansen,jan@example.nl,nl_nl\n");
         assert!(r.errors.is_empty(), "{:?}", r.errors);
         let c = &r.contacts[0];
-        assert_eq!(c.phone.e164, "+31612345678");
-        assert_eq!(c.raw_phone, "06-12345678");
-        assert_eq!(c.given_name.as_deref(), Some("Jan"));
-        assert_eq!(c.family_name.as_deref(), Some("Jansen"));
-        assert_eq!(c.email.as_deref(), Some("jan@example.nl"));
-        assert_eq!(c.locale.as_deref(), Some("nl-NL"));
-        assert_eq!(c.line, 2);
+        assert_eq!(c.e164(), "+31612345678");
+        assert_eq!(c.raw_phone(), "06-12345678");
+        assert_eq!(c.given_name(), Some("Jan"));
+        assert_eq!(c.family_name(), Some("Jansen"));
+        assert_eq!(c.email(), Some("jan@example.nl"));
+        assert_eq!(c.locale(), Some("nl-NL"));
+        assert_eq!(c.line(), Some(2));
     }
 
     #[test]
@@ -744,16 +709,16 @@ mod tests {
         );
         assert!(r.errors.is_empty(), "{:?}", r.errors);
         let c = &r.contacts[0];
-        assert_eq!(c.given_name.as_deref(), Some("Jan"));
-        assert_eq!(c.family_name.as_deref(), Some("Jansen"));
-        assert_eq!(c.email.as_deref(), Some("j@x.nl"));
-        assert_eq!(c.locale.as_deref(), Some("en"));
+        assert_eq!(c.given_name(), Some("Jan"));
+        assert_eq!(c.family_name(), Some("Jansen"));
+        assert_eq!(c.email(), Some("j@x.nl"));
+        assert_eq!(c.locale(), Some("en"));
     }
 
     #[test]
     fn csv_extra_columns_become_profile_fields() {
         let r = csv("phone,Zip Code,City,,Notes\n0612345678,1234 AB,Utrecht,x,\n");
-        let extra = &r.contacts[0].extra;
+        let extra = r.contacts[0].extra();
         assert_eq!(extra.get("Zip Code").map(String::as_str), Some("1234 AB"));
         assert_eq!(extra.get("City").map(String::as_str), Some("Utrecht"));
         assert_eq!(extra.get("column 4").map(String::as_str), Some("x"));
@@ -763,24 +728,24 @@ mod tests {
     #[test]
     fn csv_full_name_column_is_split_into_given_and_family() {
         let r = csv("name,phone\nJan van der Berg,0612345678\nPiet,0612345679\n");
-        assert_eq!(r.contacts[0].given_name.as_deref(), Some("Jan"));
-        assert_eq!(r.contacts[0].family_name.as_deref(), Some("van der Berg"));
-        assert_eq!(r.contacts[1].given_name.as_deref(), Some("Piet"));
-        assert_eq!(r.contacts[1].family_name, None);
+        assert_eq!(r.contacts[0].given_name(), Some("Jan"));
+        assert_eq!(r.contacts[0].family_name(), Some("van der Berg"));
+        assert_eq!(r.contacts[1].given_name(), Some("Piet"));
+        assert_eq!(r.contacts[1].family_name(), None);
     }
 
     #[test]
     fn csv_mobile_column_wins_and_phone_is_the_fallback() {
         let r = csv("phone,mobile\n0201234567,0612345678\n0201234567,\n");
-        assert_eq!(r.contacts[0].phone.e164, "+31612345678");
-        assert_eq!(r.contacts[1].phone.e164, "+31201234567");
+        assert_eq!(r.contacts[0].e164(), "+31612345678");
+        assert_eq!(r.contacts[1].e164(), "+31201234567");
     }
 
     #[test]
     fn csv_country_column_overrides_the_default_region() {
         let r = csv("phone,country\n0470123456,BE\n0612345678,\n0612345678,Holland\n");
-        assert_eq!(r.contacts[0].phone.e164, "+32470123456");
-        assert_eq!(r.contacts[1].phone.e164, "+31612345678");
+        assert_eq!(r.contacts[0].e164(), "+32470123456");
+        assert_eq!(r.contacts[1].e164(), "+31612345678");
         assert_eq!(r.errors.len(), 1);
         assert!(r.errors[0].reason.contains("Holland"));
     }
@@ -797,7 +762,7 @@ mod tests {
         assert_eq!(r.errors[0].raw, "hello,");
         assert!(r.errors[1].reason.contains("email"));
         assert!(r.errors[2].reason.contains("no phone number"));
-        assert_eq!(r.contacts[1].line, 6);
+        assert_eq!(r.contacts[1].line(), Some(6));
     }
 
     #[test]
@@ -813,7 +778,7 @@ mod tests {
             "phone,name\n06 1234 5678,A\n+31612345678,B\n0612345679,C\n0031612345678,D\n0612345679,E\n",
         );
         assert_eq!(r.contacts.len(), 2);
-        assert_eq!(r.contacts[0].given_name.as_deref(), Some("A"));
+        assert_eq!(r.contacts[0].given_name(), Some("A"));
         assert_eq!(
             r.duplicates,
             vec![
@@ -833,7 +798,7 @@ mod tests {
     fn quoted_multiline_fields_keep_correct_line_numbers() {
         let r = csv("phone,note\n0612345678,\"two\nlines\"\nbad,\n");
         assert_eq!(
-            r.contacts[0].extra.get("note").map(String::as_str),
+            r.contacts[0].extra().get("note").map(String::as_str),
             Some("two\nlines")
         );
         assert_eq!(r.errors[0].line, 4);
@@ -850,7 +815,7 @@ mod tests {
     fn excel_sep_line_bom_and_crlf_are_handled() {
         let r = csv("\u{FEFF}sep=;\r\nphone;name\r\n0612345678;A\r\nx;B\r\n");
         assert_eq!(r.contacts.len(), 1);
-        assert_eq!(r.contacts[0].line, 3);
+        assert_eq!(r.contacts[0].line(), Some(3));
         assert_eq!(r.errors[0].line, 4);
         assert_eq!(r.errors[0].raw, "x;B");
     }
@@ -858,15 +823,15 @@ mod tests {
     #[test]
     fn tab_separated_input_is_detected() {
         let r = csv("phone\tname\n0612345678\tJan\n");
-        assert_eq!(r.contacts[0].given_name.as_deref(), Some("Jan"));
+        assert_eq!(r.contacts[0].given_name(), Some("Jan"));
     }
 
     #[test]
     fn windows_1252_bytes_are_decoded() {
         let r = import_csv_bytes(b"phone;name\n0612345678;J\xF6rg \x93Jo\x94\n", Some("NL"));
         let r = r.unwrap_or_default();
-        assert_eq!(r.contacts[0].given_name.as_deref(), Some("Jörg"));
-        assert_eq!(r.contacts[0].family_name.as_deref(), Some("“Jo”"));
+        assert_eq!(r.contacts[0].given_name(), Some("Jörg"));
+        assert_eq!(r.contacts[0].family_name(), Some("“Jo”"));
         assert_eq!(decode_text(b"\xEF\xBB\xBFabc"), "abc");
     }
 
@@ -892,11 +857,11 @@ mod tests {
     fn pasted_list_from_the_brief() {
         let r = text("Jan Jansen 06-12345678, Piet 0031 6 12345678\nKlaas +31612345679");
         assert_eq!(r.contacts.len(), 2);
-        assert_eq!(r.contacts[0].given_name.as_deref(), Some("Jan"));
-        assert_eq!(r.contacts[0].family_name.as_deref(), Some("Jansen"));
-        assert_eq!(r.contacts[0].raw_phone, "06-12345678");
-        assert_eq!(r.contacts[1].given_name.as_deref(), Some("Klaas"));
-        assert_eq!(r.contacts[1].line, 2);
+        assert_eq!(r.contacts[0].given_name(), Some("Jan"));
+        assert_eq!(r.contacts[0].family_name(), Some("Jansen"));
+        assert_eq!(r.contacts[0].raw_phone(), "06-12345678");
+        assert_eq!(r.contacts[1].given_name(), Some("Klaas"));
+        assert_eq!(r.contacts[1].line(), Some(2));
         assert_eq!(
             r.duplicates,
             vec![Duplicate {
@@ -910,21 +875,21 @@ mod tests {
     fn pasted_entry_with_spaced_number_name_after_and_email() {
         let r = text("06 12 34 56 78 Jan de Vries jan@example.nl; +32 470 12 34 56");
         let c = &r.contacts[0];
-        assert_eq!(c.raw_phone, "06 12 34 56 78");
-        assert_eq!(c.given_name.as_deref(), Some("Jan"));
-        assert_eq!(c.family_name.as_deref(), Some("de Vries"));
-        assert_eq!(c.email.as_deref(), Some("jan@example.nl"));
-        assert_eq!(r.contacts[1].phone.e164, "+32470123456");
-        assert_eq!(r.contacts[1].given_name, None);
+        assert_eq!(c.raw_phone(), "06 12 34 56 78");
+        assert_eq!(c.given_name(), Some("Jan"));
+        assert_eq!(c.family_name(), Some("de Vries"));
+        assert_eq!(c.email(), Some("jan@example.nl"));
+        assert_eq!(r.contacts[1].e164(), "+32470123456");
+        assert_eq!(r.contacts[1].given_name(), None);
     }
 
     #[test]
     fn pasted_entry_with_email_between_name_words() {
         let r = text("Jan jan@example.nl  de Vries +31612345678");
         let c = &r.contacts[0];
-        assert_eq!(c.given_name.as_deref(), Some("Jan"));
-        assert_eq!(c.family_name.as_deref(), Some("de Vries"));
-        assert_eq!(c.email.as_deref(), Some("jan@example.nl"));
+        assert_eq!(c.given_name(), Some("Jan"));
+        assert_eq!(c.family_name(), Some("de Vries"));
+        assert_eq!(c.email(), Some("jan@example.nl"));
     }
 
     #[test]
@@ -979,7 +944,7 @@ mod tests {
     #[test]
     fn contact_variables() {
         let r = csv("phone,givenName,familyName,Zip Code,email\n0612345678,Jan,,1234,\n");
-        let c = &r.contacts[0];
+        let c = r.contacts[0].to_target();
         assert_eq!(c.variable("givenName", "Acme").as_deref(), Some("Jan"));
         assert_eq!(c.variable("familyName", "Acme"), None);
         assert_eq!(c.variable("name", "Acme").as_deref(), Some("Jan"));
@@ -1047,7 +1012,7 @@ mod tests {
             let input = format!("phone;name;email\n{}", rows.join("\n"));
             if let Ok(r) = import_csv(&input, Some("NL")) {
                 for c in &r.contacts {
-                    prop_assert!(c.line >= 2);
+                    prop_assert!(c.line().is_some_and(|l| l >= 2));
                 }
                 for e in &r.errors {
                     prop_assert!(e.line >= 2);

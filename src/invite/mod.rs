@@ -1,5 +1,6 @@
 //! The domain core: numbers, templates, SMS segments, readiness, and the send engine.
 
+pub mod contact;
 pub mod engine;
 pub mod events;
 pub mod import;

@@ -49,6 +49,21 @@ pub enum NumberKind {
     Other,
 }
 
+impl NumberKind {
+    /// Why a number of this kind may not receive the SMS, if it may not.
+    pub fn sms_warning(self, e164: &str) -> Option<String> {
+        match self {
+            NumberKind::Mobile | NumberKind::FixedLineOrMobile => None,
+            NumberKind::FixedLine => Some(format!(
+                "{e164} is a fixed line; most fixed lines cannot receive SMS, so this invitation will probably not arrive"
+            )),
+            NumberKind::Other => Some(format!(
+                "{e164} is not a mobile number (service, VoIP or unknown range); it may not receive SMS"
+            )),
+        }
+    }
+}
+
 impl PhoneNumber {
     /// Whether the number can plausibly receive an SMS; fixed lines and service numbers
     /// mostly cannot, and the send then fails at the carrier instead of at our preview.
@@ -61,17 +76,7 @@ impl PhoneNumber {
 
     /// A warning to show before sending to a number that is unlikely to take SMS.
     pub fn sms_warning(&self) -> Option<String> {
-        match self.kind {
-            NumberKind::Mobile | NumberKind::FixedLineOrMobile => None,
-            NumberKind::FixedLine => Some(format!(
-                "{} is a fixed line; most fixed lines cannot receive SMS, so this invitation will probably not arrive",
-                self.e164
-            )),
-            NumberKind::Other => Some(format!(
-                "{} is not a mobile number (service, VoIP or unknown range); it may not receive SMS",
-                self.e164
-            )),
-        }
+        self.kind.sms_warning(&self.e164)
     }
 
     /// Every spelling the organization may have stored this number under, canonical first,

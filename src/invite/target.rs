@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::import::ContactInput;
 use super::phone::PhoneNumber;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,43 +45,6 @@ impl Target {
             region: phone.region.clone(),
             warning: phone.sms_warning(),
             ..Target::default()
-        }
-    }
-
-    /// From an imported row; see [`Target::from_input_owned`].
-    pub fn from_input(c: &ContactInput) -> Target {
-        Target::from_input_owned(c.clone())
-    }
-
-    /// From an imported row, moving its strings (a 100,000-row import then holds one copy,
-    /// not two). A `contactId` column (any spelling) names the platform contact to invite
-    /// when several share the number, and is not sent as a profile field.
-    pub fn from_input_owned(c: ContactInput) -> Target {
-        let warning = c.phone.sms_warning();
-        let mut extra = c.extra;
-        let id_key = extra
-            .keys()
-            .find(|k| {
-                let k: String = k.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
-                k.eq_ignore_ascii_case("contactid")
-            })
-            .cloned();
-        let contact_id = id_key
-            .and_then(|k| extra.remove(&k))
-            .map(|v| v.trim().to_string())
-            .filter(|v| !v.is_empty());
-        Target {
-            e164: c.phone.e164,
-            national: c.phone.national,
-            region: c.phone.region,
-            given_name: c.given_name,
-            family_name: c.family_name,
-            email: c.email,
-            locale: c.locale,
-            extra,
-            contact_id,
-            line: Some(c.line),
-            warning,
         }
     }
 

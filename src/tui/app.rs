@@ -24,6 +24,7 @@ use super::update::update;
 use super::view::view;
 use crate::api::models::Organization;
 use crate::api::{Claims, Client, ClientConfig, Credentials, ErrorKind, Secret};
+use crate::invite::contact::{Contact, Details};
 use crate::invite::engine::{self, Engine, EngineConfig};
 use crate::invite::journal::{self, Journal, RunHeader};
 use crate::invite::phone;
@@ -454,19 +455,26 @@ fn platform_rows(
     contacts: &[crate::api::models::Contact],
     org: &Organization,
     recent: &std::collections::BTreeMap<String, (chrono::DateTime<Utc>, String)>,
-) -> Vec<(Target, Annotation)> {
+) -> Vec<(Contact, Annotation)> {
     let region = org.extra_str("country");
     contacts
         .iter()
         .filter_map(|c| {
             let tel = c.profile.telephone.as_deref()?;
             let n = phone::normalize(tel, region.or(Some("NL"))).ok()?;
-            let mut t = Target::from_phone(&n);
-            t.given_name = c.profile.given_name.clone();
-            t.family_name = c.profile.family_name.clone();
-            t.email = c.profile.email.clone();
-            t.locale = c.profile.locale.clone();
-            t.contact_id = Some(c.id.clone());
+            let p = &c.profile;
+            let t = Contact::new(
+                &n,
+                Details {
+                    raw_phone: tel,
+                    given_name: p.given_name.as_deref(),
+                    family_name: p.family_name.as_deref(),
+                    email: p.email.as_deref(),
+                    locale: p.locale.as_deref(),
+                    contact_id: Some(&c.id),
+                    ..Details::default()
+                },
+            );
             let held_by = c
                 .conversation
                 .as_ref()
@@ -480,13 +488,13 @@ fn platform_rows(
                     })
                 });
             let note = Annotation {
-                e164: t.e164.clone(),
+                e164: t.e164().to_string(),
                 existing: Some(true),
                 name: c.profile.full_name(),
                 held_by,
                 shared: 1,
                 last_invite: recent
-                    .get(&t.e164)
+                    .get(t.e164())
                     .map(|(at, _)| format!("{} min ago", (Utc::now() - *at).num_minutes())),
                 error: None,
             };

@@ -1,13 +1,14 @@
 //! The one owner of state. Everything the screen shows is derived from a [`Model`]; only
 //! [`super::update::update`] changes it.
 
-use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
+use compact_str::CompactString;
 use tui_input::Input;
 
 use crate::api::models::Organization;
+use crate::invite::contact::Contact;
 use crate::invite::events::{ContactUpdate, Summary};
 use crate::invite::readiness::{CheckItem, OrgSms};
 use crate::invite::target::Target;
@@ -132,38 +133,83 @@ pub struct Annotation {
     pub error: Option<String>,
 }
 
+/// One row of the contacts screen. Its fields are private so that the search key always
+/// matches the contact and the note, and so that only [`Contacts`] (which keeps the count of
+/// selected rows) selects a row.
 #[derive(Clone, Debug)]
 pub struct ContactRow {
-    pub target: Target,
+    contact: Contact,
     pub source: Source,
-    pub note: Annotation,
+    marked: bool,
+    /// Most rows have not been looked up yet; a note costs a pointer until they are.
+    note: Option<Box<Annotation>>,
     /// Lower-case names, built once so filtering 100,000 rows per keystroke is a scan of ready
-    /// strings; [`ContactRow::refresh`] after changing a row.
-    search: String,
+    /// strings. Most fit the 24 inline bytes of a `CompactString`, so they cost no allocation.
+    search: CompactString,
 }
 
+/// The note of a row nobody has looked up.
+static NO_NOTE: Annotation = Annotation {
+    e164: String::new(),
+    existing: None,
+    name: None,
+    held_by: None,
+    shared: 0,
+    last_invite: None,
+    error: None,
+};
+
 impl ContactRow {
-    pub fn new(target: Target, source: Source, note: Annotation) -> ContactRow {
+    pub fn new(contact: Contact, source: Source, note: Annotation) -> ContactRow {
         let mut row = ContactRow {
-            target,
+            contact,
             source,
-            note,
-            search: String::new(),
+            marked: false,
+            note: None,
+            search: CompactString::default(),
         };
-        row.refresh();
+        row.set_note(note);
         row
     }
 
-    /// Rebuilds the search key (lower-case names) from the target and the looked-up name.
-    pub fn refresh(&mut self) {
-        let mut s = String::new();
-        for part in [
-            &self.target.given_name,
-            &self.target.family_name,
-            &self.note.name,
-        ]
-        .into_iter()
-        .flatten()
+    pub fn contact(&self) -> &Contact {
+        &self.contact
+    }
+
+    pub fn note(&self) -> &Annotation {
+        self.note.as_deref().unwrap_or(&NO_NOTE)
+    }
+
+    pub fn is_marked(&self) -> bool {
+        self.marked
+    }
+
+    /// Replaces the contact (an edit, or names filled in); a note about another number goes.
+    pub fn set_contact(&mut self, contact: Contact) {
+        let same_number = contact.e164() == self.contact.e164();
+        self.contact = contact;
+        if !same_number {
+            self.note = None;
+        }
+        self.refresh();
+    }
+
+    pub fn set_note(&mut self, note: Annotation) {
+        let empty = Annotation {
+            e164: note.e164.clone(),
+            ..Annotation::default()
+        };
+        self.note = (note != empty).then(|| Box::new(note));
+        self.refresh();
+    }
+
+    /// Rebuilds the search key (lower-case names) from the contact and the looked-up name.
+    fn refresh(&mut self) {
+        let mut s = CompactString::default();
+        let c = &self.contact;
+        for part in [c.given_name(), c.family_name(), self.note().name.as_deref()]
+            .into_iter()
+            .flatten()
         {
             if !s.is_empty() {
                 s.push('\u{1f}');
@@ -176,36 +222,120 @@ impl ContactRow {
     /// Whether the row matches a lower-case filter: the number in either spelling, or a
     /// name (also across the given/family boundary, "jan jansen").
     pub fn matches(&self, filter_lower: &str) -> bool {
-        self.target.e164.contains(filter_lower)
-            || self.target.national.contains(filter_lower)
+        self.contact.e164().contains(filter_lower)
+            || self.contact.national().contains(filter_lower)
             || self.search.contains(filter_lower)
             || (filter_lower.contains(' ')
                 && self
-                    .target
+                    .contact
                     .full_name()
                     .is_some_and(|n| n.to_lowercase().contains(filter_lower)))
     }
 
     /// Selection key: the platform contact when known (two contacts may share a number),
     /// else the number.
-    pub fn key(&self) -> String {
-        self.target
-            .contact_id
-            .clone()
-            .unwrap_or_else(|| self.target.e164.clone())
+    pub fn key(&self) -> &str {
+        self.contact
+            .contact_id()
+            .unwrap_or_else(|| self.contact.e164())
+    }
+
+    /// What the engine needs to invite this contact.
+    pub fn target(&self) -> Target {
+        self.contact.to_target()
     }
 }
 
+/// The contacts screen's list. Rows change through its methods so that the count of selected
+/// rows, shown on every frame, never needs a scan of 100,000 rows.
 #[derive(Clone, Debug, Default)]
 pub struct Contacts {
     pub org: Option<Organization>,
-    pub rows: Vec<ContactRow>,
-    /// Selected rows by [`ContactRow::key`].
-    pub marked: BTreeSet<String>,
+    rows: Vec<ContactRow>,
+    marked: usize,
     pub nav: ListNav,
     pub loading: bool,
     /// Import problems: "line N: reason".
     pub problems: Vec<String>,
+}
+
+impl Contacts {
+    pub fn rows(&self) -> &[ContactRow] {
+        &self.rows
+    }
+
+    /// A row, to change its contact or note (selection goes through [`Contacts::mark`]).
+    pub fn row_mut(&mut self, i: usize) -> Option<&mut ContactRow> {
+        self.rows.get_mut(i)
+    }
+
+    pub fn rows_mut(&mut self) -> impl Iterator<Item = &mut ContactRow> {
+        self.rows.iter_mut()
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Room for `n` more rows in one allocation: growing by doubling would hold up to twice
+    /// the rows' memory during a 100,000-row import.
+    pub fn reserve_exact(&mut self, n: usize) {
+        self.rows.reserve_exact(n);
+    }
+
+    pub fn push(&mut self, mut row: ContactRow, marked: bool) {
+        row.marked = marked;
+        self.marked += usize::from(marked);
+        self.rows.push(row);
+    }
+
+    pub fn remove(&mut self, i: usize) -> Option<ContactRow> {
+        (i < self.rows.len()).then(|| {
+            let row = self.rows.remove(i);
+            self.marked -= usize::from(row.marked);
+            row
+        })
+    }
+
+    pub fn retain(&mut self, keep: impl FnMut(&ContactRow) -> bool) {
+        self.rows.retain(keep);
+        self.marked = self.rows.iter().filter(|r| r.marked).count();
+    }
+
+    /// Selects or unselects row `i`.
+    pub fn mark(&mut self, i: usize, on: bool) {
+        if let Some(row) = self.rows.get_mut(i)
+            && row.marked != on
+        {
+            row.marked = on;
+            if on {
+                self.marked += 1;
+            } else {
+                self.marked -= 1;
+            }
+        }
+    }
+
+    /// Selects exactly the rows whose [`ContactRow::key`] is listed.
+    pub fn mark_keys<'a>(&mut self, keys: impl IntoIterator<Item = &'a str>) {
+        let keys: std::collections::HashSet<&str> = keys.into_iter().collect();
+        for row in &mut self.rows {
+            row.marked = keys.contains(row.key());
+        }
+        self.marked = self.rows.iter().filter(|r| r.marked).count();
+    }
+
+    pub fn marked_count(&self) -> usize {
+        self.marked
+    }
+
+    pub fn marked_rows(&self) -> impl Iterator<Item = &ContactRow> {
+        self.rows.iter().filter(|r| r.marked)
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -368,14 +498,115 @@ impl Model {
     pub fn visible_contacts(&self) -> Vec<usize> {
         let f = self.contacts.nav.filter.value().to_lowercase();
         if f.is_empty() {
-            return (0..self.contacts.rows.len()).collect();
+            return (0..self.contacts.len()).collect();
         }
         self.contacts
-            .rows
+            .rows()
             .iter()
             .enumerate()
             .filter(|(_, r)| r.matches(&f))
             .map(|(i, _)| i)
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::invite::contact::Details;
+    use crate::invite::phone::normalize;
+    use proptest::prelude::*;
+
+    fn row(i: usize, id: Option<&str>) -> ContactRow {
+        let phone = normalize(&format!("+316{:08}", 10_000_000 + i), None).unwrap();
+        let contact = Contact::new(
+            &phone,
+            Details {
+                given_name: Some("Jan"),
+                contact_id: id,
+                ..Details::default()
+            },
+        );
+        ContactRow::new(contact, Source::Imported, Annotation::default())
+    }
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        Push(bool),
+        Mark(usize, bool),
+        Remove(usize),
+        RetainEven,
+        MarkKeys(Vec<usize>),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            any::<bool>().prop_map(Op::Push),
+            (0..12usize, any::<bool>()).prop_map(|(i, on)| Op::Mark(i, on)),
+            (0..12usize).prop_map(Op::Remove),
+            Just(Op::RetainEven),
+            proptest::collection::vec(0..12usize, 0..4).prop_map(Op::MarkKeys),
+        ]
+    }
+
+    proptest! {
+        /// The count on screen is kept, not recounted; any sequence of changes must leave it
+        /// equal to the number of selected rows.
+        #[test]
+        fn the_selection_count_matches_the_rows(ops in proptest::collection::vec(op(), 0..40)) {
+            let mut c = Contacts::default();
+            let mut next = 0;
+            for op in ops {
+                match op {
+                    Op::Push(on) => {
+                        c.push(row(next, None), on);
+                        next += 1;
+                    }
+                    Op::Mark(i, on) => c.mark(i, on),
+                    Op::Remove(i) => {
+                        let len = c.len();
+                        prop_assert_eq!(c.remove(i).is_some(), i < len);
+                    }
+                    Op::RetainEven => c.retain(|r| r.contact().e164().ends_with(['0', '2', '4', '6', '8'])),
+                    Op::MarkKeys(picks) => {
+                        let keys: Vec<String> = picks
+                            .iter()
+                            .filter_map(|&i| c.rows().get(i))
+                            .map(|r| r.key().to_string())
+                            .collect();
+                        c.mark_keys(keys.iter().map(String::as_str));
+                        for r in c.rows() {
+                            prop_assert_eq!(r.is_marked(), keys.iter().any(|k| k == r.key()));
+                        }
+                    }
+                }
+                let counted = c.rows().iter().filter(|r| r.is_marked()).count();
+                prop_assert_eq!(c.marked_count(), counted);
+                prop_assert_eq!(c.marked_rows().count(), counted);
+            }
+        }
+    }
+
+    #[test]
+    fn a_row_is_found_by_the_name_it_was_looked_up_under() {
+        let mut r = row(1, Some("5f01"));
+        assert_eq!(r.key(), "5f01");
+        assert!(r.matches("jan") && !r.matches("bakker"));
+        r.set_note(Annotation {
+            e164: r.contact().e164().to_string(),
+            name: Some("Jan Bakker".into()),
+            ..Annotation::default()
+        });
+        assert!(r.matches("bakker"), "the looked-up name is searchable");
+        assert_eq!(r.note().name.as_deref(), Some("Jan Bakker"));
+        // A new number drops the note about the old one.
+        let other = normalize("+31687654321", None).unwrap();
+        r.set_contact(Contact::from_phone(&other));
+        assert_eq!(r.note(), &Annotation::default());
+        assert!(!r.matches("bakker"));
+        assert!(
+            r.matches("0687654321"),
+            "the national spelling is searchable"
+        );
     }
 }

@@ -8,10 +8,10 @@ use crossterm::event::Event as TermEvent;
 
 use super::model::{Annotation, Session};
 use crate::api::models::Organization;
+use crate::invite::contact::Contact;
 use crate::invite::events::Event as EngineEvent;
 use crate::invite::import::ImportReport;
 use crate::invite::readiness::{CheckItem, OrgSms};
-use crate::invite::target::Target;
 
 #[derive(Debug, Clone)]
 pub enum Msg {
@@ -25,7 +25,7 @@ pub enum Msg {
     },
     ContactsLoaded {
         org: String,
-        result: Result<Vec<(Target, Annotation)>, String>,
+        result: Result<Vec<(Contact, Annotation)>, String>,
     },
     Annotated {
         org: String,

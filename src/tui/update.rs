@@ -2,6 +2,9 @@
 //! time arrives as `Msg::Tick`, results of work arrive as messages, and everything the app
 //! should do comes back as [`Effect`]s. Every transition is testable without a terminal.
 
+use std::collections::HashMap;
+
+use compact_str::CompactString;
 use crossterm::event::{Event as TermEvent, KeyEvent, KeyEventKind, MouseEventKind};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
@@ -11,6 +14,7 @@ use super::keymap::{Command, Key, Keymap, Mode};
 use super::model::*;
 use super::msg::Msg;
 use crate::api::Secret;
+use crate::invite::contact::Contact;
 use crate::invite::events::{Event as EngineEvent, State};
 use crate::invite::import;
 use crate::invite::phone;
@@ -125,19 +129,27 @@ pub fn update(m: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
                 m.contacts.loading = false;
                 match result {
                     Ok(found) => {
-                        m.contacts.rows.retain(|r| r.source != Source::Platform);
+                        // A reload keeps the selection of the platform contacts still there.
+                        let was_marked: std::collections::HashSet<String> = m
+                            .contacts
+                            .marked_rows()
+                            .filter(|r| r.source == Source::Platform)
+                            .map(|r| r.key().to_string())
+                            .collect();
+                        m.contacts.retain(|r| r.source != Source::Platform);
                         let known: std::collections::HashSet<String> = m
                             .contacts
-                            .rows
+                            .rows()
                             .iter()
-                            .map(|r| r.target.e164.clone())
+                            .map(|r| r.contact().e164().to_string())
                             .collect();
-                        let platform = found.into_iter().filter(|(t, _)| !known.contains(&t.e164));
-                        m.contacts.rows.extend(
-                            platform.map(|(target, note)| {
-                                ContactRow::new(target, Source::Platform, note)
-                            }),
-                        );
+                        let platform = found.into_iter().filter(|(c, _)| !known.contains(c.e164()));
+                        m.contacts.reserve_exact(platform.size_hint().0);
+                        for (contact, note) in platform {
+                            let row = ContactRow::new(contact, Source::Platform, note);
+                            let marked = was_marked.contains(row.key());
+                            m.contacts.push(row, marked);
+                        }
                     }
                     Err(e) => toast(m, Level::Error, format!("loading contacts failed: {e}")),
                 }
@@ -148,10 +160,9 @@ pub fn update(m: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
             if m.org.as_ref().is_some_and(|o| o.id == org) {
                 let by_number: std::collections::HashMap<&str, &Annotation> =
                     notes.iter().map(|n| (n.e164.as_str(), n)).collect();
-                for r in m.contacts.rows.iter_mut() {
-                    if let Some(n) = by_number.get(r.target.e164.as_str()) {
-                        r.note = (*n).clone();
-                        r.refresh();
+                for r in m.contacts.rows_mut() {
+                    if let Some(n) = by_number.get(r.contact().e164()) {
+                        r.set_note((*n).clone());
                     }
                 }
                 // Only a lookup of exactly the contacts being confirmed settles the confirm
@@ -612,11 +623,9 @@ fn open_contacts(m: &mut Model) -> Vec<Effect> {
     if m.contacts.org.as_ref().is_some_and(|o| o.id == org.id) {
         return vec![];
     }
-    m.contacts = Contacts {
-        org: Some(org.clone()),
-        loading: true,
-        ..Contacts::default()
-    };
+    m.contacts = Contacts::default();
+    m.contacts.org = Some(org.clone());
+    m.contacts.loading = true;
     vec![Effect::LoadContacts(org)]
 }
 
@@ -633,45 +642,45 @@ fn region(m: &Model) -> Option<String> {
         })
 }
 
-/// Adds targets not already listed and selects them; returns how many rows were new. A
+/// Adds contacts not already listed and selects them; returns how many rows were new. A
 /// number already listed once selects that row (filling in names it lacks); a number that
 /// several listed contacts share is added as its own row, which says so when reviewed.
-fn add_rows(m: &mut Model, targets: Vec<Target>, source: Source) -> usize {
-    let mut index: std::collections::HashMap<String, Vec<usize>> = std::collections::HashMap::new();
-    for (i, r) in m.contacts.rows.iter().enumerate() {
-        index.entry(r.target.e164.clone()).or_default().push(i);
+fn add_rows(m: &mut Model, contacts: Vec<Contact>, source: Source) -> usize {
+    /// Where a number is listed: its row, or several rows. E.164 numbers fit a
+    /// `CompactString` inline, so the index of 100,000 rows allocates once, not per row.
+    #[derive(Clone, Copy)]
+    enum Listed {
+        Once(usize),
+        Shared,
+    }
+    let mut index: HashMap<CompactString, Listed> = HashMap::with_capacity(m.contacts.len());
+    let note = |index: &mut HashMap<CompactString, Listed>, e164: &str, i: usize| {
+        index
+            .entry(e164.into())
+            .and_modify(|l| *l = Listed::Shared)
+            .or_insert(Listed::Once(i));
+    };
+    for (i, r) in m.contacts.rows().iter().enumerate() {
+        note(&mut index, r.contact().e164(), i);
     }
     let mut added = 0;
-    // One exact allocation: growing by doubling would hold up to twice the rows' memory.
-    m.contacts.rows.reserve_exact(targets.len());
-    for t in targets {
-        if let Some([i]) = index.get(&t.e164).map(Vec::as_slice) {
-            let row = &mut m.contacts.rows[*i];
-            if row.target.given_name.is_none() {
-                row.target.given_name = t.given_name;
+    m.contacts.reserve_exact(contacts.len());
+    for c in contacts {
+        if let Some(&Listed::Once(i)) = index.get(c.e164()) {
+            if let Some(row) = m.contacts.row_mut(i) {
+                let merged = row.contact().fill_missing(&c);
+                row.set_contact(merged);
             }
-            if row.target.family_name.is_none() {
-                row.target.family_name = t.family_name;
-            }
-            if row.target.email.is_none() {
-                row.target.email = t.email;
-            }
-            row.refresh();
-            m.contacts.marked.insert(row.key());
+            m.contacts.mark(i, true);
             continue;
         }
         added += 1;
-        index
-            .entry(t.e164.clone())
-            .or_default()
-            .push(m.contacts.rows.len());
+        note(&mut index, c.e164(), m.contacts.len());
         let note = Annotation {
-            e164: t.e164.clone(),
+            e164: c.e164().to_string(),
             ..Annotation::default()
         };
-        let row = ContactRow::new(t, source, note);
-        m.contacts.marked.insert(row.key());
-        m.contacts.rows.push(row);
+        m.contacts.push(ContactRow::new(c, source, note), true);
     }
     added
 }
@@ -689,11 +698,7 @@ fn take_rows(
         errors,
         duplicates,
     } = report;
-    let added = add_rows(
-        m,
-        contacts.into_iter().map(Target::from_input_owned).collect(),
-        source,
-    );
+    let added = add_rows(m, contacts, source);
     let (unit, prefix) = if source == Source::Added {
         ("line", "pasted line")
     } else {
@@ -730,11 +735,11 @@ fn annotate_contacts(m: &Model) -> Vec<Effect> {
     };
     let targets: Vec<Target> = m
         .contacts
-        .rows
+        .rows()
         .iter()
-        .filter(|r| r.note.existing.is_none())
+        .filter(|r| r.note().existing.is_none())
         .take(ANNOTATE_MAX)
-        .map(|r| r.target.clone())
+        .map(ContactRow::target)
         .collect();
     if targets.is_empty() {
         return vec![];
@@ -760,10 +765,8 @@ fn contacts_command(m: &mut Model, cmd: Command, page: usize) -> Vec<Effect> {
         }
         Command::Toggle => {
             if let Some(i) = current {
-                let e = m.contacts.rows[i].key();
-                if !m.contacts.marked.remove(&e) {
-                    m.contacts.marked.insert(e);
-                }
+                let on = !m.contacts.rows()[i].is_marked();
+                m.contacts.mark(i, on);
                 navigate(
                     &mut m.contacts.nav.selected,
                     visible.len(),
@@ -774,13 +777,10 @@ fn contacts_command(m: &mut Model, cmd: Command, page: usize) -> Vec<Effect> {
             vec![]
         }
         Command::ToggleAll => {
-            let all: Vec<String> = visible.iter().map(|&i| m.contacts.rows[i].key()).collect();
-            if all.iter().all(|e| m.contacts.marked.contains(e)) {
-                for e in &all {
-                    m.contacts.marked.remove(e);
-                }
-            } else {
-                m.contacts.marked.extend(all);
+            let rows = m.contacts.rows();
+            let on = !visible.iter().all(|&i| rows[i].is_marked());
+            for &i in &visible {
+                m.contacts.mark(i, on);
             }
             vec![]
         }
@@ -795,17 +795,12 @@ fn contacts_command(m: &mut Model, cmd: Command, page: usize) -> Vec<Effect> {
         }
         Command::Edit => {
             if let Some(i) = current {
-                let t = &m.contacts.rows[i].target;
-                let value = [
-                    Some(t.e164.clone()),
-                    t.given_name.clone(),
-                    t.family_name.clone(),
-                    t.email.clone(),
-                ]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" ");
+                let c = m.contacts.rows()[i].contact();
+                let value = [Some(c.e164()), c.given_name(), c.family_name(), c.email()]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 m.overlay = Some(prompt(
                     PromptKind::EditContact(i),
                     "Edit contact",
@@ -817,12 +812,11 @@ fn contacts_command(m: &mut Model, cmd: Command, page: usize) -> Vec<Effect> {
         }
         Command::Remove => {
             if let Some(i) = current {
-                let row = &m.contacts.rows[i];
-                m.contacts.marked.remove(&row.key());
-                if row.source == Source::Platform {
+                m.contacts.mark(i, false);
+                if m.contacts.rows()[i].source == Source::Platform {
                     toast(m, Level::Info, "platform contacts stay listed; unselected");
                 } else {
-                    m.contacts.rows.remove(i);
+                    m.contacts.remove(i);
                     let n = m.visible_contacts().len();
                     clamp(&mut m.contacts.nav.selected, n);
                 }
@@ -865,17 +859,11 @@ fn contacts_command(m: &mut Model, cmd: Command, page: usize) -> Vec<Effect> {
 
 /// From the contacts (or template) screen to confirm, with the selected contacts.
 fn review(m: &mut Model) -> Vec<Effect> {
-    let mut targets: Vec<Target> = m
-        .contacts
-        .rows
-        .iter()
-        .filter(|r| m.contacts.marked.contains(&r.key()))
-        .map(|r| r.target.clone())
-        .collect();
+    let mut targets: Vec<Target> = m.contacts.marked_rows().map(ContactRow::target).collect();
     if targets.is_empty()
         && let Some(&i) = m.visible_contacts().get(m.contacts.nav.selected)
     {
-        targets.push(m.contacts.rows[i].target.clone());
+        targets.push(m.contacts.rows()[i].target());
     }
     if targets.is_empty() {
         toast(
@@ -1094,22 +1082,15 @@ fn submit_prompt(m: &mut Model, mut p: Prompt) -> Vec<Effect> {
         },
         PromptKind::AddContact | PromptKind::EditContact(_) => {
             match import::import_text(&value, region.as_deref()) {
-                Ok(r) if r.contacts.len() == 1 => {
-                    let mut t = Target::from_input(&r.contacts[0]);
-                    if let Some(email) = value.split_whitespace().find(|w| w.contains('@')) {
-                        t.email = Some(email.to_string());
-                    }
+                Ok(mut r) if r.contacts.len() == 1 => {
+                    let contact = r.contacts.remove(0);
                     if let PromptKind::EditContact(i) = p.kind
-                        && i < m.contacts.rows.len()
+                        && let Some(row) = m.contacts.row_mut(i)
                     {
-                        let old = m.contacts.rows[i].target.e164.clone();
-                        m.contacts.marked.remove(&old);
-                        m.contacts.marked.insert(t.e164.clone());
-                        m.contacts.rows[i].target = t;
-                        m.contacts.rows[i].note = Annotation::default();
-                        m.contacts.rows[i].refresh();
+                        row.set_contact(contact);
+                        m.contacts.mark(i, true);
                     } else {
-                        add_rows(m, vec![t], Source::Added);
+                        add_rows(m, vec![contact], Source::Added);
                     }
                     annotate_contacts(m)
                 }

@@ -14,6 +14,7 @@ use ratatui::layout::{Position, Size};
 use serde_json::json;
 
 use sms_invite::api::models::{Organization, Service};
+use sms_invite::invite::contact::{Contact, Details};
 use sms_invite::invite::events::{ContactUpdate, State, Summary};
 use sms_invite::invite::phone;
 use sms_invite::invite::readiness::{self, CheckItem, OrgSms, Verdict};
@@ -171,6 +172,29 @@ pub fn target(number: &str, given: Option<&str>, family: Option<&str>) -> Target
     }
 }
 
+/// A Dutch contact as a list holds it.
+pub fn contact(number: &str, given: Option<&str>, family: Option<&str>) -> Contact {
+    contact_with_id(number, given, family, None)
+}
+
+pub fn contact_with_id(
+    number: &str,
+    given: Option<&str>,
+    family: Option<&str>,
+    id: Option<&str>,
+) -> Contact {
+    let n = phone::normalize(number, Some("NL")).expect("valid number");
+    Contact::new(
+        &n,
+        Details {
+            given_name: given,
+            family_name: family,
+            contact_id: id,
+            ..Details::default()
+        },
+    )
+}
+
 /// Runs one message through `update` with the default keymap.
 pub fn step(m: &mut Model, msg: Msg) -> Vec<Effect> {
     update(m, msg, &KEYMAP)
@@ -276,28 +300,25 @@ pub fn readiness_model() -> Model {
     m
 }
 
-fn row(t: Target, source: Source, note: Annotation) -> ContactRow {
+fn row(c: Contact, source: Source, note: Annotation) -> ContactRow {
     let note = Annotation {
-        e164: t.e164.clone(),
+        e164: c.e164().to_string(),
         ..note
     };
-    ContactRow::new(t, source, note)
+    ContactRow::new(c, source, note)
 }
 
 /// A platform contact as the runtime lists it: named by its id, known to exist.
-pub fn platform(number: &str, given: &str, family: &str, id: &str) -> (Target, Annotation) {
-    let t = Target {
-        contact_id: Some(id.to_string()),
-        ..target(number, Some(given), Some(family))
-    };
+pub fn platform(number: &str, given: &str, family: &str, id: &str) -> (Contact, Annotation) {
+    let c = contact_with_id(number, Some(given), Some(family), Some(id));
     let note = Annotation {
-        e164: t.e164.clone(),
+        e164: c.e164().to_string(),
         existing: Some(true),
-        name: t.full_name(),
+        name: c.full_name(),
         shared: 1,
         ..Annotation::default()
     };
-    (t, note)
+    (c, note)
 }
 
 pub const JAN_ID: &str = "5f0000000000000000000201";
@@ -307,7 +328,7 @@ pub const EVA_ID: &str = "5f0000000000000000000204";
 pub const SANNE_ID: &str = "5f0000000000000000000205";
 
 /// Acme Holding's contacts as the platform lists them.
-pub fn acme_platform() -> Vec<(Target, Annotation)> {
+pub fn acme_platform() -> Vec<(Contact, Annotation)> {
     let (sanne, mut sanne_note) = platform(SANNE, "Sanne", "Bakker", SANNE_ID);
     sanne_note.held_by = Some("Anna de Vries".into());
     vec![
@@ -322,9 +343,9 @@ pub fn acme_platform() -> Vec<(Target, Annotation)> {
 /// Whether a row with this number is selected.
 pub fn is_marked(m: &Model, e164: &str) -> bool {
     m.contacts
-        .rows
+        .rows()
         .iter()
-        .any(|r| r.target.e164 == e164 && m.contacts.marked.contains(&r.key()))
+        .any(|r| r.contact().e164() == e164 && r.is_marked())
 }
 
 /// The contacts screen of Acme Holding: platform contacts (one invited recently, two sharing a
@@ -338,9 +359,11 @@ pub fn contacts_model() -> Model {
         .into_iter()
         .map(|(t, n)| row(t, Source::Platform, n))
         .collect();
-    rows[1].note.last_invite = Some("12 min ago".into());
+    let mut invited = rows[1].note().clone();
+    invited.last_invite = Some("12 min ago".into());
+    rows[1].set_note(invited);
     rows.push(row(
-        target(NEW, Some("Nina"), None),
+        contact(NEW, Some("Nina"), None),
         Source::Added,
         Annotation {
             existing: Some(false),
@@ -348,20 +371,20 @@ pub fn contacts_model() -> Model {
         },
     ));
     rows.push(row(
-        target("+31201234567", None, None),
+        contact("+31201234567", None, None),
         Source::Imported,
         Annotation::default(),
     ));
-    m.contacts = Contacts {
-        org: Some(acme()),
-        marked: [JAN_ID.to_string(), NEW.to_string()].into(),
-        rows,
-        problems: vec![
-            "pasted line 3: not a phone number (hello world)".into(),
-            "pasted line 4: too short to be a phone number (12)".into(),
-        ],
-        ..Contacts::default()
-    };
+    m.contacts = Contacts::default();
+    m.contacts.org = Some(acme());
+    for row in rows {
+        m.contacts.push(row, false);
+    }
+    m.contacts.mark_keys([JAN_ID, NEW]);
+    m.contacts.problems = vec![
+        "pasted line 3: not a phone number (hello world)".into(),
+        "pasted line 4: too short to be a phone number (12)".into(),
+    ];
     m.screen = Screen::Contacts;
     m
 }

@@ -60,8 +60,8 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         Line::styled(
             format!(
                 " {} contacts · {} selected · space select · a add · I import · p paste · enter review",
-                c.rows.len(),
-                c.marked.len()
+                c.len(),
+                c.marked_count()
             ),
             theme.muted,
         )
@@ -76,32 +76,27 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         .skip(offset)
         .take(height)
         .map(|(pos, &i)| {
-            let r = &c.rows[i];
-            let mark = if c.marked.contains(&r.key()) {
-                "[x]"
-            } else {
-                "[ ]"
-            };
+            let r = &c.rows()[i];
+            let mark = if r.is_marked() { "[x]" } else { "[ ]" };
             let name = r
-                .target
+                .contact()
                 .full_name()
-                .or_else(|| r.note.name.clone())
+                .or_else(|| r.note().name.clone())
                 .unwrap_or_default();
             let source = match r.source {
                 Source::Platform => "platform",
                 Source::Added => "added",
                 Source::Imported => "imported",
             };
-            let (status, alert) = note_text(&r.note);
+            let (status, alert) = note_text(r.note());
             let warn = r
-                .target
-                .warning
-                .as_deref()
+                .contact()
+                .sms_warning()
                 .map(|w| format!(" ! {w}"))
                 .unwrap_or_default();
             let row = Row::new(vec![
                 Cell::from(mark),
-                Cell::from(r.target.e164.clone()),
+                Cell::from(r.contact().e164().to_string()),
                 Cell::from(clip(&name, 24)),
                 Cell::from(Span::styled(source, theme.muted)),
                 Cell::from(Span::styled(

@@ -7,7 +7,7 @@ use super::clip;
 use crate::invite::segments;
 use crate::invite::target::Target;
 use crate::invite::template::Template;
-use crate::tui::model::Model;
+use crate::tui::model::{ContactRow, Model};
 use crate::tui::theme::Theme;
 use crate::tui::update::{TEMPLATE_FIELDS, field_value};
 
@@ -122,19 +122,17 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         left,
     );
     // Preview for the first selected contact, else a sample.
-    let target = m
-        .contacts
-        .rows
-        .iter()
-        .find(|r| m.contacts.marked.contains(&r.key()))
-        .map(|r| &r.target)
-        .or(m.confirm.targets.first());
-    let name = m
-        .contacts
-        .rows
-        .iter()
-        .find(|r| Some(&r.target) == target)
-        .and_then(|r| r.note.name.as_deref());
+    let marked = m.contacts.marked_rows().next();
+    let marked_target = marked.map(ContactRow::target);
+    let target = marked_target.as_ref().or(m.confirm.targets.first());
+    let row = marked.or_else(|| {
+        let t = target?;
+        m.contacts
+            .rows()
+            .iter()
+            .find(|r| r.contact().e164() == t.e164)
+    });
+    let name = row.and_then(|r| r.note().name.as_deref());
     let org = m
         .org
         .as_ref()
