@@ -10,7 +10,7 @@ use sms_invite::invite::events::{ContactUpdate, Event as EngineEvent, State, Sum
 use sms_invite::invite::target::Target;
 use sms_invite::tui::effect::Effect;
 use sms_invite::tui::keymap::Mode;
-use sms_invite::tui::model::{Level, Model, Overlay, PromptKind, Screen, Source};
+use sms_invite::tui::model::{Annotation, Level, Model, Overlay, PromptKind, Screen, Source};
 use sms_invite::tui::msg::Msg;
 use sms_invite::tui::update::{TEMPLATE_FIELDS, TYPED_CONFIRM_ABOVE, mode, ticket_summary};
 use tui_common::*;
@@ -1602,4 +1602,110 @@ fn a_paste_with_carriage_returns_is_split_into_lines() {
         .collect();
     assert_eq!(numbers, [NEW, "+31687654322"]);
     assert_eq!(m.contacts.problems.len(), 1, "{:?}", m.contacts.problems);
+}
+
+/// A big import looks up only the first rows ahead of sending; the others say they are
+/// checked at send, and a later addition does not ask again for lookups already on their way.
+#[test]
+fn lookups_ahead_of_sending_are_capped_and_not_repeated() {
+    let mut m = on_acme();
+    step(&mut m, ch('c'));
+    step(
+        &mut m,
+        Msg::ContactsLoaded {
+            org: HOLDING.into(),
+            result: Ok(vec![]),
+        },
+    );
+    let csv: String = std::iter::once("telephone,givenName".to_string())
+        .chain((0..400).map(|i| format!("+316{:08},N{i}", 20_000_000 + i)))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let report = sms_invite::invite::import::import_csv(&csv, Some("NL")).expect("csv");
+    let effects = step(
+        &mut m,
+        Msg::Imported {
+            path: "big.csv".into(),
+            result: Ok(report),
+        },
+    );
+    let asked: Vec<Target> = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Annotate { targets, .. } => Some(targets.clone()),
+            _ => None,
+        })
+        .expect("a lookup");
+    assert_eq!(asked.len(), 300);
+    let rows = m.contacts.rows();
+    assert!(rows[..300].iter().all(|r| r.is_looking_up()));
+    assert!(rows[300..].iter().all(|r| !r.is_looking_up()));
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).unwrap();
+    term.draw(|f| {
+        sms_invite::tui::view::view(
+            &m,
+            &sms_invite::tui::theme::Theme::dark(),
+            &Default::default(),
+            f,
+        )
+    })
+    .unwrap();
+    let screen: String = term
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
+    assert!(screen.contains("looking up…"), "{screen}");
+
+    // One more contact: only it is asked for.
+    step(&mut m, ch('a'));
+    let value = "06 87654321 Nina";
+    for c in value.chars() {
+        step(&mut m, ch(c));
+    }
+    let effects = step(&mut m, key(KeyCode::Enter));
+    let asked_again: Vec<String> = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Annotate { targets, .. } => {
+                Some(targets.iter().map(|t| t.e164.clone()).collect())
+            }
+            _ => None,
+        })
+        .unwrap_or_default();
+    assert!(
+        !asked_again
+            .iter()
+            .any(|n| asked.iter().any(|t| &t.e164 == n)),
+        "in-flight lookups are not repeated: {asked_again:?}"
+    );
+    assert!(asked_again.contains(&NEW.to_string()), "{asked_again:?}");
+
+    // The rest of the import (100 rows) and the new contact are asked for.
+    assert_eq!(asked_again.len(), 101);
+    // The answers end the lookups they answer, and only those.
+    let notes = asked
+        .iter()
+        .map(|t| Annotation {
+            e164: t.e164.clone(),
+            existing: Some(false),
+            ..Annotation::default()
+        })
+        .collect();
+    step(
+        &mut m,
+        Msg::Annotated {
+            org: HOLDING.into(),
+            notes,
+        },
+    );
+    let rows = m.contacts.rows();
+    assert!(
+        rows[..300]
+            .iter()
+            .all(|r| !r.is_looking_up() && r.note().existing == Some(false))
+    );
+    assert!(rows[300].note().existing.is_none() && rows[300].is_looking_up());
 }

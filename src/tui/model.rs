@@ -141,6 +141,8 @@ pub struct ContactRow {
     contact: Contact,
     pub source: Source,
     marked: bool,
+    /// A lookup of this row is on its way (see [`ContactRow::set_looking_up`]).
+    looking_up: bool,
     /// Most rows have not been looked up yet; a note costs a pointer until they are.
     note: Option<Box<Annotation>>,
     /// Lower-case names, built once so filtering 100,000 rows per keystroke is a scan of ready
@@ -165,6 +167,7 @@ impl ContactRow {
             contact,
             source,
             marked: false,
+            looking_up: false,
             note: None,
             search: CompactString::default(),
         };
@@ -184,12 +187,24 @@ impl ContactRow {
         self.marked
     }
 
+    /// Whether a lookup is on its way; a row without a note and without a lookup is only
+    /// checked when it is sent (lookups ahead of sending are capped).
+    pub fn is_looking_up(&self) -> bool {
+        self.looking_up
+    }
+
+    /// A lookup was started for this row; its note ends it.
+    pub fn set_looking_up(&mut self) {
+        self.looking_up = true;
+    }
+
     /// Replaces the contact (an edit, or names filled in); a note about another number goes.
     pub fn set_contact(&mut self, contact: Contact) {
         let same_number = contact.e164() == self.contact.e164();
         self.contact = contact;
         if !same_number {
             self.note = None;
+            self.looking_up = false;
         }
         self.refresh();
     }
@@ -200,6 +215,7 @@ impl ContactRow {
             ..Annotation::default()
         };
         self.note = (note != empty).then(|| Box::new(note));
+        self.looking_up = false;
         self.refresh();
     }
 

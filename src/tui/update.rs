@@ -729,18 +729,22 @@ fn take_rows(
     annotate_contacts(m)
 }
 
-fn annotate_contacts(m: &Model) -> Vec<Effect> {
+/// Looks up (at most [`ANNOTATE_MAX`]) rows nobody has looked up or is looking up, and marks
+/// them as being looked up; the rest are checked by the send itself, and say so.
+fn annotate_contacts(m: &mut Model) -> Vec<Effect> {
     let Some(org) = m.org.clone() else {
         return vec![];
     };
-    let targets: Vec<Target> = m
-        .contacts
-        .rows()
-        .iter()
-        .filter(|r| r.note().existing.is_none())
-        .take(ANNOTATE_MAX)
-        .map(ContactRow::target)
-        .collect();
+    let mut targets: Vec<Target> = Vec::new();
+    for r in m.contacts.rows_mut() {
+        if targets.len() == ANNOTATE_MAX {
+            break;
+        }
+        if r.note().existing.is_none() && !r.is_looking_up() {
+            r.set_looking_up();
+            targets.push(r.target());
+        }
+    }
     if targets.is_empty() {
         return vec![];
     }

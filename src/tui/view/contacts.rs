@@ -8,7 +8,7 @@ use crate::tui::model::{Annotation, Model, Source};
 use crate::tui::theme::Theme;
 
 /// The status column: what sending to this contact would do.
-pub fn note_text(n: &Annotation) -> (String, bool) {
+pub fn note_text(n: &Annotation, looking_up: bool) -> (String, bool) {
     if let Some(e) = &n.error {
         return (format!("✗ {e}"), true);
     }
@@ -19,7 +19,8 @@ pub fn note_text(n: &Annotation) -> (String, bool) {
         return (format!("{} contacts share it", n.shared), true);
     }
     let mut s = match n.existing {
-        None => "…".to_string(),
+        None if looking_up => "looking up…".to_string(),
+        None => "checked at send".to_string(),
         Some(true) => "existing".to_string(),
         Some(false) => "new".to_string(),
     };
@@ -88,7 +89,7 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
                 Source::Added => "added",
                 Source::Imported => "imported",
             };
-            let (status, alert) = note_text(r.note());
+            let (status, alert) = note_text(r.note(), r.is_looking_up());
             let warn = r
                 .contact()
                 .sms_warning()
