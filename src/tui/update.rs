@@ -144,7 +144,6 @@ pub fn update(m: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
                             .map(|r| r.contact().e164().to_string())
                             .collect();
                         let platform = found.into_iter().filter(|(c, _)| !known.contains(c.e164()));
-                        m.contacts.reserve_exact(platform.size_hint().0);
                         for (contact, note) in platform {
                             let row = ContactRow::new(contact, Source::Platform, note);
                             let marked = was_marked.contains(row.key());
