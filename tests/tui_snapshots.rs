@@ -506,7 +506,7 @@ fn resize_messages_and_redraws_agree() {
         render(&m, &Theme::dark(), w, h);
     }
     assert_eq!(m.screen, Screen::Sending);
-    assert!(!matches!(m.overlay, Some(Overlay::Help)));
+    assert!(!matches!(m.overlay, Some(Overlay::Help { .. })));
 }
 
 #[test]

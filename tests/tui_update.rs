@@ -1509,7 +1509,7 @@ fn tab_without_other_templates_says_how_to_add_one() {
 fn help_opens_and_any_key_closes_it_without_acting() {
     let mut m = signed_in();
     assert!(step(&mut m, ch('?')).is_empty());
-    assert!(matches!(m.overlay, Some(Overlay::Help)));
+    assert!(matches!(m.overlay, Some(Overlay::Help { .. })));
     // q closes the help; it does not quit.
     assert!(step(&mut m, ch('q')).is_empty());
     assert!(m.overlay.is_none());
@@ -1708,4 +1708,41 @@ fn lookups_ahead_of_sending_are_capped_and_not_repeated() {
             .all(|r| !r.is_looking_up() && r.note().existing == Some(false))
     );
     assert!(rows[300].note().existing.is_none() && rows[300].is_looking_up());
+}
+
+/// On a short terminal the help scrolls with its own keys, stops at its end, and still
+/// closes on any other key; the key that closes it does nothing else.
+#[test]
+fn help_scrolls_on_a_short_terminal() {
+    let mut m = contacts_model();
+    step(&mut m, Msg::Term(Event::Resize(80, 12)));
+    step(&mut m, ch('?'));
+    press(&mut m, KeyCode::Down);
+    assert!(matches!(m.overlay, Some(Overlay::Help { scroll: 1 })));
+    step(&mut m, ch('j'));
+    assert!(matches!(m.overlay, Some(Overlay::Help { scroll: 2 })));
+    press(&mut m, KeyCode::End);
+    let Some(Overlay::Help { scroll: last }) = m.overlay else {
+        panic!("help stays open: {:?}", m.overlay)
+    };
+    // 25 lines of help for the contacts screen in 10 visible rows.
+    assert_eq!(last, 25 - 10);
+    press(&mut m, KeyCode::Down);
+    assert!(matches!(m.overlay, Some(Overlay::Help { scroll }) if scroll == last));
+    let screen = render_text(&m, 80, 12);
+    assert!(
+        screen.contains("config.toml"),
+        "the end is reachable:\n{screen}"
+    );
+    assert!(screen.contains("scroll"), "the title says how:\n{screen}");
+    press(&mut m, KeyCode::Home);
+    assert!(matches!(m.overlay, Some(Overlay::Help { scroll: 0 })));
+    let marked = m.contacts.marked_count();
+    step(&mut m, ch(' '));
+    assert!(m.overlay.is_none());
+    assert_eq!(
+        m.contacts.marked_count(),
+        marked,
+        "the closing key is not also a toggle"
+    );
 }

@@ -21,6 +21,8 @@ pub enum Mode {
     Done,
     Prompt,
     Editor,
+    /// The help overlay: its own keys scroll it, any other key closes it.
+    Help,
 }
 
 impl Mode {
@@ -37,6 +39,7 @@ impl Mode {
             Mode::Done => "done",
             Mode::Prompt => "prompt",
             Mode::Editor => "editor",
+            Mode::Help => "help",
         }
     }
 
@@ -45,7 +48,7 @@ impl Mode {
     }
 }
 
-const ALL_MODES: [Mode; 11] = [
+const ALL_MODES: [Mode; 12] = [
     Mode::Global,
     Mode::SignIn,
     Mode::Orgs,
@@ -57,6 +60,7 @@ const ALL_MODES: [Mode; 11] = [
     Mode::Done,
     Mode::Prompt,
     Mode::Editor,
+    Mode::Help,
 ];
 
 /// Everything a key can do.
@@ -395,7 +399,7 @@ impl Default for Keymap {
         };
         let mut v = vec![
             b(Global, Key::ctrl('c'), Quit, false),
-            b(Global, Key::plain('?'), Help, true),
+            b(Global, Key::plain('?'), Command::Help, true),
             b(Global, Key::ctrl('z'), Suspend, false),
             b(Global, Key::plain('q'), Quit, true),
             b(Global, k(K::Esc), Back, true),
@@ -434,7 +438,16 @@ impl Default for Keymap {
             b(Editor, Key::ctrl('s'), Submit, true),
             b(Template, k(K::Tab), NextTemplate, true),
         ];
-        for m in [Orgs, Readiness, Contacts, Template, Confirm, Sending, Done] {
+        for m in [
+            Orgs,
+            Readiness,
+            Contacts,
+            Template,
+            Confirm,
+            Sending,
+            Done,
+            Mode::Help,
+        ] {
             v.extend(nav(m));
         }
         Keymap { bindings: v }

@@ -61,7 +61,10 @@ pub struct Editor {
 
 #[derive(Clone, Debug)]
 pub enum Overlay {
-    Help,
+    /// Help for the screen below; `scroll` is the first line shown, for short terminals.
+    Help {
+        scroll: usize,
+    },
     Prompt(Prompt),
     Editor(Box<Editor>),
     ConfirmQuit,

@@ -237,7 +237,19 @@ fn on_key(m: &mut Model, k: KeyEvent, keymap: &Keymap) -> Vec<Effect> {
     m.toast = None;
     // Overlays first.
     match m.overlay.take() {
-        Some(Overlay::Help) => return vec![],
+        Some(Overlay::Help { mut scroll }) => {
+            // When the help does not fit, its navigation keys scroll it; any other key (and
+            // any key at all when it fits, as its title says) closes it.
+            let last = crate::tui::view::help_max_scroll(m, keymap);
+            if last > 0
+                && let Some(cmd) = keymap.lookup(Mode::Help, key).filter(|&c| is_nav(c))
+            {
+                let page = usize::from(m.size.1.saturating_sub(4)).max(1);
+                navigate(&mut scroll, last + 1, cmd, page);
+                m.overlay = Some(Overlay::Help { scroll });
+            }
+            return vec![];
+        }
         Some(Overlay::ConfirmQuit) => {
             return match key.code {
                 crossterm::event::KeyCode::Char('y') => {
@@ -413,7 +425,7 @@ pub fn on_command(m: &mut Model, cmd: Command, _keymap: &Keymap) -> Vec<Effect> 
     match cmd {
         Command::Quit => return quit(m),
         Command::Help => {
-            m.overlay = Some(Overlay::Help);
+            m.overlay = Some(Overlay::Help { scroll: 0 });
             return vec![];
         }
         Command::Suspend => return vec![Effect::Suspend],

@@ -653,3 +653,17 @@ pub async fn wait_for(screen: &SharedBackend, text: &str, timeout: Duration) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+/// The screen as text, one line per row, drawn with the dark theme and default keys.
+pub fn render_text(m: &Model, w: u16, h: u16) -> String {
+    let mut term = ratatui::Terminal::new(TestBackend::new(w, h)).expect("terminal");
+    term.draw(|f| {
+        sms_invite::tui::view::view(m, &sms_invite::tui::theme::Theme::dark(), &KEYMAP, f)
+    })
+    .expect("draw");
+    let buf = term.backend().buffer();
+    (0..h)
+        .map(|y| (0..w).map(|x| buf[(x, y)].symbol()).collect::<String>())
+        .collect::<Vec<_>>()
+        .join("\n")
+}

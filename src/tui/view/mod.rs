@@ -5,6 +5,7 @@ mod confirm;
 mod contacts;
 mod orgs;
 mod overlays;
+pub(crate) use overlays::help_max_scroll;
 mod sending;
 mod signin;
 mod template;

@@ -4,7 +4,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::{centered, clip};
-use crate::tui::keymap::Keymap;
+use crate::tui::keymap::{Command, Keymap, Mode};
 use crate::tui::model::{Model, Overlay};
 use crate::tui::theme::Theme;
 use crate::tui::update::mode;
@@ -12,7 +12,7 @@ use crate::tui::update::mode;
 pub fn draw(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame, area: Rect) {
     match &m.overlay {
         None => {}
-        Some(Overlay::Help) => help(m, theme, keymap, frame, area),
+        Some(Overlay::Help { scroll }) => help(m, theme, keymap, frame, area, *scroll),
         Some(Overlay::Prompt(p)) => {
             let r = centered(area, 76, 7);
             frame.render_widget(Clear, r);
@@ -113,7 +113,24 @@ fn ask(theme: &Theme, frame: &mut Frame, area: Rect, title: &str, text: &str, ke
     );
 }
 
-fn help(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame, area: Rect) {
+/// Lines below the key groups: where the log is and how to change keys.
+const HELP_FOOTER: usize = 3;
+
+/// How many lines the help for the current screen has.
+fn help_len(m: &Model, keymap: &Keymap) -> usize {
+    let groups = keymap.help(mode(m));
+    groups.iter().map(|(_, rows)| rows.len() + 1).sum::<usize>() + HELP_FOOTER
+}
+
+/// The last line the help can start at in the terminal as it is now (0 when it fits), so
+/// scrolling stops at the end instead of running on invisibly.
+pub fn help_max_scroll(m: &Model, keymap: &Keymap) -> usize {
+    let len = help_len(m, keymap);
+    let visible = usize::from(m.size.1.saturating_sub(2));
+    len.saturating_sub(visible)
+}
+
+fn help(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame, area: Rect, scroll: usize) {
     let groups = keymap.help(mode(m));
     let mut lines = Vec::new();
     for (group, rows) in groups {
@@ -134,12 +151,32 @@ fn help(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame, area: Rect
         "keys and theme: [keys.MODE] and [theme] in config.toml",
         theme.muted,
     ));
-    let h = (lines.len() as u16 + 2).min(area.height);
+    debug_assert_eq!(lines.len(), help_len(m, keymap));
+    let len = lines.len();
+    let h = (len as u16 + 2).min(area.height);
     let r = centered(area, 64, h);
+    let last = len.saturating_sub(usize::from(h.saturating_sub(2)));
+    let scroll = scroll.min(last);
+    let title = if last == 0 {
+        " Keys (any key closes) ".to_string()
+    } else {
+        let key = |c| keymap.key_for(Mode::Help, c).map(|k| k.to_string());
+        let keys = [key(Command::Down), key(Command::Up)]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        format!(
+            " Keys {}-{} of {len} · {keys} scroll · other keys close ",
+            scroll + 1,
+            (scroll + usize::from(h.saturating_sub(2))).min(len)
+        )
+    };
     frame.render_widget(Clear, r);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.focus)
-        .title(Line::styled(" Keys (any key closes) ", theme.title));
-    frame.render_widget(Paragraph::new(lines).block(block), r);
+        .title(Line::styled(title, theme.title));
+    let offset = u16::try_from(scroll).unwrap_or(u16::MAX);
+    frame.render_widget(Paragraph::new(lines).scroll((offset, 0)).block(block), r);
 }
