@@ -56,6 +56,10 @@ struct App {
 
 impl App {
     fn start(sandbox: &Sandbox, initial: Option<Credentials>) -> App {
+        App::start_with(sandbox, initial, app::PLATFORM_CONTACTS_MAX)
+    }
+
+    fn start_with(sandbox: &Sandbox, initial: Option<Credentials>, max: usize) -> App {
         let dirs = tempfile::tempdir().expect("temp dir");
         let clipboard = Arc::new(Mutex::new(Vec::new()));
         let deps = Deps {
@@ -67,6 +71,7 @@ impl App {
             clipboard: Clipboard::Recorder(clipboard.clone()),
             initial,
             real_terminal: false,
+            platform_contacts_max: max,
         };
         let screen = SharedBackend::new(100, 30);
         let backend = screen.clone();
@@ -414,6 +419,36 @@ async fn the_input_ending_ends_the_app() {
             .expect("no panic");
         assert_eq!(m.size, (60, 15));
         assert!(!m.quit);
+    })
+    .await;
+}
+
+/// An organization with more contacts than the list loads says so, instead of looking
+/// complete; the cap is lowered to 3 here (Acme Holding has 5 in the seed).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_capped_contact_list_says_so() {
+    within(async {
+        let sandbox = Sandbox::start(quick_config()).await.expect("sandbox");
+        let mut app = App::start_with(&sandbox, Some(bot_credentials(&sandbox)), 3);
+        app.wait_for("Disabled SMS BV").await;
+        app.key(KeyCode::Down);
+        app.ch('c');
+        app.wait_for("only the organization's first 3 are listed")
+            .await;
+        app.wait_for("3 contacts").await;
+        app.ch('q');
+        let m = app.finish().await;
+        assert_eq!(m.contacts.platform_capped, Some(3));
+        assert_eq!(m.contacts.len(), 3);
+
+        // With room for all of them, nothing is said.
+        let mut app = at_acme(&sandbox).await;
+        app.ch('c');
+        app.wait_for("5 contacts").await;
+        app.ch('q');
+        let m = app.finish().await;
+        assert_eq!(m.contacts.platform_capped, None);
+        assert_eq!(m.contacts.len(), 5);
     })
     .await;
 }

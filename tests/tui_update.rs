@@ -852,6 +852,7 @@ fn c_opens_the_contacts_and_loads_them_once() {
         Msg::ContactsLoaded {
             org: NO_SMS.into(),
             result: Ok(vec![platform("+31612345683", "Fleur", "Smit", "f1")]),
+            capped: None,
         },
     );
     assert!(m.contacts.rows().is_empty());
@@ -864,6 +865,7 @@ fn c_opens_the_contacts_and_loads_them_once() {
                 platform(JAN, "Jan", "Jansen", JAN_ID),
                 platform("0612345679", "Piet", "Pieters", PIET_ID),
             ]),
+            capped: None,
         },
     );
     assert!(!m.contacts.loading);
@@ -895,6 +897,7 @@ fn c_opens_the_contacts_and_loads_them_once() {
                 platform("0612345679", "Piet", "Pieters", PIET_ID),
                 platform(JAN, "Jan", "Jansen", JAN_ID),
             ]),
+            capped: None,
         },
     );
     assert!(is_marked(&m, JAN), "Jan stays selected after a reload");
@@ -912,6 +915,7 @@ fn c_opens_the_contacts_and_loads_them_once() {
         Msg::ContactsLoaded {
             org: HOLDING.into(),
             result: Err("forbidden".into()),
+            capped: None,
         },
     );
     assert!(!f.contacts.loading);
@@ -927,6 +931,7 @@ fn a_pasted_list_adds_rows_and_lists_bad_lines() {
         Msg::ContactsLoaded {
             org: HOLDING.into(),
             result: Ok(vec![platform(JAN, "Jan", "Jansen", JAN_ID)]),
+            capped: None,
         },
     );
     let effects = step(
@@ -1035,6 +1040,7 @@ fn select_all_toggles_and_review_without_marks_takes_the_highlighted_row() {
         Msg::ContactsLoaded {
             org: HOLDING.into(),
             result: Ok(vec![]),
+            capped: None,
         },
     );
     assert!(press(&mut e, KeyCode::Enter).is_empty());
@@ -1138,6 +1144,7 @@ fn a_shared_number_is_one_target_in_a_batch() {
                 platform(SHARED, "Mark", "Visser", MARK_ID),
                 platform(SHARED, "Eva", "Visser", EVA_ID),
             ]),
+            capped: None,
         },
     );
     step(&mut m, ch(' '));
@@ -1157,6 +1164,7 @@ fn a_shared_number_is_one_target_in_a_batch() {
                 platform(SHARED, "Mark", "Visser", MARK_ID),
                 platform(SHARED, "Eva", "Visser", EVA_ID),
             ]),
+            capped: None,
         },
     );
     step(&mut m2, paste("06 12345680"));
@@ -1588,6 +1596,7 @@ fn a_paste_with_carriage_returns_is_split_into_lines() {
         Msg::ContactsLoaded {
             org: HOLDING.into(),
             result: Ok(vec![]),
+            capped: None,
         },
     );
     step(
@@ -1615,6 +1624,7 @@ fn lookups_ahead_of_sending_are_capped_and_not_repeated() {
         Msg::ContactsLoaded {
             org: HOLDING.into(),
             result: Ok(vec![]),
+            capped: None,
         },
     );
     let csv: String = std::iter::once("telephone,givenName".to_string())
@@ -1744,5 +1754,28 @@ fn help_scrolls_on_a_short_terminal() {
         m.contacts.marked_count(),
         marked,
         "the closing key is not also a toggle"
+    );
+}
+
+#[test]
+fn a_capped_contact_list_warns_once_and_remembers_it() {
+    let mut m = on_acme();
+    step(&mut m, ch('c'));
+    step(
+        &mut m,
+        Msg::ContactsLoaded {
+            org: HOLDING.into(),
+            result: Ok(vec![platform(JAN, "Jan", "Jansen", JAN_ID)]),
+            capped: Some(5000),
+        },
+    );
+    assert_eq!(m.contacts.platform_capped, Some(5000));
+    let toast = m.toast.clone().expect("a warning");
+    assert_eq!(toast.level, Level::Warn);
+    assert!(toast.text.contains("more than 5000"), "{}", toast.text);
+    let screen = render_text(&m, 120, 24);
+    assert!(
+        screen.contains("only the organization's first 5000 are listed"),
+        "{screen}"
     );
 }

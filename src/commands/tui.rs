@@ -74,6 +74,7 @@ pub async fn run(global: &Global, args: TuiArgs) -> Result<u8, Failure> {
         clipboard: Clipboard::Osc52,
         initial,
         real_terminal: true,
+        platform_contacts_max: crate::tui::app::PLATFORM_CONTACTS_MAX,
     };
     let mut model = Model::new(template, args.template.clone(), chrono::Utc::now());
     model.template.choices = template_choices(&crate::paths::config_dir().join("templates"));

@@ -50,7 +50,14 @@ pub struct Deps {
     pub initial: Option<Credentials>,
     /// Whether the runtime owns a real terminal (suspend only makes sense then).
     pub real_terminal: bool,
+    /// How many of an organization's contacts the contacts screen loads
+    /// ([`PLATFORM_CONTACTS_MAX`]; smaller in tests).
+    pub platform_contacts_max: usize,
 }
+
+/// The contacts screen lists an organization's own contacts up to this many (5 list requests
+/// of 1,000); beyond it the screen says so, and any number can still be added by hand.
+pub const PLATFORM_CONTACTS_MAX: usize = 5000;
 
 struct Runtime {
     deps: Deps,
@@ -257,6 +264,7 @@ impl Runtime {
                 let Some(client) = self.client() else { return };
                 let data_dir = self.deps.data_dir.clone();
                 let hash = self.template_hash.clone();
+                let max = self.deps.platform_contacts_max;
                 tokio::spawn(async move {
                     let q = crate::api::Query::new()
                         .eq("organization", &org.id)
@@ -267,14 +275,18 @@ impl Runtime {
                         &hash,
                         Duration::from_secs(24 * 3600),
                     );
-                    let result = client
-                        .list_all::<crate::api::models::Contact>("contacts", &q, 5000)
-                        .await
-                        .map(|cs| platform_rows(&cs, &org, &recent))
+                    // One more than the cap tells whether there are more.
+                    let listed = client
+                        .list_all::<crate::api::models::Contact>("contacts", &q, max + 1)
+                        .await;
+                    let capped = listed.as_ref().is_ok_and(|cs| cs.len() > max);
+                    let result = listed
+                        .map(|cs| platform_rows(&cs[..cs.len().min(max)], &org, &recent))
                         .map_err(|e| e.to_string());
                     let _ = tx.send(Msg::ContactsLoaded {
                         org: org.id.clone(),
                         result,
+                        capped: capped.then_some(max),
                     });
                 });
             }

@@ -276,6 +276,8 @@ pub struct Contacts {
     pub loading: bool,
     /// Import problems: "line N: reason".
     pub problems: Vec<String>,
+    /// Set to the cap when the organization has more contacts than the list loads.
+    pub platform_capped: Option<usize>,
 }
 
 impl Contacts {

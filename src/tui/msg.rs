@@ -26,6 +26,8 @@ pub enum Msg {
     ContactsLoaded {
         org: String,
         result: Result<Vec<(Contact, Annotation)>, String>,
+        /// The cap, when the organization has more contacts than were loaded.
+        capped: Option<usize>,
     },
     Annotated {
         org: String,

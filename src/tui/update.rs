@@ -124,9 +124,23 @@ pub fn update(m: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
             }
             vec![]
         }
-        Msg::ContactsLoaded { org, result } => {
+        Msg::ContactsLoaded {
+            org,
+            result,
+            capped,
+        } => {
             if m.contacts.org.as_ref().is_some_and(|o| o.id == org) {
                 m.contacts.loading = false;
+                m.contacts.platform_capped = capped;
+                if let Some(max) = capped {
+                    toast(
+                        m,
+                        Level::Warn,
+                        format!(
+                            "this organization has more than {max} contacts; only the first {max} are listed"
+                        ),
+                    );
+                }
                 match result {
                     Ok(found) => {
                         // A reload keeps the selection of the platform contacts still there.

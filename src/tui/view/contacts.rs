@@ -57,6 +57,19 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         ])
     } else if c.loading {
         Line::styled(" loading the organization's contacts…", theme.info)
+    } else if let Some(max) = c.platform_capped {
+        Line::from(vec![
+            Span::styled(
+                format!(" {} contacts · {} selected · ", c.len(), c.marked_count()),
+                theme.muted,
+            ),
+            Span::styled(
+                format!(
+                    "! only the organization's first {max} are listed; add others by number (a)"
+                ),
+                theme.warn,
+            ),
+        ])
     } else {
         Line::styled(
             format!(
