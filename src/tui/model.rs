@@ -1,6 +1,7 @@
 //! The one owner of state. Everything the screen shows is derived from a [`Model`]; only
 //! [`super::update::update`] changes it.
 
+use std::cell::RefCell;
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
@@ -278,6 +279,11 @@ pub struct Contacts {
     pub problems: Vec<String>,
     /// Set to the cap when the organization has more contacts than the list loads.
     pub platform_capped: Option<usize>,
+    /// The rows matching the last filter, by filter. A key press both updates and draws, and
+    /// each needs the filtered rows; over 100,000 rows one filtering pass is 5 ms, so the
+    /// second reuses the first. Every change to the rows goes through a `&mut self` method
+    /// here, which drops it.
+    matches: RefCell<Option<(String, Vec<usize>)>>,
 }
 
 impl Contacts {
@@ -285,13 +291,42 @@ impl Contacts {
         &self.rows
     }
 
+    /// Indices of the rows that match the filter (the number in either spelling, or a name).
+    pub fn visible(&self) -> Vec<usize> {
+        let f = self.nav.filter.value().to_lowercase();
+        if f.is_empty() {
+            return (0..self.rows.len()).collect();
+        }
+        if let Some((filter, found)) = &*self.matches.borrow()
+            && *filter == f
+        {
+            return found.clone();
+        }
+        let found: Vec<usize> = self
+            .rows
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.matches(&f))
+            .map(|(i, _)| i)
+            .collect();
+        *self.matches.borrow_mut() = Some((f, found.clone()));
+        found
+    }
+
     /// A row, to change its contact or note (selection goes through [`Contacts::mark`]).
     pub fn row_mut(&mut self, i: usize) -> Option<&mut ContactRow> {
+        self.changed();
         self.rows.get_mut(i)
     }
 
     pub fn rows_mut(&mut self) -> impl Iterator<Item = &mut ContactRow> {
+        self.changed();
         self.rows.iter_mut()
+    }
+
+    /// Rows may match the filter differently now.
+    fn changed(&mut self) {
+        *self.matches.get_mut() = None;
     }
 
     pub fn len(&self) -> usize {
@@ -309,12 +344,14 @@ impl Contacts {
     }
 
     pub fn push(&mut self, mut row: ContactRow, marked: bool) {
+        self.changed();
         row.marked = marked;
         self.marked += usize::from(marked);
         self.rows.push(row);
     }
 
     pub fn remove(&mut self, i: usize) -> Option<ContactRow> {
+        self.changed();
         (i < self.rows.len()).then(|| {
             let row = self.rows.remove(i);
             self.marked -= usize::from(row.marked);
@@ -323,6 +360,7 @@ impl Contacts {
     }
 
     pub fn retain(&mut self, keep: impl FnMut(&ContactRow) -> bool) {
+        self.changed();
         self.rows.retain(keep);
         self.marked = self.rows.iter().filter(|r| r.marked).count();
     }
@@ -517,17 +555,7 @@ impl Model {
 
     /// Indices of the contact rows that match the filter.
     pub fn visible_contacts(&self) -> Vec<usize> {
-        let f = self.contacts.nav.filter.value().to_lowercase();
-        if f.is_empty() {
-            return (0..self.contacts.len()).collect();
-        }
-        self.contacts
-            .rows()
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| r.matches(&f))
-            .map(|(i, _)| i)
-            .collect()
+        self.contacts.visible()
     }
 }
 
@@ -604,6 +632,74 @@ mod tests {
                 let counted = c.rows().iter().filter(|r| r.is_marked()).count();
                 prop_assert_eq!(c.marked_count(), counted);
                 prop_assert_eq!(c.marked_rows().count(), counted);
+            }
+        }
+    }
+
+    #[derive(Clone, Debug)]
+    enum Change {
+        Filter(String),
+        Push(usize),
+        Note(usize, String),
+        Rename(usize, String),
+        Remove(usize),
+        Retain,
+    }
+
+    fn change() -> impl Strategy<Value = Change> {
+        let name = "(jan|piet|bakker|06|3161|x)";
+        prop_oneof![
+            name.prop_map(Change::Filter),
+            Just(Change::Filter(String::new())),
+            (0..30usize).prop_map(Change::Push),
+            (0..10usize, name).prop_map(|(i, n)| Change::Note(i, n)),
+            (0..10usize, name).prop_map(|(i, n)| Change::Rename(i, n)),
+            (0..10usize).prop_map(Change::Remove),
+            Just(Change::Retain),
+        ]
+    }
+
+    proptest! {
+        /// The remembered filter result is only a shortcut: after any change to the rows or
+        /// the filter, it equals filtering afresh.
+        #[test]
+        fn remembered_matches_equal_a_fresh_filter(changes in proptest::collection::vec(change(), 0..40)) {
+            let mut c = Contacts::default();
+            for change in changes {
+                match change {
+                    Change::Filter(f) => c.nav.filter = tui_input::Input::new(f),
+                    Change::Push(i) => c.push(row(i, None), false),
+                    Change::Note(i, name) => {
+                        if let Some(r) = c.row_mut(i) {
+                            let note = Annotation {
+                                e164: r.contact().e164().to_string(),
+                                name: Some(name),
+                                ..Annotation::default()
+                            };
+                            r.set_note(note);
+                        }
+                    }
+                    Change::Rename(i, name) => {
+                        if let Some(r) = c.row_mut(i) {
+                            let phone = r.contact().phone();
+                            let renamed = Contact::new(&phone, Details {
+                                given_name: Some(&name),
+                                ..Details::default()
+                            });
+                            r.set_contact(renamed);
+                        }
+                    }
+                    Change::Remove(i) => {
+                        c.remove(i);
+                    }
+                    Change::Retain => c.retain(|r| !r.contact().e164().ends_with('3')),
+                }
+                let f = c.nav.filter.value().to_lowercase();
+                let fresh: Vec<usize> = (0..c.len())
+                    .filter(|&i| f.is_empty() || c.rows()[i].matches(&f))
+                    .collect();
+                prop_assert_eq!(c.visible(), fresh.clone());
+                prop_assert_eq!(c.visible(), fresh, "asked twice");
             }
         }
     }
