@@ -152,6 +152,29 @@ pub struct ContactRow {
     /// Lower-case names, built once so filtering 100,000 rows per keystroke is a scan of ready
     /// strings. Most fit the 24 inline bytes of a `CompactString`, so they cost no allocation.
     search: CompactString,
+    /// Whether the search key has a digit or `+`, which a number filter could match.
+    search_numeric: bool,
+}
+
+fn is_number_byte(b: u8) -> bool {
+    b.is_ascii_digit() || b == b'+'
+}
+
+/// A lower-case contacts filter, prepared once per key press: 100,000 rows are then searched
+/// with one compiled substring finder, and number spellings only when the filter could be
+/// part of a number (digits and `+`).
+pub struct RowFilter<'a> {
+    finder: memchr::memmem::Finder<'a>,
+    numeric: bool,
+}
+
+impl<'a> RowFilter<'a> {
+    pub fn new(lower: &'a str) -> RowFilter<'a> {
+        RowFilter {
+            finder: memchr::memmem::Finder::new(lower),
+            numeric: lower.bytes().all(is_number_byte),
+        }
+    }
 }
 
 /// The note of a row nobody has looked up.
@@ -174,6 +197,7 @@ impl ContactRow {
             looking_up: false,
             note: None,
             search: CompactString::default(),
+            search_numeric: false,
         };
         row.set_note(note);
         row
@@ -223,33 +247,34 @@ impl ContactRow {
         self.refresh();
     }
 
-    /// Rebuilds the search key (lower-case names) from the contact and the looked-up name.
+    /// Rebuilds the search key: the lower-case full name ("jan jansen", so a filter may span
+    /// given and family name), then the looked-up name after a separator no one types.
     fn refresh(&mut self) {
         let mut s = CompactString::default();
         let c = &self.contact;
-        for part in [c.given_name(), c.family_name(), self.note().name.as_deref()]
-            .into_iter()
-            .flatten()
-        {
+        if let Some(name) = c.full_name() {
+            s.push_str(&name.to_lowercase());
+        }
+        if let Some(name) = &self.note().name {
             if !s.is_empty() {
                 s.push('\u{1f}');
             }
-            s.push_str(&part.to_lowercase());
+            s.push_str(&name.to_lowercase());
         }
+        self.search_numeric = s.bytes().any(is_number_byte);
         self.search = s;
     }
 
-    /// Whether the row matches a lower-case filter: the number in either spelling, or a
-    /// name (also across the given/family boundary, "jan jansen").
-    pub fn matches(&self, filter_lower: &str) -> bool {
-        self.contact.e164().contains(filter_lower)
-            || self.contact.national().contains(filter_lower)
-            || self.search.contains(filter_lower)
-            || (filter_lower.contains(' ')
-                && self
-                    .contact
-                    .full_name()
-                    .is_some_and(|n| n.to_lowercase().contains(filter_lower)))
+    /// Whether the row matches the filter: the number in either spelling, or a name.
+    pub fn matches(&self, filter: &RowFilter<'_>) -> bool {
+        let found = |hay: &str| filter.finder.find(hay.as_bytes()).is_some();
+        if filter.numeric {
+            found(self.contact.e164())
+                || found(self.contact.national())
+                || (self.search_numeric && found(&self.search))
+        } else {
+            found(&self.search)
+        }
     }
 
     /// Selection key: the platform contact when known (two contacts may share a number),
@@ -302,11 +327,12 @@ impl Contacts {
         {
             return found.clone();
         }
+        let filter = RowFilter::new(&f);
         let found: Vec<usize> = self
             .rows
             .iter()
             .enumerate()
-            .filter(|(_, r)| r.matches(&f))
+            .filter(|(_, r)| r.matches(&filter))
             .map(|(i, _)| i)
             .collect();
         *self.matches.borrow_mut() = Some((f, found.clone()));
@@ -696,7 +722,7 @@ mod tests {
                 }
                 let f = c.nav.filter.value().to_lowercase();
                 let fresh: Vec<usize> = (0..c.len())
-                    .filter(|&i| f.is_empty() || c.rows()[i].matches(&f))
+                    .filter(|&i| f.is_empty() || c.rows()[i].matches(&RowFilter::new(&f)))
                     .collect();
                 prop_assert_eq!(c.visible(), fresh.clone());
                 prop_assert_eq!(c.visible(), fresh, "asked twice");
@@ -705,24 +731,58 @@ mod tests {
     }
 
     #[test]
+    fn filters_match_numbers_names_and_names_with_digits() {
+        let phone = normalize("+31612345678", None).unwrap();
+        let r = ContactRow::new(
+            Contact::new(
+                &phone,
+                Details {
+                    given_name: Some("Jan"),
+                    family_name: Some("Kamer 101"),
+                    ..Details::default()
+                },
+            ),
+            Source::Added,
+            Annotation::default(),
+        );
+        for hit in [
+            "+3161",
+            "0612",
+            "345",
+            "jan kamer",
+            "kamer 101",
+            "101",
+            "an k",
+        ] {
+            assert!(r.matches(&RowFilter::new(hit)), "{hit}");
+        }
+        for miss in ["+3162", "0613", "jansen", "102", "kamer  101"] {
+            assert!(!r.matches(&RowFilter::new(miss)), "{miss}");
+        }
+    }
+
+    #[test]
     fn a_row_is_found_by_the_name_it_was_looked_up_under() {
         let mut r = row(1, Some("5f01"));
         assert_eq!(r.key(), "5f01");
-        assert!(r.matches("jan") && !r.matches("bakker"));
+        assert!(r.matches(&RowFilter::new("jan")) && !r.matches(&RowFilter::new("bakker")));
         r.set_note(Annotation {
             e164: r.contact().e164().to_string(),
             name: Some("Jan Bakker".into()),
             ..Annotation::default()
         });
-        assert!(r.matches("bakker"), "the looked-up name is searchable");
+        assert!(
+            r.matches(&RowFilter::new("bakker")),
+            "the looked-up name is searchable"
+        );
         assert_eq!(r.note().name.as_deref(), Some("Jan Bakker"));
         // A new number drops the note about the old one.
         let other = normalize("+31687654321", None).unwrap();
         r.set_contact(Contact::from_phone(&other));
         assert_eq!(r.note(), &Annotation::default());
-        assert!(!r.matches("bakker"));
+        assert!(!r.matches(&RowFilter::new("bakker")));
         assert!(
-            r.matches("0687654321"),
+            r.matches(&RowFilter::new("0687654321")),
             "the national spelling is searchable"
         );
     }
