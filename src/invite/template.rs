@@ -39,6 +39,8 @@ pub const PREVIEW_AUTHUSER: &str = "5f3c9a2e8b1d4c6f7a0e2b9d";
 pub const PREVIEW_AUTHTOKEN: &str = "Xk3vQ9pL2mR7tY5wB8nC4dF6gH1jZ0sA";
 /// A 13-digit epoch-millisecond stamp, the length `ts` has until the year 2286.
 const PREVIEW_TS_MS: i64 = 1_700_000_000_000;
+/// Shown for `ts` where the link is displayed rather than counted.
+pub const SEND_TIME_MARK: &str = "<send time>";
 
 /// A message template as stored in TOML. Missing keys take the defaults of
 /// [`DEFAULT_TEMPLATE_TOML`]; unknown keys are an error so a typo never silently falls back to
@@ -514,6 +516,10 @@ impl Template {
     /// would treat the parameters as part of it). Built textually, not through a URL parser,
     /// so the `{authuser}`/`{authtoken}` braces reach the platform unencoded.
     pub fn link_uri(&self, ts_ms: i64) -> String {
+        self.link_uri_with(&ts_ms.to_string())
+    }
+
+    fn link_uri_with(&self, ts: &str) -> String {
         let url = self.clp_url.trim();
         let (base, fragment) = match url.split_once('#') {
             Some((b, f)) => (b, Some(f)),
@@ -526,7 +532,7 @@ impl Template {
         } else {
             "?"
         };
-        let mut uri = format!("{base}{separator}id={{authuser}}&token={{authtoken}}&ts={ts_ms}");
+        let mut uri = format!("{base}{separator}id={{authuser}}&token={{authtoken}}&ts={ts}");
         if let Some(f) = fragment {
             uri.push('#');
             uri.push_str(f);
@@ -602,6 +608,19 @@ impl Template {
             with_stand_ins(&rendered.welcome_text),
             with_stand_ins(&link),
         )
+    }
+
+    /// The two SMS as the screens show them. Unlike [`Template::sms_previews`], the platform's
+    /// placeholders stay visible (they are filled per contact at delivery) and the time stamp
+    /// says it is set at sending, so no stand-in is mistaken for a working link or a real token.
+    pub fn sms_display(&self, rendered: &RenderedTemplate) -> (String, String) {
+        let link = format!(
+            "{}\n{} {}",
+            rendered.link_text,
+            rendered.link_label,
+            self.link_uri_with(SEND_TIME_MARK)
+        );
+        (rendered.welcome_text.clone(), link)
     }
 
     /// A short, stable fingerprint of what the contact receives, so a re-invite cooldown can
@@ -1151,6 +1170,23 @@ mod tests {
         assert_eq!(m.len(), 2);
         assert!(m.iter().all(|v| v["type"].is_null()));
         assert!(m.iter().all(|v| v["meta"].get("SenderID").is_none()));
+    }
+
+    #[test]
+    fn display_keeps_the_platform_placeholders_visible() {
+        let t = Template {
+            clp_url: "https://x.nl/c?a=1#f".into(),
+            welcome_text: "W {authuser}".into(),
+            ..valid()
+        };
+        let r = rendered(&t, &[("givenName", "Jan"), ("organization", "Acme")]);
+        let (welcome, link) = t.sms_display(&r);
+        assert_eq!(welcome, "W {authuser}");
+        assert!(
+            link.ends_with("https://x.nl/c?a=1&id={authuser}&token={authtoken}&ts=<send time>#f"),
+            "{link}"
+        );
+        assert!(!link.contains(PREVIEW_AUTHTOKEN) && !welcome.contains(PREVIEW_AUTHUSER));
     }
 
     #[test]

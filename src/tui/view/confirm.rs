@@ -129,7 +129,10 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
                 ));
             }
             lines.push(Line::raw(""));
-            lines.push(Line::styled("First message:", theme.muted));
+            lines.push(Line::styled(
+                "First recipient's SMS ({authuser}, {authtoken} filled in by the platform):",
+                theme.muted,
+            ));
             lines.extend(p.welcome.lines().map(|l| Line::raw(format!("  {l}"))));
             lines.extend(p.link.lines().map(|l| Line::raw(format!("  {l}"))));
         }

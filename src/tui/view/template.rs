@@ -36,6 +36,7 @@ pub fn preview(
         })
     };
     let rendered = t.render(&vars).map_err(|e| e.to_string())?;
+    // Counted with stand-ins of realistic length, shown with the placeholders themselves.
     let (welcome, link) = t.sms_previews(&rendered);
     let mut lines = Vec::new();
     for (label, text) in [("welcome", &welcome), ("link", &link)] {
@@ -67,6 +68,7 @@ pub fn preview(
     for w in t.warnings() {
         lines.push((w, true));
     }
+    let (welcome, link) = t.sms_display(&rendered);
     Ok(SmsPreview {
         welcome,
         link,
