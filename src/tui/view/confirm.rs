@@ -48,9 +48,16 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     } else {
         let new = c.notes.iter().filter(|a| a.existing == Some(false)).count();
         let existing = c.notes.iter().filter(|a| a.existing == Some(true)).count();
-        lines.push(Line::raw(format!(
-            "              {new} new, {existing} existing"
-        )));
+        let unknown = n.saturating_sub(new + existing);
+        // A big list is not looked up ahead (see `start_confirm`); say so rather than "0 new".
+        let counts = match (new + existing, unknown) {
+            (_, 0) => format!("{new} new, {existing} existing"),
+            (0, _) => format!("not looked up ahead; the send checks each of the {unknown}"),
+            _ => {
+                format!("{new} new, {existing} existing, {unknown} unknown (the send checks them)")
+            }
+        };
+        lines.push(Line::raw(format!("              {counts}")));
         for a in &c.notes {
             let problem = a
                 .error
