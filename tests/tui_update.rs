@@ -1779,3 +1779,16 @@ fn a_capped_contact_list_warns_once_and_remembers_it() {
         "{screen}"
     );
 }
+
+/// The rate counts the contacts the run worked on; those a cancel left not started do not
+/// make it look faster.
+#[test]
+fn the_rate_leaves_out_contacts_not_started() {
+    let mut m = done_model();
+    if let Some(f) = m.sending.as_mut().and_then(|s| s.finished.as_mut()) {
+        f.elapsed_ms = 1_000;
+    }
+    let screen = render_text(&m, 100, 30);
+    // Six rows, one not started, in one second.
+    assert!(screen.contains("5.0/s"), "{screen}");
+}

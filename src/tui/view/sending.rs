@@ -30,8 +30,14 @@ fn symbol(s: State) -> &'static str {
     }
 }
 
+/// `m:ss`, or `h:mm:ss` from an hour on (a long batch's ETA read "212:18" otherwise).
 fn mmss(secs: i64) -> String {
-    format!("{}:{:02}", secs / 60, secs % 60)
+    let secs = secs.max(0);
+    if secs >= 3600 {
+        format!("{}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
+    } else {
+        format!("{}:{:02}", secs / 60, secs % 60)
+    }
 }
 
 pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
@@ -78,8 +84,10 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         .unwrap_or(m.clock);
     let elapsed_ms = (end - s.started).num_milliseconds().max(0);
     let elapsed = elapsed_ms / 1000;
+    // Contacts the run worked on; those a cancel left not started are done but not a rate.
+    let worked = done.saturating_sub(count(State::NotStarted));
     let rate = if elapsed_ms > 0 {
-        done as f64 * 1000.0 / elapsed_ms as f64
+        worked as f64 * 1000.0 / elapsed_ms as f64
     } else {
         0.0
     };
@@ -219,5 +227,20 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
                 theme.error,
             ));
         frame.render_widget(Paragraph::new(lines).block(block), fail_area);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mmss;
+
+    #[test]
+    fn durations_read_as_clock_time() {
+        assert_eq!(mmss(0), "0:00");
+        assert_eq!(mmss(75), "1:15");
+        assert_eq!(mmss(3599), "59:59");
+        assert_eq!(mmss(3600), "1:00:00");
+        assert_eq!(mmss(12_738), "3:32:18");
+        assert_eq!(mmss(-5), "0:00");
     }
 }
