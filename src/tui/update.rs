@@ -679,14 +679,14 @@ fn add_rows(m: &mut Model, contacts: Vec<Contact>, source: Source) -> usize {
         Shared,
     }
     let mut index: HashMap<CompactString, Listed> = HashMap::with_capacity(m.contacts.len());
-    let note = |index: &mut HashMap<CompactString, Listed>, e164: &str, i: usize| {
+    let list_at = |index: &mut HashMap<CompactString, Listed>, e164: &str, i: usize| {
         index
             .entry(e164.into())
             .and_modify(|l| *l = Listed::Shared)
             .or_insert(Listed::Once(i));
     };
     for (i, r) in m.contacts.rows().iter().enumerate() {
-        note(&mut index, r.contact().e164(), i);
+        list_at(&mut index, r.contact().e164(), i);
     }
     let mut added = 0;
     m.contacts.reserve_exact(contacts.len());
@@ -700,12 +700,9 @@ fn add_rows(m: &mut Model, contacts: Vec<Contact>, source: Source) -> usize {
             continue;
         }
         added += 1;
-        note(&mut index, c.e164(), m.contacts.len());
-        let note = Annotation {
-            e164: c.e164().to_string(),
-            ..Annotation::default()
-        };
-        m.contacts.push(ContactRow::new(c, source, note), true);
+        list_at(&mut index, c.e164(), m.contacts.len());
+        m.contacts
+            .push(ContactRow::new(c, source, Annotation::default()), true);
     }
     added
 }
