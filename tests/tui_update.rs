@@ -924,16 +924,7 @@ fn c_opens_the_contacts_and_loads_them_once() {
 
 #[test]
 fn a_pasted_list_adds_rows_and_lists_bad_lines() {
-    let mut m = on_acme();
-    step(&mut m, ch('c'));
-    step(
-        &mut m,
-        Msg::ContactsLoaded {
-            org: HOLDING.into(),
-            result: Ok(vec![platform(JAN, "Jan", "Jansen", JAN_ID)]),
-            capped: None,
-        },
-    );
+    let mut m = acme_contacts(vec![platform(JAN, "Jan", "Jansen", JAN_ID)]);
     let effects = step(
         &mut m,
         paste("Nina de Boer 06 87654321\nBram Bos +31 6 8765 4322\nhello world\n12\n"),
@@ -1033,16 +1024,7 @@ fn select_all_toggles_and_review_without_marks_takes_the_highlighted_row() {
     assert_eq!(m.screen, Screen::Confirm);
     assert_eq!(e164s(&m.confirm.targets), ["+31612345679"]);
     // No rows at all: a hint instead.
-    let mut e = on_acme();
-    step(&mut e, ch('c'));
-    step(
-        &mut e,
-        Msg::ContactsLoaded {
-            org: HOLDING.into(),
-            result: Ok(vec![]),
-            capped: None,
-        },
-    );
+    let mut e = acme_contacts(vec![]);
     assert!(press(&mut e, KeyCode::Enter).is_empty());
     assert_eq!(e.screen, Screen::Contacts);
     assert_eq!(e.toast.as_ref().map(|t| t.level), Some(Level::Warn));
@@ -1134,19 +1116,10 @@ fn contact_filter_and_import_prompt() {
 #[test]
 fn a_shared_number_is_one_target_in_a_batch() {
     // Mark and Eva Visser share a number: the platform lists two contacts for it.
-    let mut m = on_acme();
-    step(&mut m, ch('c'));
-    step(
-        &mut m,
-        Msg::ContactsLoaded {
-            org: HOLDING.into(),
-            result: Ok(vec![
-                platform(SHARED, "Mark", "Visser", MARK_ID),
-                platform(SHARED, "Eva", "Visser", EVA_ID),
-            ]),
-            capped: None,
-        },
-    );
+    let mut m = acme_contacts(vec![
+        platform(SHARED, "Mark", "Visser", MARK_ID),
+        platform(SHARED, "Eva", "Visser", EVA_ID),
+    ]);
     step(&mut m, ch(' '));
     press(&mut m, KeyCode::Enter);
     assert_eq!(m.screen, Screen::Confirm);
@@ -1154,19 +1127,10 @@ fn a_shared_number_is_one_target_in_a_batch() {
     assert_eq!(e164s(&m.confirm.targets), [SHARED]);
     assert_eq!(m.confirm.targets[0].contact_id.as_deref(), Some(MARK_ID));
     // Pasting the shared number adds a row of its own (it names nobody) and selects only it.
-    let mut m2 = on_acme();
-    step(&mut m2, ch('c'));
-    step(
-        &mut m2,
-        Msg::ContactsLoaded {
-            org: HOLDING.into(),
-            result: Ok(vec![
-                platform(SHARED, "Mark", "Visser", MARK_ID),
-                platform(SHARED, "Eva", "Visser", EVA_ID),
-            ]),
-            capped: None,
-        },
-    );
+    let mut m2 = acme_contacts(vec![
+        platform(SHARED, "Mark", "Visser", MARK_ID),
+        platform(SHARED, "Eva", "Visser", EVA_ID),
+    ]);
     step(&mut m2, paste("06 12345680"));
     assert_eq!(m2.contacts.rows().len(), 3);
     assert_eq!(m2.contacts.rows()[2].source, Source::Added);
@@ -1589,16 +1553,7 @@ fn updates_do_not_touch_unrelated_rows() {
 #[test]
 fn a_paste_with_carriage_returns_is_split_into_lines() {
     // tmux and many terminals deliver pasted line breaks as CR.
-    let mut m = on_acme();
-    step(&mut m, ch('c'));
-    step(
-        &mut m,
-        Msg::ContactsLoaded {
-            org: HOLDING.into(),
-            result: Ok(vec![]),
-            capped: None,
-        },
-    );
+    let mut m = acme_contacts(vec![]);
     step(
         &mut m,
         paste("Nina de Boer 06 87654321\rBram Bos +31 6 8765 4322\r\nhello\r"),
@@ -1617,16 +1572,7 @@ fn a_paste_with_carriage_returns_is_split_into_lines() {
 /// checked at send, and a later addition does not ask again for lookups already on their way.
 #[test]
 fn lookups_ahead_of_sending_are_capped_and_not_repeated() {
-    let mut m = on_acme();
-    step(&mut m, ch('c'));
-    step(
-        &mut m,
-        Msg::ContactsLoaded {
-            org: HOLDING.into(),
-            result: Ok(vec![]),
-            capped: None,
-        },
-    );
+    let mut m = acme_contacts(vec![]);
     let csv: String = std::iter::once("telephone,givenName".to_string())
         .chain((0..400).map(|i| format!("+316{:08},N{i}", 20_000_000 + i)))
         .collect::<Vec<_>>()

@@ -667,3 +667,18 @@ pub fn render_text(m: &Model, w: u16, h: u16) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+/// The contacts screen of Acme Holding right after its platform contacts loaded.
+pub fn acme_contacts(platform: Vec<(Contact, Annotation)>) -> Model {
+    let mut m = on_acme();
+    step(&mut m, ch('c'));
+    step(
+        &mut m,
+        Msg::ContactsLoaded {
+            org: HOLDING.into(),
+            result: Ok(platform),
+            capped: None,
+        },
+    );
+    m
+}
