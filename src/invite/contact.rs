@@ -221,22 +221,8 @@ impl Contact {
         .map(|f| self.optional(f))
     }
 
-    /// What the engine sends and the journal keeps. A `contactId` among the extra columns (any
-    /// spelling) names the platform contact when no id was given, and is not sent as a
-    /// profile field.
+    /// What the engine sends and the journal keeps.
     pub fn to_target(&self) -> Target {
-        let mut extra = self.extra().clone();
-        let id_key = extra
-            .keys()
-            .find(|k| {
-                let k: String = k.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
-                k.eq_ignore_ascii_case("contactid")
-            })
-            .cloned();
-        let column_id = id_key
-            .and_then(|k| extra.remove(&k))
-            .map(|v| v.trim().to_string())
-            .filter(|v| !v.is_empty());
         let owned = |s: Option<&str>| s.map(str::to_owned);
         Target {
             e164: self.e164().to_owned(),
@@ -246,8 +232,8 @@ impl Contact {
             family_name: owned(self.family_name()),
             email: owned(self.email()),
             locale: owned(self.locale()),
-            extra,
-            contact_id: owned(self.contact_id()).or(column_id),
+            extra: self.extra().clone(),
+            contact_id: owned(self.contact_id()),
             line: self.line(),
             warning: self.sms_warning(),
         }
@@ -304,7 +290,8 @@ mod tests {
                 given_name: Some("Jan"),
                 family_name: Some("Jansen"),
                 locale: Some("nl"),
-                extra: [("contact id".to_string(), " 5f01 ".to_string())].into(),
+                contact_id: Some("5f01"),
+                extra: [("plate".to_string(), "AB-12-CD".to_string())].into(),
                 line: 3,
                 ..Details::default()
             },
@@ -322,17 +309,19 @@ mod tests {
         assert_eq!(c.family_name(), Some("Jansen"));
         assert_eq!(c.email(), None);
         assert_eq!(c.locale(), Some("nl"));
-        assert_eq!(c.contact_id(), None);
+        assert_eq!(c.contact_id(), Some("5f01"));
         assert_eq!(c.line(), Some(3));
         assert_eq!(c.full_name().as_deref(), Some("Jan Jansen"));
         assert_eq!(c.phone(), normalize("+31612345678", None).unwrap());
     }
 
     #[test]
-    fn target_takes_the_id_column_out_of_the_profile() {
+    fn target_has_every_field() {
         let t = jan().to_target();
         assert_eq!(t.contact_id.as_deref(), Some("5f01"));
-        assert!(t.extra.is_empty());
+        assert_eq!(t.extra.get("plate").map(String::as_str), Some("AB-12-CD"));
+        assert_eq!(t.full_name().as_deref(), Some("Jan Jansen"));
+        assert_eq!(t.locale.as_deref(), Some("nl"));
         assert_eq!(t.line, Some(3));
         assert_eq!(t.warning, None);
         assert_eq!(t.region.as_deref(), Some("NL"));

@@ -217,7 +217,8 @@ fn build_contact(
         validate_email(e)?;
     }
     let locale = non_empty(row.locale).map(normalize_locale).transpose()?;
-    let extra = std::mem::take(&mut row.extra);
+    let mut extra = std::mem::take(&mut row.extra);
+    let contact_id = take_contact_id(&mut extra);
     let (given_name, family_name) = names(&row);
     Ok(Contact::new(
         &phone,
@@ -227,11 +228,25 @@ fn build_contact(
             family_name: family_name.as_deref(),
             email,
             locale: locale.as_deref(),
-            contact_id: None,
+            contact_id: contact_id.as_deref(),
             extra,
             line,
         },
     ))
+}
+
+/// A `contactId` column (any spelling: "Contact ID", "contact_id") names the platform contact
+/// to invite when several share the number; it is taken out of the profile fields.
+fn take_contact_id(extra: &mut BTreeMap<String, String>) -> Option<String> {
+    let key = extra
+        .keys()
+        .find(|k| {
+            let k: String = k.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+            k.eq_ignore_ascii_case("contactid")
+        })
+        .cloned()?;
+    let id = extra.remove(&key)?;
+    Some(id.trim().to_owned()).filter(|id| !id.is_empty())
 }
 
 /// Given and family name from their own fields, or split from a full name (first word given,
@@ -713,6 +728,22 @@ mod tests {
         assert_eq!(c.family_name(), Some("Jansen"));
         assert_eq!(c.email(), Some("j@x.nl"));
         assert_eq!(c.locale(), Some("en"));
+    }
+
+    #[test]
+    fn a_contact_id_column_names_the_platform_contact() {
+        let r = csv("phone,Contact ID,City\n0612345678, 5f01 ,Utrecht\n0612345679,,Delft\n");
+        assert_eq!(r.contacts[0].contact_id(), Some("5f01"));
+        assert!(!r.contacts[0].extra().contains_key("Contact ID"));
+        assert_eq!(
+            r.contacts[0].to_target().contact_id.as_deref(),
+            Some("5f01")
+        );
+        assert_eq!(r.contacts[1].contact_id(), None);
+        assert_eq!(
+            r.contacts[1].extra().get("City").map(String::as_str),
+            Some("Delft")
+        );
     }
 
     #[test]
