@@ -1738,3 +1738,14 @@ fn the_rate_leaves_out_contacts_not_started() {
     // Six rows, one not started, in one second.
     assert!(screen.contains("5.0/s"), "{screen}");
 }
+
+#[test]
+fn no_rate_is_shown_for_a_run_under_a_second() {
+    let mut m = done_model();
+    if let Some(f) = m.sending.as_mut().and_then(|s| s.finished.as_mut()) {
+        f.elapsed_ms = 3;
+    }
+    let screen = render_text(&m, 100, 30);
+    assert!(!screen.contains("/s"), "{screen}");
+    assert!(screen.contains("0:00"), "{screen}");
+}

@@ -86,10 +86,16 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let elapsed = elapsed_ms / 1000;
     // Contacts the run worked on; those a cancel left not started are done but not a rate.
     let worked = done.saturating_sub(count(State::NotStarted));
-    let rate = if elapsed_ms > 0 {
+    // Under a second a rate is noise ("1000.0/s" for one contact), so none is shown then.
+    let rate = if elapsed_ms >= 1000 {
         worked as f64 * 1000.0 / elapsed_ms as f64
     } else {
         0.0
+    };
+    let rate_text = if elapsed_ms >= 1000 {
+        format!(" · {rate:.1}/s")
+    } else {
+        String::new()
     };
     let eta = if s.finished.is_none() && rate > 0.0 {
         format!(" · ETA {}", mmss(((s.total - done) as f64 / rate) as i64))
@@ -103,7 +109,7 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
             format!(" {} failed ", count(State::Failed) + count(State::Unknown)),
             theme.error,
         ),
-        Span::raw(format!(" · {rate:.1}/s · {}{eta}", mmss(elapsed))),
+        Span::raw(format!("{rate_text} · {}{eta}", mmss(elapsed))),
     ];
     if count(State::NotStarted) > 0 {
         stat.insert(
