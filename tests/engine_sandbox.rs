@@ -311,6 +311,14 @@ async fn dry_run_writes_nothing_and_previews() {
     assert_eq!(p.welcome_sms.encoding, "GSM-7");
     assert!(p.link_sms.segments >= 1);
     assert!(p.link.contains("clp.acme.example"));
+    // Shown with the platform's placeholders; counted as if they were filled in.
+    assert!(
+        p.link.contains("id={authuser}&token={authtoken}"),
+        "{}",
+        p.link
+    );
+    let shown = sms_invite::invite::segments::analyze(&p.link).chars;
+    assert!(p.link_sms.chars > shown, "{} vs {shown}", p.link_sms.chars);
     assert!(!dir.path().join("runs").exists(), "no journal");
 }
 

@@ -407,10 +407,13 @@ impl Engine {
             existing => existing,
         };
         if self.config.dry_run {
-            let (welcome, link) = self.template.sms_previews(&rendered);
+            // Counted with stand-ins of realistic length; shown with the platform's
+            // placeholders, which it fills per contact at delivery.
+            let (counted_welcome, counted_link) = self.template.sms_previews(&rendered);
+            let (welcome, link) = self.template.sms_display(&rendered);
             u.preview = Some(Preview {
-                welcome_sms: figures(&welcome),
-                link_sms: figures(&link),
+                welcome_sms: figures(&counted_welcome),
+                link_sms: figures(&counted_link),
                 welcome,
                 link,
             });
