@@ -23,19 +23,8 @@ pub struct TerminalGuard;
 impl TerminalGuard {
     pub fn enter(mouse: bool) -> io::Result<TerminalGuard> {
         install_panic_hook();
-        enable_raw_mode()?;
-        ACTIVE.store(true, Ordering::SeqCst);
         MOUSE.store(mouse, Ordering::SeqCst);
-        let mut out = io::stdout();
-        execute!(
-            out,
-            EnterAlternateScreen,
-            EnableBracketedPaste,
-            cursor::Hide
-        )?;
-        if mouse {
-            execute!(out, EnableMouseCapture)?;
-        }
+        resume()?;
         Ok(TerminalGuard)
     }
 }
