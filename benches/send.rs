@@ -194,7 +194,7 @@ async fn batch(
     let journal = Arc::new(Journal::open(data_dir, &run_id)?);
     let mut config = EngineConfig::new(data_dir.to_path_buf());
     config.concurrency = concurrency;
-    config.force = true;
+    config.force = sms_invite::invite::verdict::Force::ALL;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     // Someone has to consume the events, as the printer or the TUI would.
     let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });

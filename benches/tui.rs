@@ -21,13 +21,15 @@ use ratatui::backend::TestBackend;
 use sms_invite::api::models::Organization;
 use sms_invite::api::{Claims, Client, ClientConfig, Credentials, Secret};
 use sms_invite::invite::contact::{Contact, Details};
+use sms_invite::invite::cooldown::LastInvite;
 use sms_invite::invite::events::State;
 use sms_invite::invite::import::import_csv_bytes;
 use sms_invite::invite::phone::{NumberKind, PhoneNumber};
 use sms_invite::invite::template::{DEFAULT_TEMPLATE_TOML, Template};
+use sms_invite::invite::verdict::Found;
 use sms_invite::sandbox::{Sandbox, SandboxConfig};
 use sms_invite::tui::keymap::Keymap;
-use sms_invite::tui::model::{Annotation, Confirm, ContactRow, Model, Screen, Sending, Source};
+use sms_invite::tui::model::{Confirm, ContactRow, Lookup, Model, Screen, Sending, Source};
 use sms_invite::tui::msg::Msg;
 use sms_invite::tui::theme::Theme;
 use sms_invite::tui::update::update;
@@ -253,7 +255,7 @@ fn main() {
                 std::mem::size_of::<ContactRow>(),
                 std::mem::size_of::<Contact>(),
                 std::mem::size_of::<sms_invite::invite::target::Target>(),
-                std::mem::size_of::<Annotation>()
+                std::mem::size_of::<Lookup>()
             ),
         ),
     ];
@@ -423,7 +425,7 @@ fn contacts_model(n: usize) -> Model {
         ..Organization::default()
     };
     m.screen = Screen::Contacts;
-    m.origin = Screen::Orgs;
+    m.back = vec![Screen::Orgs];
     m.org = Some(org.clone());
     m.contacts.org = Some(org);
     let mut rng = Lcg(7);
@@ -446,11 +448,23 @@ fn contacts_model(n: usize) -> Model {
                 ..Details::default()
             },
         );
-        let note = Annotation {
+        let note = Lookup {
             e164: phone.e164.clone(),
-            existing: (i % 3 == 0).then_some(i % 2 == 0),
-            last_invite: (i % 50 == 0).then(|| "12 min ago".into()),
-            ..Annotation::default()
+            found: (i % 3 == 0).then(|| {
+                if i % 2 == 0 {
+                    vec![Found {
+                        contact_id: format!("5f{i:022x}"),
+                        ..Found::default()
+                    }]
+                } else {
+                    vec![]
+                }
+            }),
+            last_invite: (i % 50 == 0).then(|| LastInvite {
+                at: chrono::Utc::now() - chrono::Duration::minutes(12),
+                run: "run".into(),
+            }),
+            ..Lookup::default()
         };
         m.contacts
             .push(ContactRow::new(contact, Source::Imported, note), true);
@@ -593,17 +607,19 @@ fn breakdown(
     m.screen = Screen::Confirm;
     m.confirm = Confirm {
         targets: m.contacts.rows().iter().map(ContactRow::target).collect(),
-        notes: m
+        lookups: m
             .contacts
             .rows()
             .iter()
-            .map(|r| Annotation {
-                e164: r.contact().e164().to_string(),
-                ..r.note().clone()
+            .map(|r| {
+                let l = Lookup {
+                    e164: r.contact().e164().to_string(),
+                    ..r.lookup().clone()
+                };
+                (l.e164.clone(), l)
             })
             .collect(),
-        looking_up: false,
-        typed: String::new(),
+        ..Confirm::default()
     };
     out.push((
         "confirm frame, 100k targets (2% with a recent invite)",
@@ -613,7 +629,8 @@ fn breakdown(
         11,
     ));
     m.screen = Screen::Sending;
-    let mut sending = Sending::new("Acme Holding", &m.confirm.targets, m.clock);
+    let org = m.org.clone().unwrap_or_default();
+    let mut sending = Sending::new(&org, &m.confirm.targets, m.clock);
     sending.run_id = "20260101T000000-abcd".into();
     for row in &mut sending.rows {
         row.update.state = Some(match row.update.index % 100 {
@@ -658,21 +675,21 @@ fn import_apply() -> Vec<(usize, Duration, Duration)> {
             let imported = t.elapsed();
             assert_eq!(m.contacts.len(), n);
             black_box(effects);
-            let notes: Vec<Annotation> = m
+            let lookups: Vec<Lookup> = m
                 .contacts
                 .rows()
                 .iter()
-                .map(|r| Annotation {
+                .map(|r| Lookup {
                     e164: r.contact().e164().to_string(),
-                    existing: Some(false),
-                    ..Annotation::default()
+                    found: Some(vec![]),
+                    ..Lookup::default()
                 })
                 .collect();
             let org = m.org.as_ref().map(|o| o.id.clone()).unwrap_or_default();
             let t = Instant::now();
-            black_box(update(&mut m, Msg::Annotated { org, notes }, &keymap));
+            black_box(update(&mut m, Msg::LookedUp { org, lookups }, &keymap));
             let annotated = t.elapsed();
-            assert_eq!(m.contacts.rows()[n - 1].note().existing, Some(false));
+            assert_eq!(m.contacts.rows()[n - 1].lookup().existing(), Some(false));
             (n, imported, annotated)
         })
         .collect()

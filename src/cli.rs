@@ -72,6 +72,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Send SMS invitations to one or more contacts of an organization.
     Send(SendArgs),
+    /// Show, save or forget an organization's landing-page address (the link in its SMS).
+    Link(LinkArgs),
     /// Run the embedded API simulator on loopback until stopped; prints the env lines to use.
     Sandbox(SandboxArgs),
 }
@@ -110,13 +112,25 @@ pub struct SandboxArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct LinkArgs {
+    /// Organization id or name.
+    pub org: String,
+    /// The https address of its Conversational Landing Page, to save.
+    #[arg(conflicts_with = "remove")]
+    pub url: Option<String>,
+    /// Forget the saved address (the template's clp_url applies again).
+    #[arg(long)]
+    pub remove: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Organization id or name.
     pub org: String,
     /// Template to check (default: the configured or built-in one).
     #[arg(long)]
     pub template: Option<PathBuf>,
-    /// Override the template's Conversational Landing Page URL.
+    /// The landing-page address to check instead of the organization's saved one.
     #[arg(long)]
     pub clp_url: Option<String>,
     /// Override the template's alphanumeric SenderID ("" for none).
@@ -149,7 +163,8 @@ pub struct SendArgs {
     /// Message template (TOML).
     #[arg(long, conflicts_with = "resume")]
     pub template: Option<PathBuf>,
-    /// Override the template's Conversational Landing Page URL.
+    /// The landing-page address for this run, instead of the organization's saved one
+    /// (`sms-invite link ORG URL` saves one).
     #[arg(long, conflicts_with = "resume")]
     pub clp_url: Option<String>,
     /// Override the template's alphanumeric SenderID ("" for none).
@@ -167,14 +182,15 @@ pub struct SendArgs {
     /// Contacts in flight at once.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=32))]
     pub concurrency: u16,
-    /// Send despite the cooldown or a person holding the conversation.
+    /// Send despite the cooldown or a person holding the conversation (never despite a
+    /// readiness line that is not ready).
     #[arg(long)]
     pub force: bool,
     /// Resume an interrupted run: send only what is not done (a run id from the journal).
     #[arg(long, value_name = "RUN")]
     pub resume: Option<String>,
     /// Skip contacts invited with the same template within this many hours.
-    #[arg(long, default_value_t = 24)]
+    #[arg(long, default_value_t = crate::invite::cooldown::DEFAULT.as_secs() / 3600)]
     pub cooldown_hours: u64,
     /// Write the results to this CSV file.
     #[arg(long, value_name = "FILE")]

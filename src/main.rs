@@ -39,6 +39,7 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
         Some(Command::Orgs { json }) => commands::orgs::run(&global, json).await,
         Some(Command::Check(args)) => commands::check::run(&global, args).await,
         Some(Command::Send(args)) => commands::send::run(&global, args).await,
+        Some(Command::Link(args)) => commands::link::run(&global, args).await,
         None => commands::tui::run(&global, cli.tui).await,
     }
 }

@@ -515,10 +515,10 @@ async fn check_organization_without_sms_exits_1_with_a_fix() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn check_unknown_organization_is_not_ready() {
+async fn check_unknown_organization_is_bad_input() {
     let cli = Cli::start().await;
     let out = cli.run(&["check", "Nope Org"]).await;
-    out.code(1);
+    out.code(2);
     let org = out
         .stdout
         .lines()
@@ -528,7 +528,7 @@ async fn check_unknown_organization_is_not_ready() {
     assert!(org.contains("Nope Org"), "{out}");
 
     let out = cli.run(&["check", "Nope Org", "--json"]).await;
-    out.code(1);
+    out.code(2);
     let lines = out.json();
     let org = lines
         .iter()
@@ -705,11 +705,29 @@ async fn organization_without_sms_gets_nothing() {
             "--json",
         ])
         .await;
-    out.code(1).stderr_has("cannot send SMS");
+    out.code(1)
+        .stderr_has("[NOT READY] sms service")
+        .stderr_has("no twilio (SMS) service")
+        .stderr_has("nothing sent to contacts of No-SMS Garage");
     assert!(
         out.stdout.trim().is_empty(),
         "errors belong on stderr\n{out}"
     );
+    // --force overrides a skip, never a readiness line.
+    let forced = cli
+        .run(&[
+            "send",
+            "--phone",
+            "0612345683",
+            "--org",
+            "Disabled SMS BV",
+            "--clp-url",
+            CLP,
+            "--yes",
+            "--force",
+        ])
+        .await;
+    forced.code(1).stderr_has("is disabled");
     assert_eq!(cli.writes(), 0);
     assert!(cli.sandbox.deliveries().is_empty());
     cli.finish(&[]);
@@ -719,7 +737,11 @@ async fn organization_without_sms_gets_nothing() {
 async fn template_comes_from_the_config_dir_and_must_be_usable() {
     let cli = Cli::start().await;
     let no_clp = ["send", "--phone", "0612345678", "--org", HOLDING, "--yes"];
-    cli.run(&no_clp).await.code(2).stderr_has("clp_url");
+    cli.run(&no_clp)
+        .await
+        .code(1)
+        .stderr_has("no landing-page address for Acme Holding")
+        .stderr_has("sms-invite link ORG URL");
     assert_eq!(cli.writes(), 0);
 
     let templates = cli.config_dir().join("templates");
@@ -930,13 +952,21 @@ async fn missing_or_garbage_token_exits_3() {
     cli.run(&["orgs"])
         .await
         .code(3)
-        .stderr_has("token is empty")
+        .stderr_has("no token given")
         .stderr_has("SMS_INVITE_TOKEN");
     cli.set("SMS_INVITE_TOKEN", "not-a-jwt-s3cr3t-value".into());
     cli.run(&["orgs"])
         .await
         .code(3)
+        .stderr_has("the token from SMS_INVITE_TOKEN cannot be used")
         .stderr_has("not a Web1on1 token");
+    // A token file that is not there is an error, never a fallback to another token.
+    let missing = cli.path("no-such-token");
+    cli.run(&["orgs", "--token-file", missing.to_str().expect("path")])
+        .await
+        .code(2)
+        .stderr_has("cannot read the token file")
+        .stderr_has("no-such-token");
     cli.run(&send_args("0612345678", &["--yes"])).await.code(3);
     cli.run(&["check", HOLDING]).await.code(3);
     assert_eq!(cli.writes(), 0);

@@ -203,7 +203,7 @@ async fn new_existing_shared_and_held_contacts() {
     );
     // Forcing past the agent sends to Sanne.
     let mut forced = config(dir.path());
-    forced.force = true;
+    forced.force = sms_invite::invite::verdict::Force::ALL;
     let run = run_jobs(
         &client,
         HOLDING,
@@ -357,7 +357,7 @@ async fn cooldown_skips_recent_invites_unless_forced() {
             .contains("cooldown")
     );
     let mut forced = config(dir.path());
-    forced.force = true;
+    forced.force = sms_invite::invite::verdict::Force::ALL;
     let run = run_jobs(
         &client,
         HOLDING,

@@ -13,7 +13,7 @@ use futures::channel::mpsc::{UnboundedSender, unbounded};
 use ratatui::Terminal;
 use serde_json::Value;
 use sms_invite::api::{Credentials, Secret};
-use sms_invite::invite::events::Summary;
+use sms_invite::invite::events::{State, Summary};
 use sms_invite::sandbox::{FaultRule, Sandbox, SandboxConfig};
 use sms_invite::tui::app::{self, Clipboard, Deps};
 use sms_invite::tui::keymap::Keymap;
@@ -70,6 +70,7 @@ impl App {
             demo: false,
             clipboard: Clipboard::Recorder(clipboard.clone()),
             initial,
+            initial_source: "the test's token".into(),
             real_terminal: false,
             platform_contacts_max: max,
         };
@@ -188,7 +189,7 @@ async fn re_invite_one_contact_in_a_few_keys() {
         app.wait_for("Re-invite one contact of Acme Holding").await;
         app.type_text("06 12345678");
         app.key(KeyCode::Enter);
-        app.wait_for("Nothing has been sent yet").await;
+        app.wait_for("press s to send").await;
         app.wait_for("(Jan Jansen)").await;
         assert!(sandbox.deliveries().is_empty(), "nothing before s");
         app.ch('s');
@@ -225,14 +226,15 @@ async fn a_batch_with_failures_then_retry_failed() {
         app.key(KeyCode::Esc);
         // Paste a new number, the shared number and a line that is no number.
         app.paste("Nina 06 87654321\n06 12345680\nhello world\n");
-        app.wait_for("1 row(s) not used").await;
+        app.wait_for("1 line(s) not added").await;
         app.wait_for("3 selected").await;
         // New contacts cannot be created for now.
         sandbox.tune(|k| {
             k.faults = vec![FaultRule::parse("POST:conversations:error:1").expect("rule")];
         });
-        app.key(KeyCode::Enter);
+        app.ch('r');
         app.wait_for("3 contacts").await;
+        app.wait_for("press s to send").await;
         app.ch('s');
         app.wait_for("Finished").await;
         app.wait_for("3/3").await;
@@ -244,13 +246,43 @@ async fn a_batch_with_failures_then_retry_failed() {
         // The platform recovers; retry the failed ones.
         sandbox.tune(|k| k.faults.clear());
         sandbox.clear_requests();
+        // A retry continues the same run, through the confirm screen.
         app.ch('r');
+        app.wait_for("continuing run").await;
+        app.wait_for("press s to send").await;
+        app.ch('s');
         wait_until("two SMS to the new number", WAIT, || {
             delivered_to(&sandbox, NEW) == 2
         })
         .await;
-        app.wait_for("2/2").await;
         app.wait_for("Finished").await;
+        app.wait_for("3/3").await;
+        // Export covers the whole batch, with each contact's final state.
+        app.ch('e');
+        app.wait_for("Export the whole batch").await;
+        app.event(key_event(KeyCode::Char('u'), KeyModifiers::CONTROL));
+        let export = app._dirs.path().join("batch.csv");
+        app.type_text(export.to_str().expect("path"));
+        app.key(KeyCode::Enter);
+        app.wait_for("results written to").await;
+        let csv = std::fs::read_to_string(&export).expect("the export");
+        let states: Vec<(String, String)> = csv
+            .lines()
+            .skip(1)
+            .map(|l| {
+                let cells: Vec<&str> = l.split(',').collect();
+                (cells[2].to_string(), cells[4].to_string())
+            })
+            .collect();
+        assert_eq!(
+            states,
+            [
+                (JAN.to_string(), "sent".to_string()),
+                (NEW.to_string(), "sent".to_string()),
+                (SHARED.to_string(), "failed".to_string())
+            ],
+            "{csv}"
+        );
         // Copy the summary for the ticket.
         app.ch('y');
         wait_until("the summary copied", WAIT, || {
@@ -262,9 +294,21 @@ async fn a_batch_with_failures_then_retry_failed() {
         let m = app.finish().await;
         let s = summary(&m);
         assert_eq!((s.total, s.sent, s.failed + s.unknown), (2, 1, 1), "{s:?}");
-        let rows = &m.sending.as_ref().expect("sending").rows;
-        let retried: Vec<&str> = rows.iter().map(|r| r.update.e164.as_str()).collect();
-        assert_eq!(retried, [NEW, SHARED]);
+        // The screen covers the whole batch: Jan's first send, and the retried two.
+        let sending = m.sending.as_ref().expect("sending");
+        let rows: Vec<(&str, State)> = sending
+            .rows
+            .iter()
+            .map(|r| (r.update.e164.as_str(), r.update.state()))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                (JAN, State::Sent),
+                (NEW, State::Sent),
+                (SHARED, State::Failed)
+            ]
+        );
         // Jan was sent the first time and is not touched again.
         let log = request_texts(&sandbox);
         assert!(!log.is_empty());
@@ -304,8 +348,9 @@ async fn cancel_mid_send() {
         app.paste(&numbers.join("\n"));
         app.wait_for("10 selected").await;
         sandbox.tune(|k| k.latency = Duration::from_millis(200));
-        app.key(KeyCode::Enter);
+        app.ch('r');
         app.wait_for("10 contacts").await;
+        app.wait_for("press s").await;
         sandbox.clear_requests();
         app.ch('s');
         // Once the first wave is creating conversations, cancel.

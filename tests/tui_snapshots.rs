@@ -12,7 +12,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
-use sms_invite::tui::model::{Annotation, Model, Overlay, Screen};
+use sms_invite::tui::model::{Lookup, Model, Overlay, Screen};
 use sms_invite::tui::msg::Msg;
 use sms_invite::tui::theme::Theme;
 use sms_invite::tui::view::view;
@@ -100,21 +100,40 @@ fn confirm_sender_id() -> Model {
 fn confirm_batch() -> Model {
     let mut m = contacts_model();
     step(&mut m, ch('A'));
-    press(&mut m, KeyCode::Enter);
-    let notes = m
+    step(&mut m, ch('r'));
+    let lookups = m
         .contacts
         .rows()
         .iter()
-        .map(|r| Annotation {
-            e164: r.contact().e164().to_string(),
-            ..r.note().clone()
+        .map(|r| {
+            let l = r.lookup().clone();
+            // Both Vissers have the shared number, as the platform's lookup says.
+            let found = if r.contact().e164() == SHARED {
+                let (mark, _) = platform(SHARED, "Mark", "Visser", MARK_ID);
+                let (eva, _) = platform(SHARED, "Eva", "Visser", EVA_ID);
+                Some(vec![found(&mark, &[]), found(&eva, &[])])
+            } else {
+                l.found.clone().or(Some(vec![]))
+            };
+            Lookup {
+                e164: r.contact().e164().to_string(),
+                found,
+                ..l
+            }
         })
         .collect::<Vec<_>>();
     step(
         &mut m,
-        Msg::Annotated {
+        Msg::LookedUp {
             org: HOLDING.into(),
-            notes,
+            lookups,
+        },
+    );
+    step(
+        &mut m,
+        Msg::Assessed {
+            org: HOLDING.into(),
+            report: report(true),
         },
     );
     m
@@ -158,7 +177,7 @@ fn type_count() -> Model {
     m.confirm.targets = (0..30)
         .map(|i| target(&format!("+316870000{i:02}"), None, None))
         .collect();
-    m.confirm.notes.clear();
+    m.confirm.lookups.clear();
     step(&mut m, ch('s'));
     type_text(&mut m, "3");
     m
@@ -333,7 +352,7 @@ fn hint_bar_shows_the_screens_own_keys_first() {
     assert!(orgs.contains("i re-invite one number"), "{orgs}");
     assert!(orgs.contains("c pick contacts"), "{orgs}");
     let contacts = hint_bar(&draw(&contacts_model()));
-    assert!(contacts.contains("enter review"), "{contacts}");
+    assert!(contacts.contains("r review & confirm"), "{contacts}");
 }
 
 #[test]
@@ -410,7 +429,7 @@ fn status_words_carry_the_theme_colours() {
     let readiness = {
         let mut m = readiness_model();
         if let Some(r) = m.readiness.as_mut() {
-            r.items = check_items(false);
+            r.report = Some(report(false));
         }
         draw(&m)
     };
@@ -529,7 +548,7 @@ fn long_values_are_clipped_not_wrapped_into_other_rows() {
     let mut s = done_model();
     if let Some(sending) = s.sending.as_mut() {
         sending.rows[1].update.reason = Some("reason ".repeat(100));
-        sending.org_name = "O".repeat(300);
+        sending.org.display_name = Some("O".repeat(300));
     }
     for (w, h) in [(40, 10), (80, 24), (200, 60)] {
         render(&s, &Theme::dark(), w, h);

@@ -6,13 +6,14 @@ mod tui_common;
 use crossterm::event::{
     Event, KeyCode, KeyEvent, KeyEventKind, KeyEventState, KeyModifiers, MouseEvent, MouseEventKind,
 };
+use sms_invite::invite::batch::TYPED_CONFIRM_ABOVE;
 use sms_invite::invite::events::{ContactUpdate, Event as EngineEvent, State, Summary};
 use sms_invite::invite::target::Target;
 use sms_invite::tui::effect::Effect;
 use sms_invite::tui::keymap::Mode;
-use sms_invite::tui::model::{Annotation, Level, Model, Overlay, PromptKind, Screen, Source};
+use sms_invite::tui::model::{Level, Lookup, Model, Overlay, PromptKind, Screen, Source};
 use sms_invite::tui::msg::Msg;
-use sms_invite::tui::update::{TEMPLATE_FIELDS, TYPED_CONFIRM_ABOVE, mode, ticket_summary};
+use sms_invite::tui::update::{TEMPLATE_FIELDS, ticket_summary};
 use tui_common::*;
 
 fn one(effects: Vec<Effect>) -> Effect {
@@ -284,34 +285,62 @@ fn key_releases_are_ignored() {
 fn enter_opens_the_readiness_report_and_checks_the_org() {
     let mut m = on_acme();
     match one(press(&mut m, KeyCode::Enter)) {
-        Effect::CheckOrg(org) => assert_eq!(org.id, HOLDING),
+        Effect::Assess {
+            org,
+            targets,
+            link,
+            bot_name,
+            ..
+        } => {
+            assert_eq!(org.id, HOLDING);
+            assert!(targets.is_empty(), "no contacts chosen yet");
+            assert_eq!(link.url, CLP, "the template's address is the fallback");
+            assert_eq!(bot_name.as_deref(), Some("SMS Invite Bot"));
+        }
         e => panic!("unexpected {e:?}"),
     }
     assert_eq!(m.screen, Screen::Readiness);
     assert_eq!(m.org.as_ref().map(|o| o.id.as_str()), Some(HOLDING));
-    let r = m.readiness.as_ref().expect("readiness");
-    assert!(r.loading && r.items.is_empty());
+    assert!(m.readiness.as_ref().expect("readiness").report.is_none());
     // A late answer for another organization is dropped.
     step(
         &mut m,
-        Msg::ReadinessLoaded {
+        Msg::Assessed {
             org: NO_SMS.into(),
-            items: check_items(false),
+            report: report(false),
         },
     );
-    assert!(m.readiness.as_ref().is_some_and(|r| r.loading));
+    assert!(m.readiness.as_ref().expect("readiness").report.is_none());
     step(
         &mut m,
-        Msg::ReadinessLoaded {
+        Msg::Assessed {
             org: HOLDING.into(),
-            items: check_items(true),
+            report: report(true),
         },
     );
     let r = m.readiness.as_ref().expect("readiness");
-    assert!(!r.loading);
-    assert_eq!(r.items.len(), 3);
+    let checks: Vec<&str> = r
+        .report
+        .as_ref()
+        .expect("report")
+        .items
+        .iter()
+        .map(|i| i.check)
+        .collect();
+    assert_eq!(
+        checks,
+        [
+            "token",
+            "scope",
+            "organization",
+            "sms service",
+            "template",
+            "link",
+            "sender id"
+        ]
+    );
     // r checks again, esc goes back.
-    assert!(matches!(one(step(&mut m, ch('r'))), Effect::CheckOrg(o) if o.id == HOLDING));
+    assert!(matches!(one(step(&mut m, ch('r'))), Effect::Assess { org, .. } if org.id == HOLDING));
     press(&mut m, KeyCode::Esc);
     assert_eq!(m.screen, Screen::Orgs);
 }
@@ -326,7 +355,7 @@ fn i_opens_the_phone_prompt_for_the_selected_org() {
     assert_eq!(p.kind, PromptKind::InvitePhone);
     assert!(p.title.contains("Acme Holding"), "{}", p.title);
     assert_eq!(p.input.value(), "");
-    assert_eq!(mode(&m), Mode::Prompt);
+    assert_eq!(m.mode(), Mode::Prompt);
     assert_eq!(m.org.as_ref().map(|o| o.id.as_str()), Some(HOLDING));
     // Esc closes it without doing anything.
     assert!(press(&mut m, KeyCode::Esc).is_empty());
@@ -367,82 +396,90 @@ fn an_invalid_number_keeps_the_prompt_with_an_error() {
     assert!(prompt_of(&m).error.is_some());
 }
 
+/// The lookup among a confirm screen's effects (the other is the readiness report).
+fn look_up_of(effects: &[Effect]) -> Option<(&str, Vec<&str>, &str)> {
+    effects.iter().find_map(|e| match e {
+        Effect::LookUp {
+            org,
+            targets,
+            template_hash,
+        } => Some((
+            org.id.as_str(),
+            targets.iter().map(|t| t.e164.as_str()).collect(),
+            template_hash.as_str(),
+        )),
+        _ => None,
+    })
+}
+
+fn assesses(effects: &[Effect]) -> bool {
+    effects.iter().any(|e| matches!(e, Effect::Assess { .. }))
+}
+
 #[test]
 fn a_valid_number_goes_to_confirm_and_looks_the_contact_up() {
     let mut m = on_acme();
     step(&mut m, ch('i'));
     type_text(&mut m, "06 12345678");
     let effects = press(&mut m, KeyCode::Enter);
-    match one(effects) {
-        Effect::Annotate {
-            org,
-            targets,
-            template_hash,
-        } => {
-            assert_eq!(org.id, HOLDING);
-            assert_eq!(e164s(&targets), [JAN]);
-            assert_eq!(template_hash, template().template_hash());
-        }
-        e => panic!("unexpected {e:?}"),
-    }
+    let hash = template().template_hash();
+    assert_eq!(
+        look_up_of(&effects),
+        Some((HOLDING, vec![JAN], hash.as_str()))
+    );
+    assert!(
+        assesses(&effects),
+        "the readiness report is built for this send"
+    );
     assert!(m.overlay.is_none());
     assert_eq!(m.screen, Screen::Confirm);
-    assert_eq!(m.origin, Screen::Orgs);
+    assert_eq!(m.back, [Screen::Orgs]);
     assert!(m.confirm.looking_up);
     assert_eq!(e164s(&m.confirm.targets), [JAN]);
     // The lookup's answer lands on the confirm screen; a stale one for another org does not.
     step(
         &mut m,
-        Msg::Annotated {
+        Msg::LookedUp {
             org: NO_SMS.into(),
-            notes: vec![],
+            lookups: vec![],
         },
     );
     assert!(m.confirm.looking_up);
-    let note = sms_invite::tui::model::Annotation {
-        e164: JAN.into(),
-        existing: Some(true),
-        name: Some("Jan Jansen".into()),
-        ..Default::default()
-    };
+    let (_, lookup) = platform(JAN, "Jan", "Jansen", JAN_ID);
     step(
         &mut m,
-        Msg::Annotated {
+        Msg::LookedUp {
             org: HOLDING.into(),
-            notes: vec![note.clone()],
+            lookups: vec![lookup.clone()],
         },
     );
     assert!(!m.confirm.looking_up);
-    assert_eq!(m.confirm.notes, vec![note]);
+    assert_eq!(m.confirm.lookups.get(JAN), Some(&lookup));
 }
 
 #[test]
-
-fn confirm_notes_cover_only_the_contacts_being_sent() {
+fn confirm_lookups_cover_only_the_contacts_being_sent() {
     let mut m = contacts_model();
     // Only Jan is selected and reviewed.
     m.contacts.mark_keys([JAN_ID]);
-    press(&mut m, KeyCode::Enter);
+    step(&mut m, ch('r'));
     assert_eq!(e164s(&m.confirm.targets), [JAN]);
     assert!(m.confirm.looking_up);
     // A lookup started before (the paste's, for the whole list) arrives now.
-    let note = |e164: &str, existing| sms_invite::tui::model::Annotation {
+    let new = |e164: &str| Lookup {
         e164: e164.into(),
-        existing: Some(existing),
-        ..Default::default()
+        found: Some(vec![]),
+        ..Lookup::default()
     };
+    let (_, jan) = platform(JAN, "Jan", "Jansen", JAN_ID);
     step(
         &mut m,
-        Msg::Annotated {
+        Msg::LookedUp {
             org: HOLDING.into(),
-            notes: vec![
-                note(JAN, true),
-                note(NEW, false),
-                note("+31201234567", false),
-            ],
+            lookups: vec![jan, new(NEW), new("+31201234567")],
         },
     );
-    let about: Vec<&str> = m.confirm.notes.iter().map(|n| n.e164.as_str()).collect();
+    let about: Vec<&str> = m.confirm.lookups.keys().map(String::as_str).collect();
     assert_eq!(
         about,
         [JAN],
@@ -455,11 +492,8 @@ fn invite_from_the_readiness_report_returns_there() {
     let mut m = readiness_model();
     step(&mut m, ch('i'));
     type_text(&mut m, "+31 6 1234 5678");
-    assert!(matches!(
-        one(press(&mut m, KeyCode::Enter)),
-        Effect::Annotate { .. }
-    ));
-    assert_eq!(m.origin, Screen::Readiness);
+    assert!(look_up_of(&press(&mut m, KeyCode::Enter)).is_some());
+    assert_eq!(m.back, [Screen::Orgs, Screen::Readiness]);
     press(&mut m, KeyCode::Esc);
     assert_eq!(m.screen, Screen::Readiness);
     assert!(m.confirm.targets.is_empty());
@@ -483,10 +517,7 @@ fn paste_into_a_prompt_takes_the_first_line() {
     type_text(&mut m, "06");
     step(&mut m, paste("\n  12345678  \nsecond line\n"));
     assert_eq!(prompt_of(&m).input.value(), "0612345678");
-    assert!(matches!(
-        one(press(&mut m, KeyCode::Enter)),
-        Effect::Annotate { .. }
-    ));
+    assert!(look_up_of(&press(&mut m, KeyCode::Enter)).is_some());
 }
 
 // ---------------------------------------------------------------- confirm and send
@@ -495,6 +526,7 @@ fn paste_into_a_prompt_takes_the_first_line() {
 fn enter_alone_on_confirm_sends_nothing() {
     let mut m = confirm_model(day());
     for code in [KeyCode::Enter, KeyCode::Char(' '), KeyCode::Char('y')] {
+        m.toast = None;
         assert!(press(&mut m, code).is_empty(), "{code:?}");
         assert_eq!(m.screen, Screen::Confirm);
         assert!(m.sending.is_none());
@@ -510,34 +542,54 @@ fn s_starts_the_send() {
             org,
             template: t,
             targets,
-            retry_of,
+            resume,
         } => {
             assert_eq!(org.id, HOLDING);
             assert_eq!(t, template());
             assert_eq!(e164s(&targets), [JAN]);
-            assert!(retry_of.is_none());
+            assert!(resume.is_none());
         }
         e => panic!("unexpected {e:?}"),
     }
     assert_eq!(m.screen, Screen::Sending);
-    assert_eq!(mode(&m), Mode::Sending);
+    assert_eq!(m.mode(), Mode::Sending);
+    assert_eq!(
+        m.back,
+        [Screen::Orgs],
+        "confirm is not returned to after sending"
+    );
     let s = m.sending.as_ref().expect("sending");
-    assert_eq!(s.total, 1);
-    assert_eq!(s.org_name, "Acme Holding");
+    assert_eq!(s.rows.len(), 1);
+    assert_eq!(s.org.label(), "Acme Holding");
     assert_eq!(s.rows[0].update.state(), State::Queued);
     assert_eq!(s.started, day());
     assert!(s.finished.is_none());
 }
 
 #[test]
-fn s_with_an_unfinished_template_is_refused() {
+fn s_is_refused_while_the_report_is_not_ready_and_nothing_is_sent() {
     let mut m = confirm_model(day());
-    m.template.template.clp_url.clear();
+    step(
+        &mut m,
+        Msg::Assessed {
+            org: HOLDING.into(),
+            report: report(false),
+        },
+    );
     assert!(step(&mut m, ch('s')).is_empty());
     assert_eq!(m.screen, Screen::Confirm);
+    assert!(m.sending.is_none());
     let t = m.toast.as_ref().expect("toast");
     assert_eq!(t.level, Level::Error);
-    assert!(t.text.contains("template is not ready"), "{}", t.text);
+    assert!(
+        t.text.contains("not sending") && t.text.contains("no twilio"),
+        "{}",
+        t.text
+    );
+    // Until the report is there, nothing goes either.
+    m.confirm.report = None;
+    assert!(step(&mut m, ch('s')).is_empty());
+    assert!(m.sending.is_none());
 }
 
 #[test]
@@ -593,7 +645,7 @@ fn a_large_batch_needs_the_count_typed() {
         e => panic!("unexpected {e:?}"),
     }
     assert_eq!(m.screen, Screen::Sending);
-    assert_eq!(m.sending.as_ref().map(|s| s.total), Some(n));
+    assert_eq!(m.sending.as_ref().map(|s| s.rows.len()), Some(n));
 }
 
 #[test]
@@ -631,7 +683,7 @@ fn engine_events_update_the_rows() {
     );
     let s = m.sending.as_ref().expect("sending");
     assert_eq!(s.run_id, RUN_ID);
-    assert_eq!(s.total, 6);
+    assert_eq!(s.rows.len(), 6);
     assert_eq!(s.started, m.clock);
     let t = batch();
     step(
@@ -654,7 +706,7 @@ fn engine_events_update_the_rows() {
             None,
         )))),
     );
-    // An update for a row that does not exist is ignored.
+    // A contact the run adds (a retry's) gets its row, in index order.
     step(
         &mut m,
         Msg::Engine(EngineEvent::Contact(Box::new(update_row(
@@ -670,7 +722,8 @@ fn engine_events_update_the_rows() {
     assert_eq!(s.rows[0].update.conversation.as_deref(), Some("conv-1"));
     assert_eq!(s.rows[1].update.state(), State::Failed);
     assert_eq!(s.rows[1].update.reason.as_deref(), Some(FAIL_REASON));
-    assert_eq!(s.rows.len(), 6);
+    assert_eq!(s.rows.len(), 7);
+    assert_eq!(s.rows[6].update.index, 99);
     // Rate limits are counted and the wait is measured from the model's clock.
     step(
         &mut m,
@@ -707,10 +760,10 @@ fn engine_events_update_the_rows() {
     assert!(step(&mut m, Msg::Engine(EngineEvent::Finished(summary.clone()))).is_empty());
     let s = m.sending.as_ref().expect("sending");
     assert_eq!(s.finished.as_ref(), Some(&summary));
-    assert_eq!(mode(&m), Mode::Done);
+    assert_eq!(m.mode(), Mode::Done);
     let toast = m.toast.as_ref().expect("toast");
     assert_eq!(toast.level, Level::Warn);
-    assert_eq!(toast.text, "done: 5 sent, 0 skipped, 1 failed");
+    assert_eq!(toast.text, "Done: 6 contact(s): 5 sent, 1 failed");
 }
 
 #[test]
@@ -765,10 +818,9 @@ fn cancel_asks_first_then_cancels() {
     );
     let s = m.sending.as_ref().expect("sending");
     assert!(!s.cancelling);
-    assert!(
-        m.toast
-            .as_ref()
-            .is_some_and(|t| t.text == "cancelled: 2 sent, 0 skipped, 0 failed, 4 not started")
+    assert_eq!(
+        m.toast.as_ref().map(|t| t.text.as_str()),
+        Some("Cancelled: 6 contact(s): 2 sent, 4 not started")
     );
 }
 
@@ -806,20 +858,23 @@ fn ctrl_c_in_a_prompt_during_a_send_asks_too() {
 }
 
 #[test]
-fn after_the_send_q_quits_and_enter_goes_back() {
+fn after_the_send_q_quits_and_esc_goes_back() {
     let mut m = done_model();
-    assert_eq!(mode(&m), Mode::Done);
+    assert_eq!(m.mode(), Mode::Done);
     let mut q = m.clone();
     assert!(step(&mut q, ch('q')).is_empty());
     assert!(q.quit);
     assert!(q.overlay.is_none());
-    assert!(press(&mut m, KeyCode::Enter).is_empty());
+    assert!(press(&mut m, KeyCode::Esc).is_empty());
     assert_eq!(
         m.screen,
         Screen::Contacts,
         "back to where the batch came from"
     );
-    assert!(m.sending.is_none());
+    assert!(
+        m.sending.as_ref().is_some_and(|s| s.finished.is_some()),
+        "the last run is kept for the summary printed at exit"
+    );
     assert!(m.confirm.targets.is_empty());
 }
 
@@ -844,7 +899,7 @@ fn c_opens_the_contacts_and_loads_them_once() {
         e => panic!("unexpected {e:?}"),
     }
     assert_eq!(m.screen, Screen::Contacts);
-    assert_eq!(m.origin, Screen::Orgs);
+    assert_eq!(m.back, [Screen::Orgs]);
     assert!(m.contacts.loading);
     // Stale: another org's contacts are dropped.
     step(
@@ -880,7 +935,7 @@ fn c_opens_the_contacts_and_loads_them_once() {
         m.contacts
             .rows()
             .iter()
-            .all(|r| r.note().existing == Some(true))
+            .all(|r| r.lookup().existing() == Some(true))
     );
     assert!(
         m.contacts.marked_count() == 0,
@@ -958,10 +1013,13 @@ fn a_pasted_list_adds_rows_and_lists_bad_lines() {
     assert!(m.contacts.problems[1].starts_with("pasted line 4"));
     let t = m.toast.as_ref().expect("toast");
     assert_eq!(t.level, Level::Warn);
-    assert_eq!(t.text, "pasted: 2 contact(s) added, 2 line(s) skipped");
+    assert_eq!(
+        t.text,
+        "pasted: 2 contact(s) added, 2 line(s) not added (listed below)"
+    );
     // The new rows are looked up.
     match one(effects) {
-        Effect::Annotate { org, targets, .. } => {
+        Effect::LookUp { org, targets, .. } => {
             assert_eq!(org.id, HOLDING);
             assert_eq!(e164s(&targets), [NEW, "+31687654322"]);
         }
@@ -978,7 +1036,7 @@ fn pasting_a_known_number_updates_it_instead_of_adding() {
     assert!(is_marked(&m, JAN));
     assert_eq!(
         m.toast.as_ref().map(|t| t.text.as_str()),
-        Some("pasted: 0 contact(s) added, 0 line(s) skipped")
+        Some("pasted: 0 contact(s) added")
     );
 }
 
@@ -999,14 +1057,13 @@ fn select_and_review_the_marked_contacts() {
     assert_eq!(m.contacts.nav.selected, 1, "space moves down");
     step(&mut m, ch(' '));
     assert!(is_marked(&m, "+31612345679"));
-    match one(press(&mut m, KeyCode::Enter)) {
-        Effect::Annotate { targets, .. } => {
-            assert_eq!(e164s(&targets), ["+31612345679", NEW]);
-        }
-        e => panic!("unexpected {e:?}"),
-    }
+    let effects = step(&mut m, ch('r'));
+    assert_eq!(
+        look_up_of(&effects).map(|(_, t, _)| t),
+        Some(vec!["+31612345679", NEW])
+    );
     assert_eq!(m.screen, Screen::Confirm);
-    assert_eq!(m.origin, Screen::Contacts);
+    assert_eq!(m.back, [Screen::Orgs, Screen::Contacts]);
     assert_eq!(e164s(&m.confirm.targets), ["+31612345679", NEW]);
     press(&mut m, KeyCode::Esc);
     assert_eq!(m.screen, Screen::Contacts);
@@ -1020,12 +1077,12 @@ fn select_all_toggles_and_review_without_marks_takes_the_highlighted_row() {
     step(&mut m, ch('A'));
     assert!(m.contacts.marked_count() == 0);
     press(&mut m, KeyCode::Down);
-    press(&mut m, KeyCode::Enter);
+    step(&mut m, ch('r'));
     assert_eq!(m.screen, Screen::Confirm);
     assert_eq!(e164s(&m.confirm.targets), ["+31612345679"]);
     // No rows at all: a hint instead.
     let mut e = acme_contacts(vec![]);
-    assert!(press(&mut e, KeyCode::Enter).is_empty());
+    assert!(step(&mut e, ch('r')).is_empty());
     assert_eq!(e.screen, Screen::Contacts);
     assert_eq!(e.toast.as_ref().map(|t| t.level), Some(Level::Warn));
 }
@@ -1038,7 +1095,7 @@ fn add_edit_and_remove_contacts() {
     assert_eq!(prompt_of(&m).kind, PromptKind::AddContact);
     type_text(&mut m, "06 87654329 Bram Bos bram@example.nl");
     let effects = press(&mut m, KeyCode::Enter);
-    assert!(matches!(one(effects), Effect::Annotate { .. }));
+    assert!(matches!(one(effects), Effect::LookUp { .. }));
     assert!(m.overlay.is_none());
     assert_eq!(m.contacts.rows().len(), n + 1);
     let added = m.contacts.rows().last().expect("row");
@@ -1121,7 +1178,7 @@ fn a_shared_number_is_one_target_in_a_batch() {
         platform(SHARED, "Eva", "Visser", EVA_ID),
     ]);
     step(&mut m, ch(' '));
-    press(&mut m, KeyCode::Enter);
+    step(&mut m, ch('r'));
     assert_eq!(m.screen, Screen::Confirm);
     // Only Mark is selected, and his row names him, so the engine can tell the two apart.
     assert_eq!(e164s(&m.confirm.targets), [SHARED]);
@@ -1135,7 +1192,7 @@ fn a_shared_number_is_one_target_in_a_batch() {
     assert_eq!(m2.contacts.rows().len(), 3);
     assert_eq!(m2.contacts.rows()[2].source, Source::Added);
     assert_eq!(m2.contacts.marked_count(), 1);
-    press(&mut m2, KeyCode::Enter);
+    step(&mut m2, ch('r'));
     assert_eq!(e164s(&m2.confirm.targets), [SHARED]);
     assert_eq!(m2.confirm.targets[0].contact_id, None);
 }
@@ -1143,42 +1200,69 @@ fn a_shared_number_is_one_target_in_a_batch() {
 // ---------------------------------------------------------------- after the send
 
 #[test]
-fn retry_failed_sends_only_failed_unknown_and_not_started() {
+fn retry_continues_the_same_run_through_the_confirm_screen() {
     let mut m = done_model();
-    let effects = step(&mut m, ch('r'));
+    // The run's journal tells the contacts as they were sent.
+    assert!(matches!(
+        one(step(&mut m, ch('r'))),
+        Effect::OpenRun { run, retry: true } if run == RUN_ID
+    ));
+    let effects = step(
+        &mut m,
+        Msg::RunOpened {
+            result: Ok((stored_done_run(), acme())),
+            retry: true,
+        },
+    );
     let want = [NEW, "+31612345679", "+31687654323"];
-    match one(effects) {
+    assert_eq!(
+        m.screen,
+        Screen::Confirm,
+        "a retry passes the gate like any send"
+    );
+    assert_eq!(m.confirm.resume.as_deref(), Some(RUN_ID));
+    assert_eq!(e164s(&m.confirm.targets), want);
+    assert!(assesses(&effects));
+    // Esc goes back to the run, unchanged.
+    let mut back = m.clone();
+    press(&mut back, KeyCode::Esc);
+    assert_eq!(back.screen, Screen::Sending);
+    assert_eq!(back.mode(), Mode::Done);
+    step(
+        &mut m,
+        Msg::Assessed {
+            org: HOLDING.into(),
+            report: report(true),
+        },
+    );
+    match one(step(&mut m, ch('s'))) {
         Effect::StartSend {
             org,
             targets,
-            retry_of,
+            resume,
             ..
         } => {
             assert_eq!(org.id, HOLDING);
             assert_eq!(e164s(&targets), want);
-            assert_eq!(retry_of.as_deref(), Some(RUN_ID));
+            assert_eq!(resume.as_deref(), Some(RUN_ID));
         }
         e => panic!("unexpected {e:?}"),
     }
     assert_eq!(m.screen, Screen::Sending);
-    assert_eq!(mode(&m), Mode::Sending);
+    assert_eq!(m.mode(), Mode::Sending);
+    // The whole batch stays on screen: the sent and skipped rows keep their state.
     let s = m.sending.as_ref().expect("sending");
-    assert_eq!(s.total, 3);
+    assert_eq!(s.rows.len(), 6);
+    assert_eq!(s.count(State::Sent), 2);
+    assert_eq!(s.count(State::Skipped), 1);
     assert!(s.finished.is_none());
-    let rows: Vec<(usize, &str, State)> = s
-        .rows
-        .iter()
-        .map(|r| (r.update.index, r.update.e164.as_str(), r.update.state()))
-        .collect();
-    assert_eq!(
-        rows,
-        [
-            (0, want[0], State::Queued),
-            (1, want[1], State::Queued),
-            (2, want[2], State::Queued)
-        ]
+    // esc on the finished retry goes back where the batch came from, not to a stale confirm.
+    step(
+        &mut m,
+        Msg::Engine(EngineEvent::Finished(Summary::default())),
     );
-    assert_eq!(e164s(&m.confirm.targets), want);
+    press(&mut m, KeyCode::Esc);
+    assert_eq!(m.screen, Screen::Contacts);
 }
 
 #[test]
@@ -1191,7 +1275,7 @@ fn retry_with_nothing_failed_says_so() {
         }
     }
     assert!(step(&mut m, ch('r')).is_empty());
-    assert_eq!(mode(&m), Mode::Done);
+    assert_eq!(m.mode(), Mode::Done);
     assert!(
         m.toast
             .as_ref()
@@ -1203,7 +1287,7 @@ fn retry_with_nothing_failed_says_so() {
 fn r_while_sending_does_not_retry() {
     let mut m = sending_model();
     assert!(step(&mut m, ch('r')).is_empty());
-    assert!(m.sending.as_ref().is_some_and(|s| s.total == 6));
+    assert!(m.sending.as_ref().is_some_and(|s| s.rows.len() == 6));
 }
 
 #[test]
@@ -1250,7 +1334,9 @@ fn copy_puts_a_markdown_summary_with_the_failures() {
     assert!(text.starts_with(&format!(
         "**SMS invitations** — Acme Holding (run {RUN_ID})"
     )));
-    assert!(text.contains("6 contact(s): 2 sent, 1 skipped, 1 failed, 1 unknown, 1 not started"));
+    assert!(
+        text.contains("Done: 6 contact(s): 2 sent, 1 skipped, 1 failed, 1 unknown, 1 not started")
+    );
     assert!(text.contains("| number | name | result | detail |\n|---|---|---|---|\n"));
     assert!(
         text.contains(&format!("| {NEW} | Nina | failed | {FAIL_REASON} |")),
@@ -1387,10 +1473,7 @@ fn template_save_and_review() {
     assert!(!m.template.modified);
     assert_eq!(m.toast.as_ref().map(|t| t.level), Some(Level::Ok));
     // n reviews the selected contacts.
-    assert!(matches!(
-        one(step(&mut m, ch('n'))),
-        Effect::Annotate { .. }
-    ));
+    assert!(look_up_of(&step(&mut m, ch('n'))).is_some());
     assert_eq!(m.screen, Screen::Confirm);
     assert_eq!(e164s(&m.confirm.targets), [JAN, NEW]);
 }
@@ -1405,10 +1488,13 @@ fn open_editor(m: &mut Model, field: &str) -> String {
         press(m, KeyCode::Down);
     }
     assert!(press(m, KeyCode::Enter).is_empty());
-    assert_eq!(mode(m), Mode::Editor);
+    assert_eq!(m.mode(), Mode::Editor);
     match &m.overlay {
         Some(Overlay::Editor(ed)) => {
-            assert_eq!(ed.field, i);
+            assert_eq!(
+                ed.kind,
+                sms_invite::tui::model::EditorKind::TemplateField(i)
+            );
             ed.area.lines().join("\n")
         }
         other => panic!("expected the editor, got {other:?}"),
@@ -1588,7 +1674,7 @@ fn lookups_ahead_of_sending_are_capped_and_not_repeated() {
     let asked: Vec<Target> = effects
         .iter()
         .find_map(|e| match e {
-            Effect::Annotate { targets, .. } => Some(targets.clone()),
+            Effect::LookUp { targets, .. } => Some(targets.clone()),
             _ => None,
         })
         .expect("a lookup");
@@ -1625,7 +1711,7 @@ fn lookups_ahead_of_sending_are_capped_and_not_repeated() {
     let asked_again: Vec<String> = effects
         .iter()
         .find_map(|e| match e {
-            Effect::Annotate { targets, .. } => {
+            Effect::LookUp { targets, .. } => {
                 Some(targets.iter().map(|t| t.e164.clone()).collect())
             }
             _ => None,
@@ -1642,28 +1728,28 @@ fn lookups_ahead_of_sending_are_capped_and_not_repeated() {
     // The rest of the import (100 rows) and the new contact are asked for.
     assert_eq!(asked_again.len(), 101);
     // The answers end the lookups they answer, and only those.
-    let notes = asked
+    let lookups = asked
         .iter()
-        .map(|t| Annotation {
+        .map(|t| Lookup {
             e164: t.e164.clone(),
-            existing: Some(false),
-            ..Annotation::default()
+            found: Some(vec![]),
+            ..Lookup::default()
         })
         .collect();
     step(
         &mut m,
-        Msg::Annotated {
+        Msg::LookedUp {
             org: HOLDING.into(),
-            notes,
+            lookups,
         },
     );
     let rows = m.contacts.rows();
     assert!(
         rows[..300]
             .iter()
-            .all(|r| !r.is_looking_up() && r.note().existing == Some(false))
+            .all(|r| !r.is_looking_up() && r.lookup().existing() == Some(false))
     );
-    assert!(rows[300].note().existing.is_none() && rows[300].is_looking_up());
+    assert!(rows[300].lookup().existing().is_none() && rows[300].is_looking_up());
 }
 
 /// On a short terminal the help scrolls with its own keys, stops at its end, and still
@@ -1681,8 +1767,8 @@ fn help_scrolls_on_a_short_terminal() {
     let Some(Overlay::Help { scroll: last }) = m.overlay else {
         panic!("help stays open: {:?}", m.overlay)
     };
-    // 25 lines of help for the contacts screen in 10 visible rows.
-    assert_eq!(last, 25 - 10);
+    // 27 lines of help for the contacts screen in 10 visible rows.
+    assert_eq!(last, 27 - 10);
     press(&mut m, KeyCode::Down);
     assert!(matches!(m.overlay, Some(Overlay::Help { scroll }) if scroll == last));
     let screen = render_text(&m, 80, 12);

@@ -1,118 +1,112 @@
-//! `sms-invite check ORG`: one line per prerequisite, ready / not ready / unknown, and what to
-//! do about each failure.
+//! `sms-invite check ORG`: the readiness report, one line per prerequisite, ready / not ready
+//! / unknown, and what to do about each line that is not ready.
 
 use std::io::Write;
 
 use serde_json::json;
 
-use super::{Failure, usage};
+use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, Failure, usage};
 use crate::cli::{CheckArgs, Global};
+use crate::invite::link;
 use crate::invite::phone;
-use crate::invite::readiness::{self, CheckItem, Verdict};
+use crate::invite::readiness::{self, Action, CheckItem, Report, Subject, Verdict};
+use crate::invite::target::Target;
 
 pub async fn run(global: &Global, args: CheckArgs) -> Result<u8, Failure> {
-    let client = super::client(global)?;
-    let mut template = super::load_template(args.template.as_deref())?;
-    if let Some(url) = &args.clp_url {
-        template.clp_url = url.clone();
-    }
+    let conn = super::connect(global).await?;
+    let config_dir = crate::paths::config_dir();
+    let mut template = super::load_template(&config_dir, args.template.as_deref())?;
     if let Some(s) = &args.sender_id {
         template.sender_id = s.clone();
     }
-    let region = template.region().map(str::to_string);
-    let mut regions = Vec::new();
+    let mut targets = Vec::new();
     for p in &args.phones {
-        let n = phone::normalize(p, region.as_deref()).map_err(|e| {
+        let n = phone::normalize(p, template.region()).map_err(|e| {
             usage(
                 format!("--phone {p:?}: {e}"),
                 "give the number as people type it, e.g. 06 12345678 or +31 6 12345678",
             )
         })?;
-        if let Some(r) = n.region
-            && !regions.contains(&r)
-        {
-            regions.push(r);
-        }
+        targets.push(Target::from_phone(&n));
     }
-    let claims = client.claims();
-    let can_refresh = client.credentials().refresh.is_some();
-    let mut token = readiness::check_token(claims.as_ref(), can_refresh, chrono::Utc::now());
-    // Name the signed-in bot rather than its id; this request also proves the token works.
-    if let Some(id) = claims.as_ref().and_then(|c| c.user.clone()) {
-        match client.user(&id).await {
-            Ok(user) => {
-                let name = user.name.clone().unwrap_or_else(|| id.clone());
-                token.detail = token.detail.replace(&id, &name);
-            }
-            Err(e) if e.is_auth() => return Err(e.into()),
-            Err(_) => {}
-        }
-    }
-    let mut items: Vec<CheckItem> = vec![token, readiness::check_scope(claims.as_ref())];
-    let mut org_name = args.org.clone();
-    match super::resolve_org(&client, &args.org).await {
-        Ok(org) => {
-            org_name = format!("{} ({})", org.label(), org.id);
-            items.push(CheckItem {
-                check: "organization",
-                verdict: Verdict::Ready,
-                detail: org_name.clone(),
-                fix: None,
-            });
-            items.push(readiness::check_sms(&client, &org).await);
-            if regions.is_empty() {
-                regions.extend(
-                    org.extra_str("country")
-                        .map(str::to_string)
-                        .or(region.clone()),
-                );
-            }
-        }
-        Err(f) if f.code == 3 => return Err(f),
-        Err(f) => items.push(CheckItem {
-            check: "organization",
-            verdict: Verdict::NotReady,
-            detail: f.message,
-            fix: f.hint,
-        }),
-    }
-    items.push(readiness::check_template(&template));
-    items.push(readiness::check_sender(template.sender(), &regions));
-    let ready = items.iter().all(|i| i.verdict == Verdict::Ready);
+    let book = super::link_book(&config_dir)?;
+    let org = match super::resolve_org(&conn.client, &args.org).await {
+        Ok(org) => Ok(org),
+        Err(f) if f.code == super::EXIT_AUTH => return Err(f),
+        Err(f) => Err((f.message, f.hint)),
+    };
+    let org_id = org.as_ref().map(|o| o.id.clone()).unwrap_or_default();
+    let link = link::choose(args.clp_url.as_deref(), &book, &org_id, &template.clp_url);
+    let subject = Subject::for_targets(
+        &template,
+        &link,
+        conn.local_api(),
+        &targets,
+        org.as_ref().ok(),
+    );
+    let missing = org.is_err();
+    let report = readiness::assess(
+        &conn.client,
+        &conn.account,
+        org.as_ref().map_err(Clone::clone),
+        &[],
+        &subject,
+    )
+    .await;
     let mut out = std::io::stdout().lock();
     if args.json {
-        for i in &items {
+        for i in &report.items {
             let _ = writeln!(out, "{}", serde_json::to_string(i).unwrap_or_default());
         }
         let _ = writeln!(
             out,
             "{}",
-            json!({"summary": true, "organization": org_name, "ready": ready})
+            json!({"summary": true, "organization": report.organization, "ready": report.can_send(),
+                   "unknown": report.unknown().count()})
         );
     } else {
-        let _ = writeln!(out, "SMS readiness of {org_name}");
-        for i in &items {
-            let mark = match i.verdict {
-                Verdict::Ready => "[ ready ]",
-                Verdict::NotReady => "[NOT READY]",
-                Verdict::Unknown => "[unknown]",
-            };
-            let _ = writeln!(out, "{mark:<11} {:<13} {}", i.check, i.detail);
-            if let Some(fix) = &i.fix
-                && i.verdict != Verdict::Ready
-            {
-                let _ = writeln!(out, "{:<25} -> {fix}", "");
-            }
-        }
-        let _ = writeln!(
-            out,
-            "{}",
-            if ready {
-                "Ready to send SMS invitations."
-            } else {
-                "Not ready: see the lines marked above."
-            }
-        );
+        let title = if missing {
+            args.org.clone()
+        } else {
+            report.organization.clone()
+        };
+        let _ = writeln!(out, "SMS readiness of {title}");
+        print_report(&mut out, &report);
     }
-    Ok(u8::from(!ready))
+    Ok(if missing {
+        EXIT_USAGE
+    } else if report.can_send() {
+        EXIT_OK
+    } else {
+        EXIT_FAILED
+    })
+}
+
+/// The report's lines as text: `check` prints them on stdout, `send` on stderr.
+pub fn print_report(out: &mut dyn Write, report: &Report) {
+    for i in &report.items {
+        let _ = writeln!(out, "{}", line(i));
+        if let Some(fix) = &i.fix
+            && i.verdict != Verdict::Ready
+        {
+            let how = match i.action {
+                Some(Action::SetLink) => {
+                    ": `sms-invite link ORG URL` saves it (or --clp-url URL for one run)"
+                }
+                Some(Action::EditTemplate) => " (--template FILE)",
+                Some(Action::SignIn) | None => "",
+            };
+            let _ = writeln!(out, "{:<25} -> {fix}{how}", "");
+        }
+    }
+    let _ = writeln!(out, "{}", report.conclusion());
+}
+
+fn line(i: &CheckItem) -> String {
+    let mark = match i.verdict {
+        Verdict::Ready => "[ ready ]",
+        Verdict::NotReady => "[NOT READY]",
+        Verdict::Unknown => "[unknown]",
+    };
+    format!("{mark:<11} {:<13} {}", i.check, i.detail)
 }

@@ -9,7 +9,7 @@ use crate::cli::Global;
 use crate::invite::readiness::{self, SmsStatus};
 
 pub async fn run(global: &Global, as_json: bool) -> Result<u8, Failure> {
-    let client = super::client(global)?;
+    let client = super::connect(global).await?.client;
     let list = readiness::overview(&client).await?;
     let mut out = std::io::stdout().lock();
     if as_json {

@@ -1,125 +1,130 @@
 //! `sms-invite send`: invitations from the command line, with the same engine as the TUI.
 
 use std::io::{BufRead, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use super::{Failure, usage};
-use crate::api::Client;
+use super::{EXIT_FAILED, EXIT_OK, Failure, usage};
+use crate::api::models::Organization;
 use crate::cli::{Global, SendArgs};
+use crate::invite::batch;
 use crate::invite::contact::Contact;
 use crate::invite::engine::{self, Engine, EngineConfig, Job};
-use crate::invite::events::Summary;
+use crate::invite::events::{ContactUpdate, Event, Summary};
 use crate::invite::import::{self, ImportReport};
-use crate::invite::journal::{self, Journal, RunHeader};
+use crate::invite::journal::{self, Journal, RunHeader, StoredRun};
+use crate::invite::link::{self, LinkChoice, LinkSource};
 use crate::invite::phone;
-use crate::invite::readiness::{self, Verdict};
+use crate::invite::quiet_hours;
+use crate::invite::readiness::{self, Subject};
 use crate::invite::target::Target;
 use crate::invite::template::Template;
+use crate::invite::verdict::Force;
+/// What a send works on, fresh or resumed.
+struct Prepared {
+    org: Organization,
+    /// With the run's link address in `clp_url`.
+    template: Template,
+    link: LinkChoice,
+    run_id: String,
+    jobs: Vec<Job>,
+    /// The run being resumed.
+    resumed: Option<StoredRun>,
+}
 
 pub async fn run(global: &Global, args: SendArgs) -> Result<u8, Failure> {
-    let client = super::client(global)?;
+    let conn = super::connect(global).await?;
     let data_dir = crate::paths::data_dir();
-    let (org, template, run_id, jobs, resumed) = match &args.resume {
-        Some(run) => {
-            let stored = journal::load_run(&data_dir, run)
-                .map_err(|e| usage(e.to_string(), "pass a run id printed by an earlier send"))?;
-            let template =
-                Template::from_toml(&stored.header.template, "the resumed run's template")
-                    .map_err(|e| usage(e.to_string(), "the journal is damaged; start a new run"))?;
-            let org = client.organization(&stored.header.org).await?;
-            let jobs = engine::jobs_for_resume(&stored);
-            if jobs.is_empty() {
-                eprintln!("Run {run}: every contact is already sent or skipped; nothing to do.");
-                if args.json {
-                    let mut s = crate::invite::events::Summary {
-                        run_id: run.clone(),
-                        ..Default::default()
-                    };
-                    for c in &stored.contacts {
-                        s.count(c.state);
-                    }
-                    s.total = stored.contacts.len();
-                    let mut v = serde_json::to_value(&s).unwrap_or_default();
-                    v["summary"] = serde_json::json!(true);
-                    println!("{v}");
-                }
-                return Ok(0);
-            }
-            (org, template, run.clone(), jobs, true)
-        }
-        None => {
-            let org_arg = args
-                .org
-                .as_deref()
-                .ok_or_else(|| usage("--org is required", "name the organization by id or name"))?;
-            let mut template = super::load_template(args.template.as_deref())?;
-            if let Some(url) = &args.clp_url {
-                template.clp_url = url.clone();
-            }
-            if let Some(s) = &args.sender_id {
-                template.sender_id = s.clone();
-            }
-            let targets = read_targets(&args, &template)?;
-            let extra: Vec<&str> = targets
-                .iter()
-                .flat_map(|t| t.extra.keys().map(String::as_str))
-                .collect();
-            if let Err(problems) = template.validate(&extra) {
-                let list: Vec<String> = problems.0.iter().map(|p| format!("  - {p}")).collect();
-                return Err(usage(
-                    format!("the template cannot be used:\n{}", list.join("\n")),
-                    "fix the template, or pass --clp-url / --sender-id",
-                ));
-            }
-            let org = super::resolve_org(&client, org_arg).await?;
-            (
-                org,
-                template,
-                journal::new_run_id(),
-                engine::jobs_for(targets),
-                false,
-            )
-        }
+    let config_dir = crate::paths::config_dir();
+    let p = match &args.resume {
+        Some(run) => prepare_resume(&conn, &data_dir, run).await?,
+        None => prepare_fresh(&conn, &config_dir, &args).await?,
     };
-    if !resumed {
-        refuse_without_sms(&client, &org, args.force).await?;
-        warn_sender_countries(&template, &jobs);
+    if let Some(stored) = p.resumed.as_ref().filter(|_| p.jobs.is_empty()) {
+        eprintln!(
+            "Run {}: every contact is already sent or skipped; nothing to do.",
+            p.run_id
+        );
+        if args.json {
+            let mut v = serde_json::to_value(stored.summary()).unwrap_or_default();
+            v["summary"] = serde_json::json!(true);
+            println!("{v}");
+        }
+        return Ok(EXIT_OK);
     }
-    if !args.dry_run && !args.yes && !confirm(org.label(), &jobs, &template)? {
+    let targets: Vec<Target> = p.jobs.iter().map(|j| j.target.clone()).collect();
+    let subject = Subject::for_targets(
+        &p.template,
+        &p.link,
+        conn.local_api(),
+        &targets,
+        Some(&p.org),
+    );
+    let report = readiness::assess(&conn.client, &conn.account, Ok(&p.org), &[], &subject).await;
+    if !args.json || !report.can_send() {
+        eprintln!("SMS readiness of {}", report.organization);
+        super::check::print_report(&mut std::io::stderr(), &report);
+    }
+    if !report.can_send() {
+        return Err(Failure {
+            code: EXIT_FAILED,
+            message: format!(
+                "nothing sent to contacts of {}: {}",
+                p.org.label(),
+                report.blocking_summary()
+            ),
+            hint: Some(
+                "fix the lines marked NOT READY above; `sms-invite check ORG` shows them again"
+                    .into(),
+            ),
+        });
+    }
+    for w in quiet_hours::warnings(&subject.regions, chrono::Utc::now()) {
+        eprintln!("warning: quiet hours: {w}");
+    }
+    if !args.dry_run && !args.yes && !confirm(p.org.label(), &p.jobs, &p.template)? {
         eprintln!("Nothing sent.");
-        return Ok(1);
+        return Ok(EXIT_FAILED);
     }
+    let journal_fail = |e: journal::JournalError| Failure {
+        code: EXIT_FAILED,
+        message: e.to_string(),
+        hint: Some("check SMS_INVITE_DATA_DIR".into()),
+    };
     let journal = if args.dry_run {
         None
+    } else if p.resumed.is_some() {
+        Some(Arc::new(
+            Journal::resume(&data_dir, &p.run_id).map_err(journal_fail)?,
+        ))
     } else {
-        let j = Journal::open(&data_dir, &run_id).map_err(|e| Failure {
-            code: 1,
-            message: e.to_string(),
-            hint: Some("check SMS_INVITE_DATA_DIR".into()),
-        })?;
-        if !resumed {
-            write_run(&j, &org, &template, &run_id, &jobs)?;
-        }
-        Some(Arc::new(j))
+        let header = RunHeader::new(&p.run_id, &p.org, &p.template).map_err(journal_fail)?;
+        Some(Arc::new(
+            Journal::start(&data_dir, &header, &p.jobs).map_err(journal_fail)?,
+        ))
     };
-    let mut config = EngineConfig::new(data_dir);
+    let mut config = EngineConfig::new(data_dir.clone());
     config.concurrency = usize::from(args.concurrency);
-    config.force = args.force;
+    if args.force {
+        config.force = Force::ALL;
+    }
     config.dry_run = args.dry_run;
     config.cooldown = Duration::from_secs(args.cooldown_hours * 3600);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let cancel = CancellationToken::new();
+    let run_id = p.run_id.clone();
     let engine = Arc::new(Engine::new(
-        client,
-        org,
-        template,
+        conn.client.clone(),
+        p.org,
+        p.template,
         config,
         tx,
         cancel.clone(),
     ));
+    let jobs = p.jobs;
     let task = tokio::spawn({
         let run_id = run_id.clone();
         async move { engine.run(&run_id, jobs, journal).await }
@@ -129,6 +134,11 @@ pub async fn run(global: &Global, args: SendArgs) -> Result<u8, Failure> {
     loop {
         tokio::select! {
             event = rx.recv() => match event {
+                // The run's last event; the client may outlive it (and its notices with it).
+                Some(e @ Event::Finished(_)) => {
+                    printer.handle(&e);
+                    break;
+                }
                 Some(e) => printer.handle(&e),
                 None => break,
             },
@@ -140,19 +150,94 @@ pub async fn run(global: &Global, args: SendArgs) -> Result<u8, Failure> {
         }
     }
     let summary: Summary = task.await.map_err(|e| Failure {
-        code: 1,
+        code: EXIT_FAILED,
         message: format!("the send task failed: {e}"),
         hint: None,
     })?;
+    // The batch as a whole: a resume (or the TUI's retry) adds to the run's history.
+    let whole = (!args.dry_run)
+        .then(|| journal::load_run(&data_dir, &run_id).ok())
+        .flatten();
+    if let Some(stored) = whole.as_ref().filter(|_| p.resumed.is_some()) {
+        eprintln!("Run {run_id} as a whole: {}", stored.summary().counts());
+    }
     if let Some(path) = &args.export {
-        super::printer::export_csv(path, printer.results(), &run_id).map_err(|e| Failure {
-            code: 1,
+        let rows: Vec<ContactUpdate> = match &whole {
+            Some(stored) => stored.updates(),
+            None => printer.results().cloned().collect(),
+        };
+        super::printer::export_csv(path, rows.iter(), &run_id).map_err(|e| Failure {
+            code: EXIT_FAILED,
             message: e,
             hint: None,
         })?;
-        eprintln!("Results written to {}", path.display());
+        eprintln!("Results written to {}", absolute(path).display());
     }
     Ok(summary.exit_code())
+}
+
+/// A path as the operator can find it again, whatever the working directory was.
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+async fn prepare_resume(
+    conn: &super::Connected,
+    data_dir: &Path,
+    run: &str,
+) -> Result<Prepared, Failure> {
+    let stored = journal::load_run(data_dir, run)
+        .map_err(|e| usage(e.to_string(), "pass a run id printed by an earlier send"))?;
+    let template = Template::from_toml(&stored.header.template, "the resumed run's template")
+        .map_err(|e| usage(e.to_string(), "the journal is damaged; start a new run"))?;
+    let org = conn
+        .client
+        .organization(&stored.header.org)
+        .await
+        .map_err(|e| conn.failure(e))?;
+    let link = LinkChoice {
+        url: template.clp_url.clone(),
+        source: LinkSource::Run,
+    };
+    Ok(Prepared {
+        org,
+        link,
+        template,
+        run_id: run.to_string(),
+        jobs: engine::jobs_for_resume(&stored),
+        resumed: Some(stored),
+    })
+}
+
+async fn prepare_fresh(
+    conn: &super::Connected,
+    config_dir: &Path,
+    args: &SendArgs,
+) -> Result<Prepared, Failure> {
+    let org_arg = args
+        .org
+        .as_deref()
+        .ok_or_else(|| usage("--org is required", "name the organization by id or name"))?;
+    let mut template = super::load_template(config_dir, args.template.as_deref())?;
+    if let Some(s) = &args.sender_id {
+        template.sender_id = s.clone();
+    }
+    let targets = read_targets(args, &template)?;
+    let org = super::resolve_org(&conn.client, org_arg).await?;
+    let book = super::link_book(config_dir)?;
+    let link = link::choose(args.clp_url.as_deref(), &book, &org.id, &template.clp_url);
+    if let Ok(url) = link::check_clp_url(&link.url, conn.local_api()) {
+        // The run sends (and journals) exactly the address the report showed.
+        template.clp_url = url;
+    }
+    Ok(Prepared {
+        org,
+        template,
+        link,
+        run_id: journal::new_run_id(),
+        jobs: engine::jobs_for(targets),
+        resumed: None,
+    })
 }
 
 /// Contacts from `--phone` (all must be valid) or `--contacts` (bad rows are reported, good
@@ -256,58 +341,7 @@ fn report_rows(report: &ImportReport) {
     }
 }
 
-/// An organization that provably cannot send SMS gets nothing (the platform would store the
-/// messages and never deliver them), unless forced.
-async fn refuse_without_sms(
-    client: &Client,
-    org: &crate::api::models::Organization,
-    force: bool,
-) -> Result<(), Failure> {
-    let check = readiness::check_sms(client, org).await;
-    match check.verdict {
-        Verdict::NotReady if !force => Err(Failure {
-            code: 1,
-            message: format!("{} cannot send SMS: {}", org.label(), check.detail),
-            hint: check.fix.or(Some(
-                "`sms-invite check ORG` shows every prerequisite".into(),
-            )),
-        }),
-        Verdict::Unknown => {
-            eprintln!(
-                "warning: SMS readiness of {} is unknown ({}); sending anyway",
-                org.label(),
-                check.detail
-            );
-            Ok(())
-        }
-        _ => Ok(()),
-    }
-}
-
-/// A SenderID that some destination countries refuse or rewrite gets a warning per country.
-fn warn_sender_countries(template: &Template, jobs: &[Job]) {
-    use crate::invite::sender_id::{AlphaSupport, alpha_sender_support};
-    let Some(sender) = template.sender() else {
-        return;
-    };
-    let mut regions: Vec<&str> = jobs
-        .iter()
-        .filter_map(|j| j.target.region.as_deref())
-        .collect();
-    regions.sort_unstable();
-    regions.dedup();
-    for r in regions {
-        let s = alpha_sender_support(r);
-        if s.support != AlphaSupport::Supported {
-            eprintln!(
-                "warning: SenderID \"{sender}\" for numbers in {r}: {}",
-                s.reason
-            );
-        }
-    }
-}
-
-/// Asks on the terminal; above 25 contacts the operator types the count.
+/// Asks on the terminal; above the threshold the operator types the count.
 fn confirm(org: &str, jobs: &[Job], template: &Template) -> Result<bool, Failure> {
     if !std::io::stdin().is_terminal() {
         return Err(usage(
@@ -320,7 +354,7 @@ fn confirm(org: &str, jobs: &[Job], template: &Template) -> Result<bool, Failure
         .sender()
         .map(|s| format!(" from \"{s}\" (one-way)"))
         .unwrap_or_default();
-    let expected = if n > 25 {
+    let expected = if batch::needs_typed_count(n) {
         n.to_string()
     } else {
         "yes".to_string()
@@ -335,38 +369,4 @@ fn confirm(org: &str, jobs: &[Job], template: &Template) -> Result<bool, Failure
         .read_line(&mut answer)
         .map_err(|e| usage(format!("cannot read the answer: {e}"), "add --yes"))?;
     Ok(answer.trim().eq_ignore_ascii_case(&expected))
-}
-
-fn write_run(
-    j: &Journal,
-    org: &crate::api::models::Organization,
-    template: &Template,
-    run_id: &str,
-    jobs: &[Job],
-) -> Result<(), Failure> {
-    let fail = |e: journal::JournalError| Failure {
-        code: 1,
-        message: e.to_string(),
-        hint: Some("check SMS_INVITE_DATA_DIR".into()),
-    };
-    let toml = template.to_toml().map_err(|e| Failure {
-        code: 1,
-        message: e.to_string(),
-        hint: None,
-    })?;
-    j.header(&RunHeader {
-        run: run_id.to_string(),
-        org: org.id.clone(),
-        org_name: org.label().to_string(),
-        template_hash: template.template_hash(),
-        template: toml,
-        started_at: chrono::Utc::now(),
-        tool: concat!("sms-invite ", env!("CARGO_PKG_VERSION")).to_string(),
-    })
-    .map_err(fail)?;
-    for job in jobs {
-        j.target(job.index, &job.target, &job.invite_id)
-            .map_err(fail)?;
-    }
-    Ok(())
 }

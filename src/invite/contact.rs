@@ -236,6 +236,7 @@ impl Contact {
             contact_id: owned(self.contact_id()),
             line: self.line(),
             warning: self.sms_warning(),
+            force: Default::default(),
         }
     }
 }

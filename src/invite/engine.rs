@@ -13,26 +13,29 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use futures::StreamExt;
 use serde_json::{Value, json};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 
+use super::cooldown::{self, LastInvite};
 use super::events::{ContactUpdate, Event, Preview, SmsFigures, State, Summary};
-use super::journal::{self, Journal, StoredRun};
+use super::journal::{Journal, StoredRun};
 use super::segments;
 use super::target::Target;
 use super::template::{RenderError, Template};
-use crate::api::models::{Contact, Conversation, Organization, Profile};
+use super::verdict::{self, Force, Pick, Refusal};
+use crate::api::models::{Contact, Organization, Profile};
 use crate::api::{ApiError, Client, ClientEvent, ErrorKind, Query};
 
 #[derive(Clone, Debug)]
 pub struct EngineConfig {
     /// Contacts in flight at once (each is one sequential chain of requests).
     pub concurrency: usize,
-    /// Send despite a cooldown or a person holding the conversation.
-    pub force: bool,
+    /// Skips overridden for every contact of the run (`--force`); a contact's own
+    /// [`Target::force`] adds to it.
+    pub force: Force,
     /// Look up and render, but write nothing (no POST, no journal).
     pub dry_run: bool,
     /// A contact invited with the same template this recently is skipped.
@@ -46,9 +49,9 @@ impl EngineConfig {
     pub fn new(data_dir: PathBuf) -> Self {
         EngineConfig {
             concurrency: 4,
-            force: false,
+            force: Force::default(),
             dry_run: false,
-            cooldown: Duration::from_secs(24 * 3600),
+            cooldown: cooldown::DEFAULT,
             data_dir,
             max_resends: 2,
         }
@@ -194,7 +197,7 @@ impl Engine {
                 && h.is_none()
             {
                 *h = Some(format!(
-                    "stopped: authentication failed ({}); sign in again and resume the run",
+                    "authentication failed ({}); sign in again and resume the run",
                     e.message
                 ));
             }
@@ -235,10 +238,10 @@ impl Engine {
             total: jobs.len(),
             dry_run: self.config.dry_run,
         });
-        let recent = if self.config.force {
+        let recent = if self.config.force.cooldown {
             BTreeMap::new()
         } else {
-            journal::recent_sends(
+            cooldown::recent_sends(
                 &self.config.data_dir,
                 &self.org.id,
                 &self.template.template_hash(),
@@ -296,9 +299,10 @@ impl Engine {
         &self,
         job: &Job,
         journal: Option<&Journal>,
-        recent: &BTreeMap<String, (DateTime<Utc>, String)>,
+        recent: &BTreeMap<String, LastInvite>,
     ) -> ContactUpdate {
         let t = &job.target;
+        let force = self.config.force.or(t.force);
         let mut u = ContactUpdate {
             index: job.index,
             e164: t.e164.clone(),
@@ -321,14 +325,16 @@ impl Engine {
                 .unwrap_or_else(|| "cancelled before it started; resume the run to send it".into());
             return finish(u, State::NotStarted, Some(why));
         }
-        if let Some((at, run)) = recent.get(&t.e164) {
-            let ago = Utc::now() - *at;
-            let reason = format!(
-                "invited with this template {} ago (run {run}); cooldown {}h, use --force to send again",
-                human_duration(ago),
-                self.config.cooldown.as_secs() / 3600
-            );
-            return finish(u, State::Skipped, Some(reason));
+        let last = recent.get(&t.e164);
+        if let Some(r) = verdict::cooled(last, self.config.cooldown, force, Utc::now()) {
+            return refused(u, r);
+        }
+        if let Some(last) = last {
+            // Only reached when forced: the override is named on the result.
+            u.warnings.push(format!(
+                "forced: {}",
+                cooldown::reason(last, self.config.cooldown, Utc::now())
+            ));
         }
         u.state = Some(State::LookingUp);
         self.emit(Event::Contact(Box::new(u.clone())));
@@ -373,9 +379,9 @@ impl Engine {
                 );
             }
         };
-        let (plan, known) = match self.choose(t, &contacts, &mut u).await {
+        let (plan, known) = match self.choose(t, force, &contacts, &mut u).await {
             Ok(p) => p,
-            Err((state, reason)) => return finish(u, state, Some(reason)),
+            Err(r) => return refused(u, r),
         };
         // Values typed or imported win; an existing contact's profile fills the gaps, so a
         // re-invite by number alone still greets the contact by name.
@@ -430,99 +436,73 @@ impl Engine {
         .await
     }
 
-    /// New contact, existing one (with its profile), or a reason not to send.
+    /// New contact, existing one (with its profile), or a reason not to send: the rules of
+    /// [`verdict`], with the conversation read when the lookup did not bring its participants.
     async fn choose(
         &self,
         t: &Target,
+        force: Force,
         contacts: &[Contact],
         u: &mut ContactUpdate,
-    ) -> Result<(Plan, Option<Profile>), (State, String)> {
-        let contact = match (contacts, &t.contact_id) {
-            ([], Some(id)) => {
-                return Err((
-                    State::Failed,
-                    format!("no contact {id} has this number in the organization"),
-                ));
-            }
-            ([], None) => {
+    ) -> Result<(Plan, Option<Profile>), Refusal> {
+        let found: Vec<verdict::Found> =
+            contacts.iter().map(verdict::Found::from_contact).collect();
+        let chosen = match verdict::pick(t.contact_id.as_deref(), &found)? {
+            Pick::New => {
                 u.new_contact = Some(true);
                 return Ok((Plan::New(Value::Null), None));
             }
-            (many, Some(id)) => many.iter().find(|c| &c.id == id).ok_or_else(|| {
-                (
-                    State::Failed,
-                    format!(
-                        "contact {id} does not have this number; {} other contact(s) do",
-                        many.len()
-                    ),
-                )
-            })?,
-            ([one], None) => one,
-            (many, None) => {
-                let names: Vec<String> = many
-                    .iter()
-                    .map(|c| {
-                        format!(
-                            "{} ({})",
-                            c.profile.full_name().unwrap_or_else(|| "no name".into()),
-                            c.id
-                        )
-                    })
-                    .collect();
-                return Err((
-                    State::Failed,
-                    format!(
-                        "{} contacts share this number: {}; name one (contactId column or --contact-id)",
-                        many.len(),
-                        names.join(", ")
-                    ),
-                ));
-            }
+            Pick::Existing(f) => f.clone(),
+        };
+        let Some(contact) = contacts.iter().find(|c| c.id == chosen.contact_id) else {
+            return Err(Refusal {
+                state: State::Failed,
+                reason: format!("contact {} vanished from the lookup", chosen.contact_id),
+                remedy: None,
+            });
         };
         u.new_contact = Some(false);
         u.contact_id = Some(contact.id.clone());
         if u.name.is_none() {
             u.name = contact.profile.full_name();
         }
-        let Some(conv_ref) = &contact.conversation else {
-            return Err((
-                State::Failed,
-                format!("contact {} has no conversation on the platform", contact.id),
-            ));
+        let Some(conversation) = chosen.conversation.clone() else {
+            return Err(Refusal {
+                state: State::Failed,
+                reason: format!("contact {} has no conversation on the platform", contact.id),
+                remedy: None,
+            });
         };
-        u.conversation = Some(conv_ref.id().to_string());
-        let conversation: Conversation = match conv_ref.doc() {
-            Some(doc) if !doc.participants.is_empty() || doc.status.is_some() => doc.clone(),
-            _ => self.client.conversation(conv_ref.id()).await.map_err(|e| {
-                (
-                    State::Failed,
-                    format!("reading the conversation failed: {}", self.describe(&e)),
-                )
-            })?,
+        u.conversation = Some(conversation.clone());
+        let holders = match chosen.holders {
+            Some(h) => h,
+            None => {
+                let conv = self
+                    .client
+                    .conversation(&conversation)
+                    .await
+                    .map_err(|e| Refusal {
+                        state: State::Failed,
+                        reason: format!("reading the conversation failed: {}", self.describe(&e)),
+                        remedy: None,
+                    })?;
+                conv.holders()
+                    .iter()
+                    .map(|p| verdict::holder_name(p.name.as_deref(), p.user.as_deref()))
+                    .collect()
+            }
         };
-        let holders = conversation.holders();
-        if !holders.is_empty() && !self.config.force {
-            let who: Vec<&str> = holders
-                .iter()
-                .map(|p| {
-                    p.name
-                        .as_deref()
-                        .or(p.user.as_deref())
-                        .unwrap_or("an agent")
-                })
-                .collect();
-            return Err((
-                State::Skipped,
-                format!(
-                    "{} has the conversation accepted right now; not barging in (use --force to send anyway)",
-                    who.join(", ")
-                ),
+        if let Some(r) = verdict::held(&holders, force) {
+            return Err(r);
+        }
+        if !holders.is_empty() {
+            u.warnings.push(format!(
+                "forced: sent although {} holds the conversation",
+                holders.join(", ")
             ));
         }
         Ok((
-            Plan::Existing {
-                conversation: conversation.id,
-            },
+            Plan::Existing { conversation },
             Some(contact.profile.clone()),
         ))
     }
@@ -690,15 +670,12 @@ fn profile_value(p: &Profile, name: &str) -> Option<String> {
     v.filter(|s| !s.trim().is_empty())
 }
 
-fn human_duration(d: chrono::Duration) -> String {
-    let mins = d.num_minutes().max(0);
-    if mins < 60 {
-        format!("{mins} min")
-    } else if mins < 48 * 60 {
-        format!("{}h{:02}", mins / 60, mins % 60)
-    } else {
-        format!("{} days", mins / (24 * 60))
-    }
+/// Ends a contact with a refusal of the shared rules.
+fn refused(mut u: ContactUpdate, r: Refusal) -> ContactUpdate {
+    u.state = Some(r.state);
+    u.reason = Some(r.reason);
+    u.remedy = r.remedy;
+    u
 }
 
 #[cfg(test)]
@@ -709,17 +686,15 @@ mod tests {
     fn resume_keeps_invite_ids_and_checks_uncertain_ones_first() {
         use super::super::journal::{RunHeader, StoredContact};
         let c = |index, state| StoredContact {
-            index,
-            target: Target {
-                e164: format!("+3161234567{index}"),
-                ..Target::default()
-            },
-            invite_id: format!("inv{index}"),
             state,
-            reason: None,
-            conversation: None,
-            contact_id: None,
-            at: None,
+            ..StoredContact::new(
+                index,
+                Target {
+                    e164: format!("+3161234567{index}"),
+                    ..Target::default()
+                },
+                format!("inv{index}"),
+            )
         };
         let run = StoredRun {
             header: RunHeader {
@@ -755,12 +730,5 @@ mod tests {
                 (5, "inv5", true)
             ]
         );
-    }
-
-    #[test]
-    fn durations_read_naturally() {
-        assert_eq!(human_duration(chrono::Duration::minutes(5)), "5 min");
-        assert_eq!(human_duration(chrono::Duration::minutes(125)), "2h05");
-        assert_eq!(human_duration(chrono::Duration::days(3)), "3 days");
     }
 }

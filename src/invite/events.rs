@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::verdict::Remedy;
+
 /// Where one contact's invitation stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Hash)]
 #[serde(rename_all = "snake_case")]
@@ -91,6 +93,9 @@ pub struct ContactUpdate {
     /// The outcome was established by reconciling after an uncertain answer.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub reconciled: bool,
+    /// What the operator can do about a skip or failure (front ends word it their own way).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remedy: Option<Remedy>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -136,9 +141,61 @@ impl Summary {
         }
     }
 
-    /// Exit status of DESIGN.md §4: 1 when anything failed, is unknown or did not start.
+    /// Exit status: 1 when anything failed, is unknown or did not start.
     pub fn exit_code(&self) -> u8 {
         u8::from(self.failed + self.unknown + self.not_started > 0)
+    }
+
+    /// Totals of these states, counted afresh (e.g. a whole batch across its attempts).
+    pub fn of_states(run_id: &str, states: impl IntoIterator<Item = State>) -> Summary {
+        let mut s = Summary {
+            run_id: run_id.to_string(),
+            ..Summary::default()
+        };
+        for st in states {
+            s.total += 1;
+            s.count(st);
+        }
+        s
+    }
+
+    /// "3 sent, 1 skipped, 2 failed": sent always, the other states when there are any. The
+    /// one wording of a run's counts, wherever they are shown.
+    pub fn counts(&self) -> String {
+        let mut parts = vec![format!("{} sent", self.sent)];
+        for (n, label) in [
+            (self.would_send, "would send"),
+            (self.skipped, "skipped"),
+            (self.failed, "failed"),
+            (self.unknown, "unknown"),
+            (self.not_started, "not started"),
+        ] {
+            if n > 0 {
+                parts.push(format!("{n} {label}"));
+            }
+        }
+        parts.join(", ")
+    }
+
+    /// "Done: 10 contact(s): 8 sent, 2 failed", or "Cancelled: …", or why the run stopped.
+    pub fn headline(&self) -> String {
+        let what = if self.halted.is_some() {
+            "Stopped"
+        } else if self.cancelled {
+            "Cancelled"
+        } else {
+            "Done"
+        };
+        let mut text = format!("{what}: {} contact(s): {}", self.total, self.counts());
+        if let Some(why) = &self.halted {
+            text.push_str(&format!(" ({why})"));
+        }
+        text
+    }
+
+    /// Anything left to do that a resume would pick up.
+    pub fn resumable(&self) -> bool {
+        self.failed + self.unknown + self.not_started > 0 && self.would_send == 0
     }
 }
 

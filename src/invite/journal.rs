@@ -10,14 +10,15 @@ use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::cooldown::LastInvite;
 use super::events::{ContactUpdate, State, Summary};
 use super::target::Target;
+use super::verdict::Remedy;
 
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
@@ -46,6 +47,29 @@ pub struct RunHeader {
     pub tool: String,
 }
 
+impl RunHeader {
+    /// The header of a new run; `note` says how it came about (e.g. "retry of …").
+    pub fn new(
+        run: &str,
+        org: &crate::api::models::Organization,
+        template: &crate::invite::template::Template,
+    ) -> Result<RunHeader, JournalError> {
+        let toml = template.to_toml().map_err(|e| JournalError::Corrupt {
+            run: run.to_string(),
+            reason: e.to_string(),
+        })?;
+        Ok(RunHeader {
+            run: run.to_string(),
+            org: org.id.clone(),
+            org_name: org.label().to_string(),
+            template_hash: template.template_hash(),
+            template: toml,
+            started_at: Utc::now(),
+            tool: concat!("sms-invite ", env!("CARGO_PKG_VERSION")).to_string(),
+        })
+    }
+}
+
 pub struct Journal {
     path: PathBuf,
     file: Mutex<File>,
@@ -66,6 +90,29 @@ pub fn new_run_id() -> String {
 }
 
 impl Journal {
+    /// Starts a run's journal: its header, then every contact with its invite id, all before
+    /// the first request, so a crash at any later point leaves a resumable run.
+    pub fn start(
+        data_dir: &Path,
+        header: &RunHeader,
+        jobs: &[crate::invite::engine::Job],
+    ) -> Result<Journal, JournalError> {
+        let j = Journal::open(data_dir, &header.run)?;
+        j.header(header)?;
+        for job in jobs {
+            j.target(job.index, &job.target, &job.invite_id)?;
+        }
+        Ok(j)
+    }
+
+    /// Reopens a run to send what is left of it (a resume or a retry); the attempt is
+    /// recorded, and the run's history stays in one file.
+    pub fn resume(data_dir: &Path, run: &str) -> Result<Journal, JournalError> {
+        let j = Journal::open(data_dir, run)?;
+        j.append(json!({"kind": "resumed"}))?;
+        Ok(j)
+    }
+
     /// Creates (or, for a resume, reopens) the journal of `run`.
     pub fn open(data_dir: &Path, run: &str) -> Result<Journal, JournalError> {
         let dir = runs_dir(data_dir);
@@ -117,16 +164,16 @@ impl Journal {
         self.append(v)
     }
 
+    /// Records a contact of the run (or a changed decision about it, e.g. an override chosen
+    /// on a retry); its state is left as it was.
     pub fn target(
         &self,
         index: usize,
         target: &Target,
         invite_id: &str,
     ) -> Result<(), JournalError> {
-        self.append(
-            json!({"kind": "contact", "index": index, "target": target, "inviteId": invite_id,
-                           "e164": target.e164, "status": State::Queued}),
-        )
+        self.append(json!({"kind": "contact", "index": index, "target": target,
+                           "inviteId": invite_id, "e164": target.e164}))
     }
 
     pub fn update(
@@ -139,7 +186,7 @@ impl Journal {
             "kind": "contact", "index": u.index, "org": org, "templateHash": template_hash,
             "e164": u.e164, "status": u.state(), "reason": u.reason, "inviteId": u.invite_id,
             "contact": u.contact_id, "conversation": u.conversation, "newContact": u.new_contact,
-            "reconciled": u.reconciled,
+            "reconciled": u.reconciled, "warnings": u.warnings, "remedy": u.remedy,
         }))
     }
 
@@ -159,6 +206,48 @@ pub struct StoredContact {
     pub conversation: Option<String>,
     pub contact_id: Option<String>,
     pub at: Option<DateTime<Utc>>,
+    pub new_contact: Option<bool>,
+    pub reconciled: bool,
+    pub warnings: Vec<String>,
+    pub remedy: Option<Remedy>,
+}
+
+impl StoredContact {
+    pub fn new(index: usize, target: Target, invite_id: String) -> StoredContact {
+        StoredContact {
+            index,
+            target,
+            invite_id,
+            state: State::Queued,
+            reason: None,
+            conversation: None,
+            contact_id: None,
+            at: None,
+            new_contact: None,
+            reconciled: false,
+            warnings: Vec::new(),
+            remedy: None,
+        }
+    }
+
+    /// The contact's latest state as the engine reported it.
+    pub fn to_update(&self) -> ContactUpdate {
+        ContactUpdate {
+            index: self.index,
+            e164: self.target.e164.clone(),
+            name: self.target.full_name(),
+            state: Some(self.state),
+            reason: self.reason.clone(),
+            new_contact: self.new_contact,
+            contact_id: self.contact_id.clone(),
+            conversation: self.conversation.clone(),
+            invite_id: (!self.invite_id.is_empty()).then(|| self.invite_id.clone()),
+            reconciled: self.reconciled,
+            remedy: self.remedy,
+            warnings: self.warnings.clone(),
+            preview: None,
+        }
+    }
 }
 
 /// A run read back from its journal.
@@ -167,6 +256,25 @@ pub struct StoredRun {
     pub header: RunHeader,
     pub contacts: Vec<StoredContact>,
     pub finished: bool,
+}
+
+impl StoredRun {
+    /// The whole batch's totals, across every attempt.
+    pub fn summary(&self) -> Summary {
+        let mut s = Summary::of_states(&self.header.run, self.contacts.iter().map(|c| c.state));
+        s.cancelled = !self.finished;
+        s
+    }
+
+    /// Every contact's latest state, in the run's order.
+    pub fn updates(&self) -> Vec<ContactUpdate> {
+        self.contacts.iter().map(StoredContact::to_update).collect()
+    }
+
+    /// The next free index, for contacts a retry adds (e.g. each of several sharing a phone).
+    pub fn next_index(&self) -> usize {
+        self.contacts.iter().map(|c| c.index + 1).max().unwrap_or(0)
+    }
 }
 
 fn read_lines(path: &Path) -> std::io::Result<Vec<Value>> {
@@ -212,19 +320,21 @@ fn parse_run(run: &str, lines: &[Value]) -> Result<StoredRun, JournalError> {
             .get("target")
             .and_then(|t| serde_json::from_value::<Target>(t.clone()).ok())
         {
-            contacts.insert(
-                index,
-                StoredContact {
-                    index,
-                    target,
-                    invite_id: l["inviteId"].as_str().unwrap_or("").to_string(),
-                    state: State::Queued,
-                    reason: None,
-                    conversation: None,
-                    contact_id: None,
-                    at,
-                },
-            );
+            let invite_id = l["inviteId"].as_str().unwrap_or("").to_string();
+            match contacts.get_mut(&index) {
+                // A decision recorded again (a retry's override) keeps the contact's state.
+                Some(c) => {
+                    c.target = target;
+                    if !invite_id.is_empty() {
+                        c.invite_id = invite_id;
+                    }
+                }
+                None => {
+                    let mut c = StoredContact::new(index, target, invite_id);
+                    c.at = at;
+                    contacts.insert(index, c);
+                }
+            }
         }
         let Some(c) = contacts.get_mut(&index) else {
             continue;
@@ -232,9 +342,14 @@ fn parse_run(run: &str, lines: &[Value]) -> Result<StoredRun, JournalError> {
         if let Some(s) = state {
             c.state = s;
             c.at = at;
-        }
-        if let Some(r) = l["reason"].as_str() {
-            c.reason = Some(r.to_string());
+            // Each state report says all there is to say: an old reason does not linger.
+            c.reason = l["reason"].as_str().map(str::to_string);
+            c.remedy = serde_json::from_value(l["remedy"].clone()).ok().flatten();
+            c.warnings = serde_json::from_value(l["warnings"].clone()).unwrap_or_default();
+            if let Some(v) = l["newContact"].as_bool() {
+                c.new_contact = Some(v);
+            }
+            c.reconciled = l["reconciled"].as_bool().unwrap_or(false);
         }
         if let Some(v) = l["conversation"].as_str() {
             c.conversation = Some(v.to_string());
@@ -246,63 +361,72 @@ fn parse_run(run: &str, lines: &[Value]) -> Result<StoredRun, JournalError> {
     Ok(StoredRun {
         header,
         contacts: contacts.into_values().collect(),
-        finished: lines.iter().any(|l| l["kind"] == "finished"),
+        // Finished unless a later attempt started again.
+        finished: lines
+            .iter()
+            .rev()
+            .find(|l| l["kind"] == "finished" || l["kind"] == "resumed")
+            .is_some_and(|l| l["kind"] == "finished"),
     })
 }
 
-/// When each number was last sent an invitation in `org` with `template_hash`, from every
-/// journal modified within `window` (older files cannot hold a recent send).
-pub fn recent_sends(
-    data_dir: &Path,
-    org: &str,
-    template_hash: &str,
-    window: Duration,
-) -> BTreeMap<String, (DateTime<Utc>, String)> {
-    let mut out: BTreeMap<String, (DateTime<Utc>, String)> = BTreeMap::new();
-    let Ok(entries) = std::fs::read_dir(runs_dir(data_dir)) else {
-        return out;
+/// Every number this journal records as sent in `org` with `template_hash`, with when and in
+/// which run: what the cooldown reads.
+pub fn sends_in(path: &Path, org: &str, template_hash: &str) -> Vec<(String, LastInvite)> {
+    let Ok(lines) = read_lines(path) else {
+        return Vec::new();
     };
-    let cutoff = SystemTime::now()
-        .checked_sub(window)
-        .unwrap_or(SystemTime::UNIX_EPOCH);
-    let since = Utc::now() - chrono::Duration::from_std(window).unwrap_or(chrono::Duration::MAX);
-    for entry in entries.flatten() {
-        let fresh = entry
-            .metadata()
-            .and_then(|m| m.modified())
-            .map(|t| t >= cutoff)
-            .unwrap_or(false);
-        if !fresh || entry.path().extension().and_then(|e| e.to_str()) != Some("jsonl") {
-            continue;
-        }
-        let Ok(lines) = read_lines(&entry.path()) else {
-            continue;
-        };
-        for l in lines {
-            if l["kind"] == "contact"
+    lines
+        .into_iter()
+        .filter(|l| {
+            l["kind"] == "contact"
                 && l["status"] == "sent"
                 && l["org"] == org
                 && l["templateHash"] == template_hash
-            {
-                let (Some(e164), Some(at)) = (
-                    l["e164"].as_str(),
-                    l["at"]
-                        .as_str()
-                        .and_then(|s| s.parse::<DateTime<Utc>>().ok()),
-                ) else {
-                    continue;
-                };
-                if at < since {
-                    continue;
-                }
-                let run = l["run"].as_str().unwrap_or("").to_string();
-                let newer = out.get(e164).is_none_or(|(t, _)| at > *t);
-                if newer {
-                    out.insert(e164.to_string(), (at, run));
+        })
+        .filter_map(|l| {
+            let e164 = l["e164"].as_str()?.to_string();
+            let at = l["at"].as_str()?.parse::<DateTime<Utc>>().ok()?;
+            let run = l["run"].as_str().unwrap_or("").to_string();
+            Some((e164, LastInvite { at, run }))
+        })
+        .collect()
+}
+
+/// One journalled run as the runs list shows it.
+#[derive(Clone, Debug)]
+pub struct RunListing {
+    pub run: StoredRun,
+    /// The journal's last change.
+    pub modified: Option<DateTime<Utc>>,
+}
+
+/// Every run in the data dir, newest first. Unreadable journals are logged and left out.
+pub fn list_runs(data_dir: &Path) -> Vec<RunListing> {
+    let Ok(entries) = std::fs::read_dir(runs_dir(data_dir)) else {
+        return Vec::new();
+    };
+    let mut out: Vec<RunListing> = entries
+        .flatten()
+        .filter(|e| e.path().extension().and_then(|x| x.to_str()) == Some("jsonl"))
+        .filter_map(|e| {
+            let path = e.path();
+            let run = path.file_stem()?.to_str()?.to_string();
+            let modified = e
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .map(DateTime::<Utc>::from);
+            match load_run(data_dir, &run) {
+                Ok(run) => Some(RunListing { run, modified }),
+                Err(err) => {
+                    tracing::warn!("run {run} left out of the list: {err}");
+                    None
                 }
             }
-        }
-    }
+        })
+        .collect();
+    out.sort_by_key(|l| std::cmp::Reverse(l.run.header.started_at));
     out
 }
 
@@ -384,10 +508,12 @@ mod tests {
         assert_eq!(run.contacts[1].state, State::Sending);
         assert_eq!(run.contacts[1].invite_id, "inv-1");
         assert!(!run.finished);
-        let recent = recent_sends(dir.path(), "o", "h", Duration::from_secs(3600));
-        assert!(recent.contains_key("+31612345678"));
-        assert!(!recent.contains_key("+31612345679"));
-        assert!(recent_sends(dir.path(), "o", "other", Duration::from_secs(3600)).is_empty());
+        let sent: Vec<String> = sends_in(j.path(), "o", "h")
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        assert_eq!(sent, vec!["+31612345678"]);
+        assert!(sends_in(j.path(), "o", "other").is_empty());
     }
 
     #[test]

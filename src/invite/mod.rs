@@ -1,10 +1,13 @@
 //! The domain core: numbers, templates, SMS segments, readiness, and the send engine.
 
+pub mod batch;
 pub mod contact;
+pub mod cooldown;
 pub mod engine;
 pub mod events;
 pub mod import;
 pub mod journal;
+pub mod link;
 pub mod phone;
 pub mod quiet_hours;
 pub mod readiness;
@@ -12,3 +15,4 @@ pub mod segments;
 pub mod sender_id;
 pub mod target;
 pub mod template;
+pub mod verdict;

@@ -238,7 +238,7 @@ fn clean(input: &str) -> Result<Typed, PhoneError> {
         return Err(PhoneError::LooksLikeEmail { input: owned() });
     }
     let body = strip_tel_prefix(trimmed).trim_start();
-    let letters = distinct_letters(body);
+    let letters = letter_words(body);
     if !letters.is_empty() {
         return Err(PhoneError::ContainsLetters {
             input: owned(),
@@ -261,14 +261,13 @@ fn strip_tel_prefix(s: &str) -> &str {
     }
 }
 
-fn distinct_letters(s: &str) -> String {
-    let mut found = String::new();
-    for c in s.chars().filter(|c| c.is_alphabetic()) {
-        if !found.contains(c) {
-            found.push(c);
-        }
-    }
-    found
+/// The letters as they were typed, word by word ("call me"), so the operator recognises them;
+/// a de-duplicated set ("calme") reads like a typo of its own.
+fn letter_words(s: &str) -> String {
+    s.split(|c: char| !c.is_alphabetic())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn is_separator(c: char) -> bool {
@@ -881,9 +880,14 @@ mod tests {
         );
         let repeated = normalize("06abab", Some("NL")).unwrap_err();
         assert!(
-            matches!(&repeated, PhoneError::ContainsLetters { letters, .. } if letters == "ab")
+            matches!(&repeated, PhoneError::ContainsLetters { letters, .. } if letters == "abab")
         );
         assert!(err.to_string().contains("letters"));
+        let words = normalize("06 call me", Some("NL")).unwrap_err();
+        assert!(
+            matches!(&words, PhoneError::ContainsLetters { letters, .. } if letters == "call me"),
+            "{words}"
+        );
         assert!(matches!(
             normalize("0612345678 ext 12", Some("NL")),
             Err(PhoneError::ContainsLetters { .. })

@@ -1,5 +1,5 @@
 //! Quiet hours: a re-invite is a service message, but a text at midnight is still a complaint
-//! risk (sms-practice §2.4). The recipient's local time comes from the number's country; the
+//! risk . The recipient's local time comes from the number's country; the
 //! confirm screen warns outside 09:00-20:00 there. Countries spanning several time zones use
 //! their most populous one, and say so.
 
@@ -69,6 +69,11 @@ pub fn warning(region: &str, now: DateTime<Utc>) -> Option<String> {
     Some(format!(
         "it is {t} for recipients in {region}{zone_note}: outside {QUIET_END:02}:00-{QUIET_START:02}:00, consider sending later"
     ))
+}
+
+/// The warnings for every destination country, in their order.
+pub fn warnings(regions: &[String], now: DateTime<Utc>) -> Vec<String> {
+    regions.iter().filter_map(|r| warning(r, now)).collect()
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::phone::PhoneNumber;
+use super::verdict::Force;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -35,6 +36,10 @@ pub struct Target {
     /// A warning found while reading the number (e.g. a fixed line).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warning: Option<String>,
+    /// Skips the operator overrode for this contact, kept with it so a resumed run keeps the
+    /// operator's decision.
+    #[serde(default, skip_serializing_if = "Force::is_none")]
+    pub force: Force,
 }
 
 impl Target {

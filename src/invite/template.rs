@@ -125,20 +125,9 @@ pub enum PlaceholderError {
 /// One thing wrong with a template; validation reports all of them at once.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum TemplateProblem {
-    #[error(
-        "clp_url is empty; set it to the https address of the organization's Conversational Landing Page"
-    )]
-    MissingClpUrl,
-    #[error("clp_url \"{url}\" is not a usable address: {reason}")]
-    InvalidClpUrl { url: String, reason: String },
-    #[error(
-        "clp_url \"{url}\" must use https; plain http is only allowed for localhost while testing"
-    )]
-    InsecureClpUrl { url: String },
-    #[error(
-        "clp_url \"{url}\" already has a \"{param}\" parameter; the invitation adds id, token and ts itself, so remove it"
-    )]
-    ReservedClpParam { url: String, param: String },
+    /// The fallback landing-page address cannot be used (see [`crate::invite::link`]).
+    #[error("clp_url \"{url}\" cannot be used: {reason}")]
+    ClpUrl { url: String, reason: String },
     #[error("sender_id: {0}")]
     SenderId(sender_id::SenderIdError),
     #[error(
@@ -392,7 +381,17 @@ impl Template {
             problems.push(TemplateProblem::EmptyName);
         }
         self.check_texts(extra_fields, &mut problems);
-        problems.extend(check_clp_url(&self.clp_url));
+        // The address is the organization's (see `link`); the template's is a fallback, checked
+        // here only for its shape, since whether plain http is acceptable depends on the API.
+        let url = self.clp_url.trim();
+        if !url.is_empty()
+            && let Err(reason) = crate::invite::link::check_clp_url(url, true)
+        {
+            problems.push(TemplateProblem::ClpUrl {
+                url: url.to_owned(),
+                reason,
+            });
+        }
         if let Some(sender) = self.sender()
             && let Err(e) = sender_id::validate(sender)
         {
@@ -690,51 +689,6 @@ fn variable_hint(name: &str, extra_fields: &[&str]) -> String {
     }
 }
 
-fn check_clp_url(raw: &str) -> Option<TemplateProblem> {
-    let url = raw.trim();
-    if url.is_empty() {
-        return Some(TemplateProblem::MissingClpUrl);
-    }
-    let invalid = |reason: &str| TemplateProblem::InvalidClpUrl {
-        url: url.to_owned(),
-        reason: reason.to_owned(),
-    };
-    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Some(invalid("it contains a space or line break"));
-    }
-    let parsed = match url::Url::parse(url) {
-        Ok(p) => p,
-        Err(e) => return Some(invalid(&e.to_string())),
-    };
-    match parsed.scheme() {
-        "https" => {}
-        "http" if is_loopback(&parsed) => {}
-        "http" => {
-            return Some(TemplateProblem::InsecureClpUrl {
-                url: url.to_owned(),
-            });
-        }
-        _ => return Some(invalid("it must be an https:// address")),
-    }
-    let reserved = parsed
-        .query_pairs()
-        .map(|(k, _)| k.into_owned())
-        .find(|k| matches!(k.as_str(), "id" | "token" | "ts"));
-    reserved.map(|param| TemplateProblem::ReservedClpParam {
-        url: url.to_owned(),
-        param,
-    })
-}
-
-fn is_loopback(url: &url::Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -788,7 +742,11 @@ mod tests {
         assert!(t.send_accept && t.send_leave);
         assert_eq!(t.locale, "en");
         assert!(t.welcome_text.contains("{organization}"));
-        assert_eq!(problems(&t), vec![TemplateProblem::MissingClpUrl]);
+        assert_eq!(
+            problems(&t),
+            vec![],
+            "the address may come from the organization"
+        );
         assert_eq!(problems(&valid()), vec![]);
     }
 
@@ -856,41 +814,26 @@ mod tests {
     }
 
     #[test]
-    fn clp_url_rules() {
-        let check = |url: &str| check_clp_url(url);
-        assert_eq!(check("https://clp.example.nl/a?b=c#x"), None);
-        assert_eq!(check("http://localhost:8080/clp"), None);
-        assert_eq!(check("http://127.0.0.5/clp"), None);
-        assert_eq!(check("http://[::1]:3000/"), None);
-        assert_eq!(check(""), Some(TemplateProblem::MissingClpUrl));
-        assert!(matches!(
-            check("http://clp.example.nl"),
-            Some(TemplateProblem::InsecureClpUrl { .. })
-        ));
-        assert!(matches!(
-            check("http://localhost.evil.com"),
-            Some(TemplateProblem::InsecureClpUrl { .. })
-        ));
-        assert!(matches!(
-            check("ftp://x.nl"),
-            Some(TemplateProblem::InvalidClpUrl { .. })
-        ));
-        assert!(matches!(
-            check("clp.example.nl"),
-            Some(TemplateProblem::InvalidClpUrl { .. })
-        ));
-        assert!(matches!(
-            check("https://x.nl/a b"),
-            Some(TemplateProblem::InvalidClpUrl { .. })
-        ));
-        assert!(matches!(
-            check("https://x.nl/?id={authuser}"),
-            Some(TemplateProblem::ReservedClpParam { param, .. }) if param == "id"
-        ));
-        assert!(matches!(
-            check("https://x.nl/?a=1&ts=2"),
-            Some(TemplateProblem::ReservedClpParam { .. })
-        ));
+    fn a_fallback_clp_url_is_checked_with_the_link_rule() {
+        let with = |url: &str| {
+            problems(&Template {
+                clp_url: url.into(),
+                ..Template::default()
+            })
+        };
+        assert_eq!(with("https://clp.example.nl/a?b=c#x"), vec![]);
+        assert_eq!(with("http://localhost:8080/clp"), vec![]);
+        for bad in [
+            "http://clp.example.nl",
+            "ftp://x.nl",
+            "https://u:p@x.nl/",
+            "https://x.nl/?id={authuser}",
+        ] {
+            assert!(
+                matches!(with(bad).as_slice(), [TemplateProblem::ClpUrl { .. }]),
+                "{bad}"
+            );
+        }
     }
 
     #[test]
@@ -923,7 +866,7 @@ mod tests {
         )));
         assert!(
             p.iter()
-                .any(|x| matches!(x, TemplateProblem::InsecureClpUrl { .. }))
+                .any(|x| matches!(x, TemplateProblem::ClpUrl { .. }))
         );
         assert!(p.iter().any(|x| matches!(x, TemplateProblem::SenderId(_))));
         assert!(

@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::effect::Effect;
 use super::keymap::Keymap;
-use super::model::{Annotation, Model, Screen, Session};
+use super::model::{Lookup, Model, Screen, Session};
 use super::msg::Msg;
 use super::theme::Theme;
 use super::update::update;
@@ -25,11 +25,15 @@ use super::view::view;
 use crate::api::models::Organization;
 use crate::api::{Claims, Client, ClientConfig, Credentials, ErrorKind, Secret};
 use crate::invite::contact::{Contact, Details};
+use crate::invite::cooldown::{self, LastInvite};
 use crate::invite::engine::{self, Engine, EngineConfig};
-use crate::invite::journal::{self, Journal, RunHeader};
+use crate::invite::events::State;
+use crate::invite::journal::{self, Journal, RunHeader, StoredRun};
+use crate::invite::link::LinkBook;
 use crate::invite::phone;
-use crate::invite::readiness;
+use crate::invite::readiness::{self, Account, Subject};
 use crate::invite::target::Target;
+use crate::invite::verdict::Found;
 
 /// Where "copy" goes: the terminal via OSC 52 (works over SSH), or a list in tests.
 #[derive(Clone)]
@@ -46,8 +50,10 @@ pub struct Deps {
     pub config_dir: PathBuf,
     pub demo: bool,
     pub clipboard: Clipboard,
-    /// Credentials known at start (env, file, remembered, or the demo's).
+    /// Credentials known at start (env, file, remembered, or the demo's), with where they came
+    /// from, which every message about a refused token names.
     pub initial: Option<Credentials>,
+    pub initial_source: String,
     /// Whether the runtime owns a real terminal (suspend only makes sense then).
     pub real_terminal: bool,
     /// How many of an organization's contacts the contacts screen loads
@@ -66,7 +72,13 @@ struct Runtime {
     tx: UnboundedSender<Msg>,
     client: Option<Client>,
     send_cancel: Option<CancellationToken>,
+    /// The send in progress, awaited (for a while) when the operator quits during it, so the
+    /// contacts in flight end in the journal.
+    send_task: Option<tokio::task::JoinHandle<()>>,
 }
+
+/// How long quitting waits for the contacts in flight of a cancelled send.
+const QUIT_WAIT: Duration = Duration::from_secs(30);
 
 /// Runs the app until the user quits or the input ends; returns the final model.
 pub async fn run<B, S>(
@@ -87,6 +99,7 @@ where
         tx,
         client: None,
         send_cancel: None,
+        send_task: None,
         template_hash: model.template.template.template_hash(),
     };
     let size = terminal.size()?;
@@ -94,7 +107,8 @@ where
     model.clock = Utc::now();
     if let Some(creds) = rt.deps.initial.clone() {
         model.signin.busy = true;
-        rt.sign_in(creds, false);
+        let source = rt.deps.initial_source.clone();
+        rt.sign_in(creds, false, source);
     }
     terminal.draw(|f| view(&model, &theme, &keymap, f))?;
     let mut tick = tokio::time::interval(Duration::from_millis(500));
@@ -140,15 +154,31 @@ where
     if let Some(c) = rt.send_cancel.take() {
         c.cancel();
     }
+    if let Some(task) = rt.send_task.take().filter(|t| !t.is_finished()) {
+        // The contacts in flight finish (and are journalled); the rest stay not started.
+        model.toast = Some(super::model::Toast {
+            text: "quitting: waiting for the contacts in flight to finish…".into(),
+            level: super::model::Level::Warn,
+        });
+        terminal.draw(|f| view(&model, &theme, &keymap, f))?;
+        if tokio::time::timeout(QUIT_WAIT, task).await.is_err() {
+            tracing::warn!(
+                "quit before the contacts in flight finished; the journal marks them uncertain"
+            );
+        }
+    }
+    // Late engine events (the last contacts, the summary) still reach the model.
+    while let Ok(msg) = rx.try_recv() {
+        if let Msg::Engine(_) = msg {
+            let _ = update(&mut model, msg, &keymap);
+        }
+    }
     Ok(model)
 }
 
 /// Ticks (for elapsed time, ETA, quiet hours) run only while something moves.
 fn animating(m: &Model) -> bool {
-    m.sending.as_ref().is_some_and(|s| s.finished.is_none())
-        || m.orgs.loading
-        || m.screen == Screen::Confirm
-        || m.signin.busy
+    m.sending_now() || m.orgs.loading || m.screen == Screen::Confirm || m.signin.busy
 }
 
 impl Runtime {
@@ -160,12 +190,14 @@ impl Runtime {
         self.client.clone()
     }
 
-    fn sign_in(&mut self, creds: Credentials, remember: bool) {
+    fn sign_in(&mut self, creds: Credentials, remember: bool, source: String) {
         let tx = self.tx.clone();
         let claims = match Claims::decode_access(creds.access.expose()) {
             Ok(c) => c,
             Err(e) => {
-                self.send(Msg::SignedIn(Err(e.to_string())));
+                self.send(Msg::SignedIn(Err(format!(
+                    "the token from {source} cannot be used: {e}"
+                ))));
                 return;
             }
         };
@@ -193,7 +225,7 @@ impl Runtime {
             let result = match client.user(&id).await {
                 Ok(user) => Ok(user.name.unwrap_or_else(|| id.clone())),
                 Err(e) if e.is_auth() => Err(format!(
-                    "the platform refused the token: {} ({})",
+                    "the platform refused the token from {source}: {} ({})",
                     e.message,
                     e.hint()
                 )),
@@ -215,6 +247,7 @@ impl Runtime {
                     organization: claims.organization.clone().unwrap_or_default(),
                     scope: claims.scope.clone().unwrap_or_default(),
                     expires: claims.expires_at(),
+                    local_api: crate::api::client::is_loopback(client.base_url()),
                     api_url,
                     demo,
                 }
@@ -233,7 +266,7 @@ impl Runtime {
                     creds.refresh = initial.refresh.clone();
                     creds.client_id = initial.client_id.clone();
                 }
-                self.sign_in(creds, remember);
+                self.sign_in(creds, remember, "the sign-in screen".into());
             }
             Effect::LoadOrgs => {
                 let Some(client) = self.client() else { return };
@@ -244,19 +277,28 @@ impl Runtime {
                     let _ = tx.send(Msg::OrgsLoaded(r));
                 });
             }
-            Effect::CheckOrg(org) => {
+            Effect::Assess {
+                org,
+                template,
+                link,
+                targets,
+                bot_name,
+            } => {
                 let Some(client) = self.client() else { return };
                 tokio::spawn(async move {
-                    let claims = client.claims();
-                    let can_refresh = client.credentials().refresh.is_some();
-                    let items = vec![
-                        readiness::check_token(claims.as_ref(), can_refresh, Utc::now()),
-                        readiness::check_scope(claims.as_ref()),
-                        readiness::check_sms(&client, &org).await,
-                    ];
-                    let _ = tx.send(Msg::ReadinessLoaded {
+                    let account = Account {
+                        claims: client.claims(),
+                        can_refresh: client.credentials().refresh.is_some(),
+                        name: bot_name,
+                    };
+                    let local = crate::api::client::is_loopback(client.base_url());
+                    let subject =
+                        Subject::for_targets(&template, &link, local, &targets, Some(&org));
+                    let report =
+                        readiness::assess(&client, &account, Ok(&org), &[], &subject).await;
+                    let _ = tx.send(Msg::Assessed {
                         org: org.id.clone(),
-                        items,
+                        report,
                     });
                 });
             }
@@ -269,12 +311,8 @@ impl Runtime {
                     let q = crate::api::Query::new()
                         .eq("organization", &org.id)
                         .populate("conversation");
-                    let recent = journal::recent_sends(
-                        &data_dir,
-                        &org.id,
-                        &hash,
-                        Duration::from_secs(24 * 3600),
-                    );
+                    let recent =
+                        cooldown::recent_sends(&data_dir, &org.id, &hash, cooldown::DEFAULT);
                     // One more than the cap tells whether there are more.
                     let listed = client
                         .list_all::<crate::api::models::Contact>("contacts", &q, max + 1)
@@ -290,7 +328,7 @@ impl Runtime {
                     });
                 });
             }
-            Effect::Annotate {
+            Effect::LookUp {
                 org,
                 targets,
                 template_hash,
@@ -298,27 +336,25 @@ impl Runtime {
                 let Some(client) = self.client() else { return };
                 let data_dir = self.deps.data_dir.clone();
                 tokio::spawn(async move {
-                    let recent = journal::recent_sends(
+                    let recent = cooldown::recent_sends(
                         &data_dir,
                         &org.id,
                         &template_hash,
-                        Duration::from_secs(24 * 3600),
+                        cooldown::DEFAULT,
                     );
-                    let notes: Vec<Annotation> = futures::stream::iter(targets)
+                    let lookups: Vec<Lookup> = futures::stream::iter(targets)
                         .map(|t| {
                             let client = client.clone();
                             let org = org.id.clone();
-                            let last = recent.get(&t.e164).map(|(at, _)| {
-                                format!("{} min ago", (Utc::now() - *at).num_minutes())
-                            });
-                            async move { annotate(&client, &org, t, last).await }
+                            let last = recent.get(&t.e164).cloned();
+                            async move { Lookup::of(&client, &org, &t, last).await }
                         })
                         .buffered(4)
                         .collect()
                         .await;
-                    let _ = tx.send(Msg::Annotated {
+                    let _ = tx.send(Msg::LookedUp {
                         org: org.id.clone(),
-                        notes,
+                        lookups,
                     });
                 });
             }
@@ -340,42 +376,37 @@ impl Runtime {
                 org,
                 template,
                 targets,
-                retry_of,
+                resume,
             } => {
                 let Some(client) = self.client() else { return };
                 let cancel = CancellationToken::new();
                 self.send_cancel = Some(cancel.clone());
                 let data_dir = self.deps.data_dir.clone();
-                tokio::spawn(async move {
-                    let run_id = journal::new_run_id();
-                    let jobs = engine::jobs_for(targets);
-                    let journal = match open_journal(
-                        &data_dir,
-                        &run_id,
-                        &org,
-                        &template,
-                        &jobs,
-                        retry_of.as_deref(),
-                    ) {
-                        Ok(j) => Some(Arc::new(j)),
-                        Err(e) => {
-                            let _ = tx.send(Msg::Engine(crate::invite::events::Event::Notice {
-                                message: format!("journal: {e}"),
-                            }));
-                            None
-                        }
-                    };
+                let task = tokio::spawn(async move {
+                    let (run_id, jobs, journal) =
+                        match journal_for(&data_dir, &org, &template, targets, resume) {
+                            Ok(j) => j,
+                            Err(e) => {
+                                let _ = tx.send(Msg::SendRefused(e));
+                                return;
+                            }
+                        };
                     let (etx, mut erx) = unbounded_channel();
                     let config = EngineConfig::new(data_dir);
                     let engine = Arc::new(Engine::new(client, org, template, config, etx, cancel));
                     let forward = tokio::spawn(async move {
                         while let Some(e) = erx.recv().await {
+                            let last = matches!(e, crate::invite::events::Event::Finished(_));
                             let _ = tx.send(Msg::Engine(e));
+                            if last {
+                                break;
+                            }
                         }
                     });
-                    engine.run(&run_id, jobs, journal).await;
+                    engine.run(&run_id, jobs, Some(Arc::new(journal))).await;
                     let _ = forward.await;
                 });
+                self.send_task = Some(task);
             }
             Effect::CancelSend => {
                 if let Some(c) = &self.send_cancel {
@@ -383,9 +414,13 @@ impl Runtime {
                 }
             }
             Effect::Export { path, run_id, rows } => {
-                let r =
-                    crate::commands::printer::export_csv(&path, rows.iter(), &run_id).map(|_| path);
-                self.send(Msg::Exported(r));
+                // Shown as the operator can find it again, whatever the working directory.
+                let path = std::path::absolute(&path).unwrap_or(path);
+                tokio::task::spawn_blocking(move || {
+                    let r = crate::commands::printer::export_csv(&path, rows.iter(), &run_id)
+                        .map(|_| path);
+                    let _ = tx.send(Msg::Exported(r));
+                });
             }
             Effect::Copy(text) => {
                 let r = match &self.deps.clipboard {
@@ -398,6 +433,30 @@ impl Runtime {
                     }
                 };
                 self.send(Msg::Copied(r));
+            }
+            Effect::SaveLink { org, url } => {
+                let dir = self.deps.config_dir.clone();
+                tokio::task::spawn_blocking(move || {
+                    let r = LinkBook::load(&dir).and_then(|mut book| {
+                        book.set(&org, Some(&url))?;
+                        Ok(book)
+                    });
+                    let _ = tx.send(Msg::LinkSaved(r));
+                });
+            }
+            Effect::LoadRuns => {
+                let data_dir = self.deps.data_dir.clone();
+                tokio::task::spawn_blocking(move || {
+                    let _ = tx.send(Msg::RunsLoaded(journal::list_runs(&data_dir)));
+                });
+            }
+            Effect::OpenRun { run, retry } => {
+                let Some(client) = self.client() else { return };
+                let data_dir = self.deps.data_dir.clone();
+                tokio::spawn(async move {
+                    let result = open_run(&client, &data_dir, &run).await;
+                    let _ = tx.send(Msg::RunOpened { result, retry });
+                });
             }
             Effect::SaveTemplate { path, template } => {
                 let r = template
@@ -419,45 +478,18 @@ impl Runtime {
     }
 }
 
-/// What a lookup says about one number: new or existing, the name, whether a person holds the
-/// conversation, and whether several contacts share it.
-async fn annotate(
+/// A journalled run and its organization.
+async fn open_run(
     client: &Client,
-    org: &str,
-    t: Target,
-    last_invite: Option<String>,
-) -> Annotation {
-    let mut a = Annotation {
-        e164: t.e164.clone(),
-        last_invite,
-        ..Annotation::default()
-    };
-    match client.contacts_by_phone(org, &t.spellings()).await {
-        Ok(found) => {
-            // A named contact settles a shared number.
-            let found: Vec<_> = match &t.contact_id {
-                Some(id) => found.into_iter().filter(|c| &c.id == id).collect(),
-                None => found,
-            };
-            a.existing = Some(!found.is_empty());
-            a.shared = found.len();
-            if let Some(c) = found.first() {
-                a.name = c.profile.full_name();
-                if found.len() == 1
-                    && let Some(conv) = c.conversation.as_ref().and_then(|r| r.doc())
-                {
-                    a.held_by = conv.holders().first().map(|p| {
-                        p.name
-                            .clone()
-                            .or(p.user.clone())
-                            .unwrap_or_else(|| "an agent".into())
-                    });
-                }
-            }
-        }
-        Err(e) => a.error = Some(e.to_string()),
-    }
-    a
+    data_dir: &std::path::Path,
+    run: &str,
+) -> Result<(StoredRun, Organization), String> {
+    let stored = journal::load_run(data_dir, run).map_err(|e| e.to_string())?;
+    let org = client
+        .organization(&stored.header.org)
+        .await
+        .map_err(|e| format!("organization {}: {e}", stored.header.org_name))?;
+    Ok((stored, org))
 }
 
 /// Rows for the organization's own contacts: each names its platform contact (so a shared
@@ -466,8 +498,8 @@ async fn annotate(
 fn platform_rows(
     contacts: &[crate::api::models::Contact],
     org: &Organization,
-    recent: &std::collections::BTreeMap<String, (chrono::DateTime<Utc>, String)>,
-) -> Vec<(Contact, Annotation)> {
+    recent: &std::collections::BTreeMap<String, LastInvite>,
+) -> Vec<(Contact, Lookup)> {
     let region = org.extra_str("country");
     contacts
         .iter()
@@ -487,61 +519,68 @@ fn platform_rows(
                     ..Details::default()
                 },
             );
-            let held_by = c
-                .conversation
-                .as_ref()
-                .and_then(|r| r.doc())
-                .and_then(|conv| {
-                    conv.holders().first().map(|p| {
-                        p.name
-                            .clone()
-                            .or(p.user.clone())
-                            .unwrap_or_else(|| "an agent".into())
-                    })
-                });
-            let note = Annotation {
+            let lookup = Lookup {
                 e164: t.e164().to_string(),
-                existing: Some(true),
-                name: c.profile.full_name(),
-                held_by,
-                shared: 1,
-                last_invite: recent
-                    .get(t.e164())
-                    .map(|(at, _)| format!("{} min ago", (Utc::now() - *at).num_minutes())),
+                found: Some(vec![Found::from_contact(c)]),
+                last_invite: recent.get(t.e164()).cloned(),
                 error: None,
             };
-            Some((t, note))
+            Some((t, lookup))
         })
         .collect()
 }
 
-fn open_journal(
+/// The journal and jobs of a send: a new run, or the next attempt of `resume`, whose
+/// contacts keep their index and invite id (so an uncertain one is checked first) and whose
+/// new contacts (each of several sharing a phone) are added to it. A journal that cannot be
+/// written stops the send before anything is sent.
+fn journal_for(
     data_dir: &std::path::Path,
-    run_id: &str,
     org: &Organization,
     template: &crate::invite::template::Template,
-    jobs: &[engine::Job],
-    retry_of: Option<&str>,
-) -> Result<Journal, String> {
-    let j = Journal::open(data_dir, run_id).map_err(|e| e.to_string())?;
-    j.header(&RunHeader {
-        run: run_id.to_string(),
-        org: org.id.clone(),
-        org_name: org.label().to_string(),
-        template_hash: template.template_hash(),
-        template: template.to_toml().map_err(|e| e.to_string())?,
-        started_at: Utc::now(),
-        tool: match retry_of {
-            Some(r) => format!("sms-invite {} (retry of {r})", env!("CARGO_PKG_VERSION")),
-            None => format!("sms-invite {}", env!("CARGO_PKG_VERSION")),
-        },
-    })
-    .map_err(|e| e.to_string())?;
-    for job in jobs {
-        j.target(job.index, &job.target, &job.invite_id)
-            .map_err(|e| e.to_string())?;
+    targets: Vec<Target>,
+    resume: Option<String>,
+) -> Result<(String, Vec<engine::Job>, Journal), String> {
+    let Some(run) = resume else {
+        let run_id = journal::new_run_id();
+        let jobs = engine::jobs_for(targets);
+        let header = RunHeader::new(&run_id, org, template).map_err(|e| e.to_string())?;
+        let j = Journal::start(data_dir, &header, &jobs).map_err(|e| e.to_string())?;
+        return Ok((run_id, jobs, j));
+    };
+    let stored = journal::load_run(data_dir, &run).map_err(|e| e.to_string())?;
+    let j = Journal::resume(data_dir, &run).map_err(|e| e.to_string())?;
+    let mut next = stored.next_index();
+    let mut jobs = Vec::with_capacity(targets.len());
+    for t in targets {
+        let known = stored.contacts.iter().find(|c| {
+            !c.state.is_done() && c.target.e164 == t.e164 && c.target.contact_id == t.contact_id
+        });
+        let job = match known {
+            Some(c) => engine::Job {
+                index: c.index,
+                invite_id: c.invite_id.clone(),
+                check_first: matches!(c.state, State::Sending | State::Unknown),
+                target: t,
+            },
+            None => {
+                next += 1;
+                engine::Job {
+                    index: next - 1,
+                    invite_id: engine::new_invite_id(),
+                    check_first: false,
+                    target: t,
+                }
+            }
+        };
+        let changed = known.is_none_or(|c| c.target != job.target);
+        if changed {
+            j.target(job.index, &job.target, &job.invite_id)
+                .map_err(|e| e.to_string())?;
+        }
+        jobs.push(job);
     }
-    Ok(j)
+    Ok((run, jobs, j))
 }
 
 /// Writes the token to a file only its owner can read.

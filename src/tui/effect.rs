@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use crate::api::Secret;
 use crate::api::models::Organization;
 use crate::invite::events::ContactUpdate;
+use crate::invite::link::LinkChoice;
 use crate::invite::target::Target;
 use crate::invite::template::Template;
 
@@ -18,9 +19,18 @@ pub enum Effect {
         remember: bool,
     },
     LoadOrgs,
-    CheckOrg(Organization),
+    /// Builds the readiness report for `org` with this template, link and contacts; the
+    /// answer is `Msg::Assessed`.
+    Assess {
+        org: Organization,
+        template: Template,
+        link: LinkChoice,
+        targets: Vec<Target>,
+        /// The signed-in bot's name, for the token line.
+        bot_name: Option<String>,
+    },
     LoadContacts(Organization),
-    Annotate {
+    LookUp {
         org: Organization,
         targets: Vec<Target>,
         template_hash: String,
@@ -29,11 +39,12 @@ pub enum Effect {
         path: PathBuf,
         region: Option<String>,
     },
+    /// Sends to `targets`; with `resume`, as the next attempt of that journalled run.
     StartSend {
         org: Organization,
         template: Template,
         targets: Vec<Target>,
-        retry_of: Option<String>,
+        resume: Option<String>,
     },
     CancelSend,
     Export {
@@ -45,6 +56,18 @@ pub enum Effect {
     SaveTemplate {
         path: PathBuf,
         template: Template,
+    },
+    /// Remembers an organization's landing-page address (already checked).
+    SaveLink {
+        org: Organization,
+        url: String,
+    },
+    LoadRuns,
+    /// Opens a journalled run: its contacts and its organization; with `retry`, then confirms
+    /// sending what is not done.
+    OpenRun {
+        run: String,
+        retry: bool,
     },
     Suspend,
 }

@@ -23,6 +23,11 @@ pub enum Mode {
     Editor,
     /// The help overlay: its own keys scroll it, any other key closes it.
     Help,
+    Runs,
+    /// A row's detail pane: its own keys scroll it, any other key closes it.
+    Detail,
+    /// Choosing who gets the invitation of a shared phone.
+    Pick,
 }
 
 impl Mode {
@@ -40,6 +45,9 @@ impl Mode {
             Mode::Prompt => "prompt",
             Mode::Editor => "editor",
             Mode::Help => "help",
+            Mode::Runs => "runs",
+            Mode::Detail => "detail",
+            Mode::Pick => "pick",
         }
     }
 
@@ -48,7 +56,7 @@ impl Mode {
     }
 }
 
-const ALL_MODES: [Mode; 12] = [
+const ALL_MODES: [Mode; 15] = [
     Mode::Global,
     Mode::SignIn,
     Mode::Orgs,
@@ -61,6 +69,9 @@ const ALL_MODES: [Mode; 12] = [
     Mode::Prompt,
     Mode::Editor,
     Mode::Help,
+    Mode::Runs,
+    Mode::Detail,
+    Mode::Pick,
 ];
 
 /// Everything a key can do.
@@ -99,6 +110,13 @@ pub enum Command {
     Submit,
     ToggleRemember,
     NextTemplate,
+    OpenRuns,
+    Details,
+    Force,
+    ForceAll,
+    Choose,
+    SetLink,
+    SwitchPanel,
 }
 
 impl Command {
@@ -138,6 +156,13 @@ impl Command {
             Submit => "submit",
             ToggleRemember => "toggle_remember",
             NextTemplate => "next_template",
+            OpenRuns => "runs",
+            Details => "details",
+            Force => "force",
+            ForceAll => "force_all",
+            Choose => "choose",
+            SetLink => "set_link",
+            SwitchPanel => "switch_panel",
         }
     }
 
@@ -171,12 +196,19 @@ impl Command {
             Send => "SEND",
             Save => "save template",
             Cancel => "cancel sending",
-            RetryFailed => "retry failed",
+            RetryFailed => "retry what is not done",
             Export => "export CSV",
             Copy => "copy summary",
             Submit => "ok",
             ToggleRemember => "remember token",
             NextTemplate => "next template",
+            OpenRuns => "runs (history)",
+            Details => "details",
+            Force => "force / unforce",
+            ForceAll => "force all skipped",
+            Choose => "choose who",
+            SetLink => "set link address",
+            SwitchPanel => "switch panel",
         }
     }
 
@@ -215,6 +247,14 @@ impl Command {
             Copy,
             Submit,
             ToggleRemember,
+            NextTemplate,
+            OpenRuns,
+            Details,
+            Force,
+            ForceAll,
+            Choose,
+            SetLink,
+            SwitchPanel,
         ]
         .into_iter()
     }
@@ -405,16 +445,22 @@ impl Default for Keymap {
             b(Global, k(K::Esc), Back, true),
             b(SignIn, k(K::Enter), Submit, true),
             b(SignIn, Key::ctrl('r'), ToggleRemember, true),
+            b(SignIn, k(K::Esc), Quit, true),
             b(Orgs, Key::plain('/'), Filter, true),
             b(Orgs, k(K::Enter), Open, true),
             b(Orgs, Key::plain('i'), InviteOne, true),
             b(Orgs, Key::plain('c'), PickContacts, true),
+            b(Orgs, Key::plain('R'), OpenRuns, true),
             b(Orgs, Key::plain('r'), Refresh, false),
             b(Readiness, Key::plain('i'), InviteOne, true),
             b(Readiness, Key::plain('c'), PickContacts, true),
             b(Readiness, Key::plain('r'), Refresh, true),
-            b(Contacts, k(K::Enter), Review, true),
+            b(Readiness, Key::plain('l'), SetLink, true),
+            b(Readiness, Key::plain('t'), EditTemplate, false),
+            b(Contacts, Key::plain('r'), Review, true),
             b(Contacts, Key::plain(' '), Toggle, true),
+            b(Contacts, k(K::Enter), Details, false),
+            b(Contacts, k(K::Tab), SwitchPanel, false),
             b(Contacts, Key::plain('A'), ToggleAll, false),
             b(Contacts, Key::plain('/'), Filter, true),
             b(Contacts, Key::plain('a'), Add, true),
@@ -428,12 +474,24 @@ impl Default for Keymap {
             b(Template, Key::plain('w'), Save, false),
             b(Template, Key::plain('n'), Review, true),
             b(Confirm, Key::plain('s'), Send, true),
+            b(Confirm, k(K::Enter), Choose, true),
+            b(Confirm, Key::plain('f'), Force, true),
+            b(Confirm, Key::plain('F'), ForceAll, false),
+            b(Confirm, Key::plain('l'), SetLink, true),
             b(Confirm, Key::plain('t'), EditTemplate, true),
             b(Sending, Key::plain('x'), Cancel, true),
+            b(Sending, k(K::Esc), Cancel, false),
+            b(Sending, k(K::Enter), Details, true),
+            b(Sending, k(K::Tab), SwitchPanel, false),
             b(Done, Key::plain('r'), RetryFailed, true),
             b(Done, Key::plain('e'), Export, true),
             b(Done, Key::plain('y'), Copy, true),
-            b(Done, k(K::Enter), Back, true),
+            b(Done, k(K::Enter), Details, true),
+            b(Done, k(K::Tab), SwitchPanel, false),
+            b(Runs, k(K::Enter), Open, true),
+            b(Runs, Key::plain('/'), Filter, true),
+            b(Runs, Key::plain('r'), Refresh, false),
+            b(Pick, k(K::Enter), Submit, true),
             b(Prompt, k(K::Enter), Submit, true),
             b(Editor, Key::ctrl('s'), Submit, true),
             b(Template, k(K::Tab), NextTemplate, true),
@@ -447,6 +505,9 @@ impl Default for Keymap {
             Sending,
             Done,
             Mode::Help,
+            Runs,
+            Detail,
+            Pick,
         ] {
             v.extend(nav(m));
         }
@@ -495,7 +556,7 @@ impl Keymap {
 
     /// Hint-bar entries for a mode: its own hinted bindings first (the bar is cut at the right
     /// edge), then the global ones; in text entry, global letter keys are text and not offered.
-    pub fn hints(&self, mode: Mode) -> Vec<(String, &'static str)> {
+    pub fn hints(&self, mode: Mode) -> Vec<(String, &'static str, Command)> {
         let typing = matches!(mode, Mode::Prompt | Mode::SignIn | Mode::Editor);
         let mut seen = Vec::new();
         let mut out = Vec::new();
@@ -507,11 +568,20 @@ impl Keymap {
         for b in own.chain(global) {
             let is_text = matches!(b.key.code, KeyCode::Char(_))
                 && !b.key.mods.contains(KeyModifiers::CONTROL);
-            if seen.contains(&b.command) || (b.mode == Mode::Global && typing && is_text) {
+            // A global key the mode binds to something else is not offered: the mode wins.
+            let shadowed = b.mode == Mode::Global
+                && self
+                    .bindings
+                    .iter()
+                    .any(|o| o.mode == mode && o.key == b.key);
+            if seen.contains(&b.command)
+                || shadowed
+                || (b.mode == Mode::Global && typing && is_text)
+            {
                 continue;
             }
             seen.push(b.command);
-            out.push((b.key.to_string(), b.command.description()));
+            out.push((b.key.to_string(), b.command.description(), b.command));
         }
         out
     }
@@ -632,9 +702,9 @@ mod tests {
             "q is text in a prompt"
         );
         assert_eq!(km.lookup(Mode::Prompt, Key::ctrl('c')), Some(Command::Quit));
-        assert_eq!(
+        assert_ne!(
             km.lookup(Mode::Confirm, Key::new(KeyCode::Enter, KeyModifiers::NONE)),
-            None,
+            Some(Command::Send),
             "enter alone never sends"
         );
     }
@@ -643,7 +713,7 @@ mod tests {
     fn hints_and_help_come_from_the_table() {
         let km = Keymap::default();
         let hints = km.hints(Mode::Confirm);
-        assert!(hints.iter().any(|(k, d)| k == "s" && *d == "SEND"));
+        assert!(hints.iter().any(|(k, d, _)| k == "s" && *d == "SEND"));
         let help = km.help(Mode::Orgs);
         assert_eq!(help[0].0, "orgs");
         assert!(help.iter().any(|(g, _)| g == "everywhere"));

@@ -8,12 +8,18 @@ use chrono::{DateTime, Utc};
 use compact_str::CompactString;
 use tui_input::Input;
 
+use super::keymap::Mode;
+
 use crate::api::models::Organization;
+use crate::invite::batch::SamePhone;
 use crate::invite::contact::Contact;
-use crate::invite::events::{ContactUpdate, Summary};
-use crate::invite::readiness::{CheckItem, OrgSms};
+use crate::invite::events::{ContactUpdate, State, Summary};
+use crate::invite::journal::RunListing;
+use crate::invite::link::LinkBook;
+use crate::invite::readiness::{OrgSms, Report};
 use crate::invite::target::Target;
 use crate::invite::template::Template;
+use crate::invite::verdict::{Force, Pick, Refusal};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Screen {
@@ -24,6 +30,7 @@ pub enum Screen {
     Template,
     Confirm,
     Sending,
+    Runs,
 }
 
 /// What a text prompt is for.
@@ -41,6 +48,8 @@ pub enum PromptKind {
     TemplateField(usize),
     /// Typed count before a large send.
     TypeCount,
+    /// The landing-page address of the organization being sent for.
+    LinkAddress,
 }
 
 #[derive(Clone, Debug)]
@@ -52,12 +61,48 @@ pub struct Prompt {
     pub error: Option<String>,
 }
 
-/// A multi-line editor for the message texts.
+/// What a multi-line editor edits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EditorKind {
+    /// One of the template's texts (an index into the template fields).
+    TemplateField(usize),
+    /// The paste box: a list of names and numbers, typed or pasted, imported when finished.
+    PasteList,
+}
+
+/// A multi-line editor: the message texts, and the paste box.
 #[derive(Clone, Debug)]
 pub struct Editor {
-    pub field: usize,
+    pub kind: EditorKind,
     pub area: ratatui_textarea::TextArea<'static>,
     pub error: Option<String>,
+}
+
+/// One choice in the pick list of a shared phone number.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PickOption {
+    /// This contact (by position among the candidates) gets the invitation.
+    One { choice: usize, label: String },
+    /// Every contact with the number gets their own invitation.
+    All { count: usize },
+}
+
+/// Where the candidates of a pick list come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PickSource {
+    /// The platform contacts a target's lookup found (by position in `Confirm::targets`).
+    Target(usize),
+    /// Selected contacts with one phone (by position in `Confirm::same_phone`).
+    SamePhone(usize),
+}
+
+/// Choosing who gets the invitation when several contacts have one phone.
+#[derive(Clone, Debug)]
+pub struct PickList {
+    pub e164: String,
+    pub source: PickSource,
+    pub options: Vec<PickOption>,
+    pub selected: usize,
 }
 
 #[derive(Clone, Debug)]
@@ -70,6 +115,13 @@ pub enum Overlay {
     Editor(Box<Editor>),
     ConfirmQuit,
     ConfirmCancel,
+    /// The whole of one row: reason, warnings, ids, wrapped and scrollable.
+    Detail {
+        title: String,
+        lines: Vec<String>,
+        scroll: usize,
+    },
+    Pick(PickList),
 }
 
 /// Who is signed in (from the token's claims and the user record).
@@ -82,6 +134,8 @@ pub struct Session {
     pub expires: Option<DateTime<Utc>>,
     pub api_url: String,
     pub demo: bool,
+    /// The API is a sandbox on this machine (plain http landing pages are then acceptable).
+    pub local_api: bool,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -111,8 +165,7 @@ pub struct Orgs {
 #[derive(Clone, Debug)]
 pub struct Readiness {
     pub org: Organization,
-    pub items: Vec<CheckItem>,
-    pub loading: bool,
+    pub report: Option<Report>,
 }
 
 /// Where a contact row came from.
@@ -123,19 +176,7 @@ pub enum Source {
     Imported,
 }
 
-/// What a lookup found out about a number before sending.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Annotation {
-    pub e164: String,
-    /// None while unknown.
-    pub existing: Option<bool>,
-    pub name: Option<String>,
-    pub held_by: Option<String>,
-    pub shared: usize,
-    /// "sent 2h ago" from the journal.
-    pub last_invite: Option<String>,
-    pub error: Option<String>,
-}
+pub use crate::invite::verdict::Lookup;
 
 /// One row of the contacts screen. Its fields are private so that the search key always
 /// matches the contact and the note, and so that only [`Contacts`] (which keeps the count of
@@ -147,8 +188,8 @@ pub struct ContactRow {
     marked: bool,
     /// A lookup of this row is on its way (see [`ContactRow::set_looking_up`]).
     looking_up: bool,
-    /// Most rows have not been looked up yet; a note costs a pointer until they are.
-    note: Option<Box<Annotation>>,
+    /// Most rows have not been looked up yet; a lookup costs a pointer until they are.
+    lookup: Option<Box<Lookup>>,
     /// Lower-case names, built once so filtering 100,000 rows per keystroke is a scan of ready
     /// strings. Most fit the 24 inline bytes of a `CompactString`, so they cost no allocation.
     search: CompactString,
@@ -177,29 +218,26 @@ impl<'a> RowFilter<'a> {
     }
 }
 
-/// The note of a row nobody has looked up.
-static NO_NOTE: Annotation = Annotation {
+/// The lookup of a row nobody has looked up.
+static NOT_LOOKED_UP: Lookup = Lookup {
     e164: String::new(),
-    existing: None,
-    name: None,
-    held_by: None,
-    shared: 0,
+    found: None,
     last_invite: None,
     error: None,
 };
 
 impl ContactRow {
-    pub fn new(contact: Contact, source: Source, note: Annotation) -> ContactRow {
+    pub fn new(contact: Contact, source: Source, lookup: Lookup) -> ContactRow {
         let mut row = ContactRow {
             contact,
             source,
             marked: false,
             looking_up: false,
-            note: None,
+            lookup: None,
             search: CompactString::default(),
             search_numeric: false,
         };
-        row.set_note(note);
+        row.set_lookup(lookup);
         row
     }
 
@@ -207,42 +245,42 @@ impl ContactRow {
         &self.contact
     }
 
-    pub fn note(&self) -> &Annotation {
-        self.note.as_deref().unwrap_or(&NO_NOTE)
+    pub fn lookup(&self) -> &Lookup {
+        self.lookup.as_deref().unwrap_or(&NOT_LOOKED_UP)
     }
 
     pub fn is_marked(&self) -> bool {
         self.marked
     }
 
-    /// Whether a lookup is on its way; a row without a note and without a lookup is only
+    /// Whether a lookup is on its way; a row not looked up and not being looked up is only
     /// checked when it is sent (lookups ahead of sending are capped).
     pub fn is_looking_up(&self) -> bool {
         self.looking_up
     }
 
-    /// A lookup was started for this row; its note ends it.
+    /// A lookup was started for this row; its result ends it.
     pub fn set_looking_up(&mut self) {
         self.looking_up = true;
     }
 
-    /// Replaces the contact (an edit, or names filled in); a note about another number goes.
+    /// Replaces the contact (an edit, or names filled in); a lookup of another number goes.
     pub fn set_contact(&mut self, contact: Contact) {
         let same_number = contact.e164() == self.contact.e164();
         self.contact = contact;
         if !same_number {
-            self.note = None;
+            self.lookup = None;
             self.looking_up = false;
         }
         self.refresh();
     }
 
-    pub fn set_note(&mut self, note: Annotation) {
-        let empty = Annotation {
-            e164: note.e164.clone(),
-            ..Annotation::default()
+    pub fn set_lookup(&mut self, lookup: Lookup) {
+        let empty = Lookup {
+            e164: lookup.e164.clone(),
+            ..Lookup::default()
         };
-        self.note = (note != empty).then(|| Box::new(note));
+        self.lookup = (lookup != empty).then(|| Box::new(lookup));
         self.looking_up = false;
         self.refresh();
     }
@@ -255,7 +293,7 @@ impl ContactRow {
         if let Some(name) = c.full_name() {
             s.push_str(&name.to_lowercase());
         }
-        if let Some(name) = &self.note().name {
+        if let Some(name) = self.lookup().name() {
             if !s.is_empty() {
                 s.push('\u{1f}');
             }
@@ -302,6 +340,9 @@ pub struct Contacts {
     pub loading: bool,
     /// Import problems: "line N: reason".
     pub problems: Vec<String>,
+    /// The problems panel has the keys (Tab switches), and its first line shown.
+    pub problems_focus: bool,
+    pub problems_scroll: usize,
     /// Set to the cap when the organization has more contacts than the list loads.
     pub platform_capped: Option<usize>,
     /// The rows matching the last filter, by filter. A key press both updates and draws, and
@@ -339,7 +380,7 @@ impl Contacts {
         found
     }
 
-    /// A row, to change its contact or note (selection goes through [`Contacts::mark`]).
+    /// A row, to change its contact or lookup (selection goes through [`Contacts::mark`]).
     pub fn row_mut(&mut self, i: usize) -> Option<&mut ContactRow> {
         self.changed();
         self.rows.get_mut(i)
@@ -431,15 +472,77 @@ pub struct TemplateState {
     pub modified: bool,
     /// Templates to choose from (the config dir's `templates/*.toml` and the built-in one).
     pub choices: Vec<(Option<PathBuf>, Template)>,
+    /// Where `ctrl-s` saves a template that has no file yet.
+    pub save_dir: PathBuf,
 }
 
+/// Something about the batch the operator should decide before sending.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Attention {
+    /// The shared rules refuse this target (by position in `Confirm::targets`).
+    Refused { target: usize, refusal: Refusal },
+    /// Several selected contacts have one phone (by position in `Confirm::same_phone`).
+    SamePhone(usize),
+    /// The lookup of this target failed; the send checks it again.
+    LookupFailed { target: usize, error: String },
+}
+
+/// The confirm screen: who is about to be invited, the readiness report, and the decisions
+/// the operator took on the way.
 #[derive(Clone, Debug, Default)]
 pub struct Confirm {
     pub targets: Vec<Target>,
-    pub notes: Vec<Annotation>,
+    /// Contacts left out because another selected one has their phone.
+    pub same_phone: Vec<SamePhone>,
+    /// By number: what the lookups ahead of sending found.
+    pub lookups: std::collections::HashMap<String, Lookup>,
     pub looking_up: bool,
+    /// The readiness report for this send; `None` while it is built.
+    pub report: Option<Report>,
+    /// The run this send continues (a retry or a resume), if any.
+    pub resume: Option<String>,
     /// Typed count, for large batches.
     pub typed: String,
+    /// The selected line of the attention list.
+    pub selected: usize,
+}
+
+impl Confirm {
+    /// What needs the operator's eye, in target order: refusals by the shared rules (with
+    /// the forces chosen so far), shared phones, failed lookups.
+    pub fn attention(&self, now: DateTime<Utc>) -> Vec<Attention> {
+        let mut out = Vec::new();
+        for (i, t) in self.targets.iter().enumerate() {
+            let Some(l) = self.lookups.get(&t.e164) else {
+                continue;
+            };
+            if let Some(e) = &l.error {
+                out.push(Attention::LookupFailed {
+                    target: i,
+                    error: e.clone(),
+                });
+                continue;
+            }
+            // A skip the operator forced stays listed, so it can be taken back.
+            let unforced = Force::default();
+            if let Some(Err(refusal)) = l.verdict(t, unforced, now) {
+                out.push(Attention::Refused { target: i, refusal });
+            }
+        }
+        out.extend((0..self.same_phone.len()).map(Attention::SamePhone));
+        out
+    }
+
+    /// The verdict for one target with the operator's forces applied; `None` when not looked up.
+    pub fn verdict(&self, i: usize, now: DateTime<Utc>) -> Option<Result<Pick<'_>, Refusal>> {
+        let t = self.targets.get(i)?;
+        self.lookups.get(&t.e164)?.verdict(t, t.force, now)
+    }
+
+    /// The report allows sending (and is there).
+    pub fn can_send(&self) -> bool {
+        self.report.as_ref().is_some_and(Report::can_send)
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -447,13 +550,15 @@ pub struct SendRow {
     pub update: ContactUpdate,
 }
 
+/// The sending and done screens: every contact of the batch, across its attempts.
 #[derive(Clone, Debug)]
 pub struct Sending {
     pub run_id: String,
-    pub org_name: String,
-    pub total: usize,
+    pub org: Organization,
+    /// By journal index, ascending.
     pub rows: Vec<SendRow>,
     pub started: DateTime<Utc>,
+    /// The current attempt's end; `None` while it runs.
     pub finished: Option<Summary>,
     pub rate_limited_until: Option<DateTime<Utc>>,
     pub rate_limit_count: u32,
@@ -461,11 +566,14 @@ pub struct Sending {
     pub cancelling: bool,
     pub selected: usize,
     pub dry_run: bool,
+    /// The failures panel has the keys (Tab switches), and its first line shown.
+    pub failures_focus: bool,
+    pub failures_scroll: usize,
 }
 
 impl Sending {
     /// A send about to start: every target queued, nothing finished.
-    pub fn new(org_name: &str, targets: &[Target], started: DateTime<Utc>) -> Sending {
+    pub fn new(org: &Organization, targets: &[Target], started: DateTime<Utc>) -> Sending {
         let rows = targets
             .iter()
             .enumerate()
@@ -474,15 +582,14 @@ impl Sending {
                     index,
                     e164: t.e164.clone(),
                     name: t.full_name(),
-                    state: Some(crate::invite::events::State::Queued),
+                    state: Some(State::Queued),
                     ..ContactUpdate::default()
                 },
             })
             .collect();
         Sending {
             run_id: String::new(),
-            org_name: org_name.to_string(),
-            total: targets.len(),
+            org: org.clone(),
             rows,
             started,
             finished: None,
@@ -492,7 +599,93 @@ impl Sending {
             cancelling: false,
             selected: 0,
             dry_run: false,
+            failures_focus: false,
+            failures_scroll: 0,
         }
+    }
+
+    /// A journalled run as it stands, opened from the runs screen.
+    pub fn from_run(org: &Organization, run: &crate::invite::journal::StoredRun) -> Sending {
+        let mut s = Sending::new(org, &[], run.header.started_at);
+        s.run_id = run.header.run.clone();
+        s.rows = run
+            .updates()
+            .into_iter()
+            .map(|update| SendRow { update })
+            .collect();
+        s.finished = Some(run.summary());
+        s
+    }
+
+    /// Records a contact's new state; a contact the run adds (a retry's) gets its row.
+    pub fn upsert(&mut self, u: ContactUpdate) {
+        match self.rows.binary_search_by_key(&u.index, |r| r.update.index) {
+            Ok(i) => self.rows[i].update = u,
+            Err(i) => self.rows.insert(i, SendRow { update: u }),
+        }
+    }
+
+    pub fn count(&self, state: State) -> usize {
+        self.rows
+            .iter()
+            .filter(|r| r.update.state() == state)
+            .count()
+    }
+
+    /// The whole batch's totals.
+    pub fn batch_summary(&self) -> Summary {
+        let mut s = Summary::of_states(&self.run_id, self.rows.iter().map(|r| r.update.state()));
+        if let Some(f) = &self.finished {
+            s.cancelled = f.cancelled;
+            s.halted = f.halted.clone();
+            s.elapsed_ms = f.elapsed_ms;
+            s.requests = f.requests;
+        }
+        s
+    }
+
+    /// The rows a retry sends again: everything not sent or skipped.
+    pub fn unfinished(&self) -> impl Iterator<Item = &SendRow> {
+        self.rows.iter().filter(|r| !r.update.state().is_done())
+    }
+}
+
+/// One run in the runs list.
+#[derive(Clone, Debug)]
+pub struct RunRow {
+    pub listing: RunListing,
+    /// Every number of the run, for the search.
+    pub numbers: String,
+}
+
+/// The runs screen: journalled runs, newest first, searchable by number.
+#[derive(Clone, Debug, Default)]
+pub struct Runs {
+    pub rows: Vec<RunRow>,
+    pub nav: ListNav,
+    pub loading: bool,
+}
+
+impl Runs {
+    /// Indices of the runs matching the filter: a number (in any spelling's digits), an
+    /// organization, or a run id.
+    pub fn visible(&self) -> Vec<usize> {
+        let f = self.nav.filter.value().trim().to_lowercase();
+        let digits: String = f.chars().filter(char::is_ascii_digit).collect();
+        // "06 12345678" finds +31612345678: match on the national part's digits.
+        let national = digits.trim_start_matches('0');
+        self.rows
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| {
+                let h = &r.listing.run.header;
+                f.is_empty()
+                    || h.org_name.to_lowercase().contains(&f)
+                    || h.run.to_lowercase().contains(&f)
+                    || (national.len() >= 4 && r.numbers.contains(national))
+            })
+            .map(|(i, _)| i)
+            .collect()
     }
 }
 
@@ -513,6 +706,8 @@ pub struct Toast {
 #[derive(Clone, Debug)]
 pub struct Model {
     pub screen: Screen,
+    /// The screens behind the current one; `esc` goes back to the last.
+    pub back: Vec<Screen>,
     pub overlay: Option<Overlay>,
     pub size: (u16, u16),
     pub clock: DateTime<Utc>,
@@ -523,18 +718,21 @@ pub struct Model {
     pub org: Option<Organization>,
     pub contacts: Contacts,
     pub template: TemplateState,
+    pub links: LinkBook,
     pub confirm: Confirm,
     pub sending: Option<Sending>,
+    pub runs: Runs,
     pub toast: Option<Toast>,
     pub quit: bool,
-    /// Screen to return to when the confirm/send flow ends.
-    pub origin: Screen,
+    /// Where the log is written, for the help overlay.
+    pub log_file: PathBuf,
 }
 
 impl Model {
     pub fn new(template: Template, template_path: Option<PathBuf>, clock: DateTime<Utc>) -> Model {
         Model {
             screen: Screen::SignIn,
+            back: Vec::new(),
             overlay: None,
             size: (80, 24),
             clock,
@@ -550,13 +748,45 @@ impl Model {
                 field: 0,
                 modified: false,
                 choices: Vec::new(),
+                save_dir: PathBuf::from("templates"),
             },
+            links: LinkBook::default(),
             confirm: Confirm::default(),
             sending: None,
+            runs: Runs::default(),
             toast: None,
             quit: false,
-            origin: Screen::Orgs,
+            log_file: PathBuf::from("sms-invite.log"),
         }
+    }
+
+    /// The key-binding mode the model is in: overlays that take text first, then the screen.
+    pub fn mode(&self) -> Mode {
+        match self.overlay {
+            Some(Overlay::Prompt(_)) => return Mode::Prompt,
+            Some(Overlay::Editor(_)) => return Mode::Editor,
+            Some(Overlay::Detail { .. }) => return Mode::Detail,
+            Some(Overlay::Pick(_)) => return Mode::Pick,
+            _ => {}
+        }
+        match self.screen {
+            Screen::SignIn => Mode::SignIn,
+            Screen::Orgs => Mode::Orgs,
+            Screen::Readiness => Mode::Readiness,
+            Screen::Contacts => Mode::Contacts,
+            Screen::Template => Mode::Template,
+            Screen::Confirm => Mode::Confirm,
+            Screen::Sending if self.sending.as_ref().is_some_and(|s| s.finished.is_some()) => {
+                Mode::Done
+            }
+            Screen::Sending => Mode::Sending,
+            Screen::Runs => Mode::Runs,
+        }
+    }
+
+    /// A send is running now.
+    pub fn sending_now(&self) -> bool {
+        self.sending.as_ref().is_some_and(|s| s.finished.is_none())
     }
 
     /// Indices of the organizations that match the filter (case-insensitive, name or id).
@@ -583,6 +813,11 @@ impl Model {
     pub fn visible_contacts(&self) -> Vec<usize> {
         self.contacts.visible()
     }
+
+    /// The API is a sandbox on this machine.
+    pub fn local_api(&self) -> bool {
+        self.session.as_ref().is_some_and(|s| s.local_api)
+    }
 }
 
 #[cfg(test)]
@@ -590,7 +825,21 @@ mod tests {
     use super::*;
     use crate::invite::contact::Details;
     use crate::invite::phone::normalize;
+    use crate::invite::verdict::Found;
     use proptest::prelude::*;
+
+    /// A lookup that found one contact named `name`.
+    fn found_as(e164: &str, name: &str) -> Lookup {
+        Lookup {
+            e164: e164.to_string(),
+            found: Some(vec![Found {
+                contact_id: "c1".into(),
+                name: Some(name.into()),
+                ..Found::default()
+            }]),
+            ..Lookup::default()
+        }
+    }
 
     fn row(i: usize, id: Option<&str>) -> ContactRow {
         let phone = normalize(&format!("+316{:08}", 10_000_000 + i), None).unwrap();
@@ -602,7 +851,7 @@ mod tests {
                 ..Details::default()
             },
         );
-        ContactRow::new(contact, Source::Imported, Annotation::default())
+        ContactRow::new(contact, Source::Imported, Lookup::default())
     }
 
     #[derive(Clone, Debug)]
@@ -697,12 +946,8 @@ mod tests {
                     Change::Push(i) => c.push(row(i, None), false),
                     Change::Note(i, name) => {
                         if let Some(r) = c.row_mut(i) {
-                            let note = Annotation {
-                                e164: r.contact().e164().to_string(),
-                                name: Some(name),
-                                ..Annotation::default()
-                            };
-                            r.set_note(note);
+                            let lookup = found_as(r.contact().e164(), &name);
+                            r.set_lookup(lookup);
                         }
                     }
                     Change::Rename(i, name) => {
@@ -743,7 +988,7 @@ mod tests {
                 },
             ),
             Source::Added,
-            Annotation::default(),
+            Lookup::default(),
         );
         for hit in [
             "+3161",
@@ -766,20 +1011,16 @@ mod tests {
         let mut r = row(1, Some("5f01"));
         assert_eq!(r.key(), "5f01");
         assert!(r.matches(&RowFilter::new("jan")) && !r.matches(&RowFilter::new("bakker")));
-        r.set_note(Annotation {
-            e164: r.contact().e164().to_string(),
-            name: Some("Jan Bakker".into()),
-            ..Annotation::default()
-        });
+        r.set_lookup(found_as(r.contact().e164(), "Jan Bakker"));
         assert!(
             r.matches(&RowFilter::new("bakker")),
             "the looked-up name is searchable"
         );
-        assert_eq!(r.note().name.as_deref(), Some("Jan Bakker"));
-        // A new number drops the note about the old one.
+        assert_eq!(r.lookup().name(), Some("Jan Bakker"));
+        // A new number drops the lookup of the old one.
         let other = normalize("+31687654321", None).unwrap();
         r.set_contact(Contact::from_phone(&other));
-        assert_eq!(r.note(), &Annotation::default());
+        assert_eq!(r.lookup(), &Lookup::default());
         assert!(!r.matches(&RowFilter::new("bakker")));
         assert!(
             r.matches(&RowFilter::new("0687654321")),

@@ -6,12 +6,14 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use crossterm::event::Event as TermEvent;
 
-use super::model::{Annotation, Session};
+use super::model::{Lookup, Session};
 use crate::api::models::Organization;
 use crate::invite::contact::Contact;
 use crate::invite::events::Event as EngineEvent;
 use crate::invite::import::ImportReport;
-use crate::invite::readiness::{CheckItem, OrgSms};
+use crate::invite::journal::{RunListing, StoredRun};
+use crate::invite::link::LinkBook;
+use crate::invite::readiness::{OrgSms, Report};
 
 #[derive(Debug, Clone)]
 pub enum Msg {
@@ -19,28 +21,37 @@ pub enum Msg {
     Tick(DateTime<Utc>),
     SignedIn(Result<Session, String>),
     OrgsLoaded(Result<Vec<OrgSms>, String>),
-    ReadinessLoaded {
+    /// The readiness report for an organization (the readiness or the confirm screen).
+    Assessed {
         org: String,
-        items: Vec<CheckItem>,
+        report: Report,
     },
     ContactsLoaded {
         org: String,
-        result: Result<Vec<(Contact, Annotation)>, String>,
+        result: Result<Vec<(Contact, Lookup)>, String>,
         /// The cap, when the organization has more contacts than were loaded.
         capped: Option<usize>,
     },
-    Annotated {
+    LookedUp {
         org: String,
-        notes: Vec<Annotation>,
+        lookups: Vec<Lookup>,
     },
     Imported {
         path: PathBuf,
         result: Result<ImportReport, String>,
     },
     Engine(EngineEvent),
+    /// A send could not start (e.g. its journal cannot be written); nothing was sent.
+    SendRefused(String),
     Exported(Result<PathBuf, String>),
     Copied(Result<usize, String>),
     TemplateSaved(Result<PathBuf, String>),
+    LinkSaved(Result<LinkBook, String>),
+    RunsLoaded(Vec<RunListing>),
+    RunOpened {
+        result: Result<(StoredRun, Organization), String>,
+        retry: bool,
+    },
     /// The organization the TUI was started for (e.g. `--org`).
     Preselect(Organization),
 }

@@ -8,6 +8,9 @@ use serde::Deserialize;
 #[derive(Clone, Debug, PartialEq)]
 pub struct Theme {
     pub name: String,
+    /// The terminal background the colours are chosen for (the theme does not paint it);
+    /// every text colour keeps a contrast of at least 4.5:1 against it.
+    pub background: Color,
     pub base: Style,
     pub muted: Style,
     pub title: Style,
@@ -26,6 +29,7 @@ impl Theme {
     pub fn dark() -> Theme {
         Theme {
             name: "dark".into(),
+            background: Color::Black,
             base: Style::default(),
             muted: Style::default().fg(Color::DarkGray),
             title: Style::default()
@@ -38,8 +42,10 @@ impl Theme {
                 .add_modifier(Modifier::BOLD),
             ok: Style::default().fg(Color::Green),
             warn: Style::default().fg(Color::Yellow),
-            error: Style::default().fg(Color::Red).add_modifier(Modifier::BOLD),
-            info: Style::default().fg(Color::Blue),
+            error: Style::default()
+                .fg(Color::LightRed)
+                .add_modifier(Modifier::BOLD),
+            info: Style::default().fg(Color::Rgb(110, 160, 255)),
             key: Style::default()
                 .fg(Color::Cyan)
                 .add_modifier(Modifier::BOLD),
@@ -48,15 +54,16 @@ impl Theme {
     }
 
     pub fn light() -> Theme {
+        // Explicit colours: a light terminal's palette often makes "gray" unreadable.
+        let blue = Color::Rgb(0, 70, 160);
         Theme {
             name: "light".into(),
+            background: Color::Rgb(255, 255, 255),
             base: Style::default().fg(Color::Black),
-            muted: Style::default().fg(Color::Gray),
-            title: Style::default()
-                .fg(Color::Blue)
-                .add_modifier(Modifier::BOLD),
-            border: Style::default().fg(Color::Gray),
-            focus: Style::default().fg(Color::Blue),
+            muted: Style::default().fg(Color::Rgb(96, 96, 96)),
+            title: Style::default().fg(blue).add_modifier(Modifier::BOLD),
+            border: Style::default().fg(Color::Rgb(150, 150, 150)),
+            focus: Style::default().fg(blue),
             selection: Style::default()
                 .bg(Color::Rgb(200, 220, 250))
                 .add_modifier(Modifier::BOLD),
@@ -65,10 +72,8 @@ impl Theme {
             error: Style::default()
                 .fg(Color::Rgb(180, 0, 0))
                 .add_modifier(Modifier::BOLD),
-            info: Style::default().fg(Color::Blue),
-            key: Style::default()
-                .fg(Color::Blue)
-                .add_modifier(Modifier::BOLD),
+            info: Style::default().fg(blue),
+            key: Style::default().fg(blue).add_modifier(Modifier::BOLD),
             input: Style::default().fg(Color::Black),
         }
     }
@@ -78,6 +83,7 @@ impl Theme {
         let plain = Style::default();
         Theme {
             name: "mono".into(),
+            background: Color::Reset,
             base: plain,
             muted: plain,
             title: plain.add_modifier(Modifier::BOLD),
@@ -144,6 +150,75 @@ impl Theme {
     }
 }
 
+/// A colour as red, green and blue, for the named colours as xterm draws them by default.
+pub fn rgb(c: Color) -> Option<(u8, u8, u8)> {
+    const BASIC: [(u8, u8, u8); 16] = [
+        (0, 0, 0),
+        (205, 0, 0),
+        (0, 205, 0),
+        (205, 205, 0),
+        (0, 0, 238),
+        (205, 0, 205),
+        (0, 205, 205),
+        (229, 229, 229),
+        (127, 127, 127),
+        (255, 0, 0),
+        (0, 255, 0),
+        (255, 255, 0),
+        (92, 92, 255),
+        (255, 0, 255),
+        (0, 255, 255),
+        (255, 255, 255),
+    ];
+    let i = match c {
+        Color::Rgb(r, g, b) => return Some((r, g, b)),
+        Color::Black => 0,
+        Color::Red => 1,
+        Color::Green => 2,
+        Color::Yellow => 3,
+        Color::Blue => 4,
+        Color::Magenta => 5,
+        Color::Cyan => 6,
+        Color::Gray => 7,
+        Color::DarkGray => 8,
+        Color::LightRed => 9,
+        Color::LightGreen => 10,
+        Color::LightYellow => 11,
+        Color::LightBlue => 12,
+        Color::LightMagenta => 13,
+        Color::LightCyan => 14,
+        Color::White => 15,
+        Color::Indexed(n) if n < 16 => usize::from(n),
+        Color::Indexed(n) if n >= 232 => {
+            let v = 8 + 10 * (n - 232);
+            return Some((v, v, v));
+        }
+        Color::Indexed(n) => {
+            let n = n - 16;
+            let level = |x: u8| if x == 0 { 0 } else { 55 + 40 * x };
+            return Some((level(n / 36), level(n / 6 % 6), level(n % 6)));
+        }
+        Color::Reset => return None,
+    };
+    Some(BASIC[i])
+}
+
+/// The WCAG contrast ratio of two colours (1 to 21).
+pub fn contrast(a: (u8, u8, u8), b: (u8, u8, u8)) -> f64 {
+    fn channel(v: u8) -> f64 {
+        let c = f64::from(v) / 255.0;
+        if c <= 0.03928 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    }
+    let lum =
+        |(r, g, b): (u8, u8, u8)| 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+    let (x, y) = (lum(a), lum(b));
+    (x.max(y) + 0.05) / (x.min(y) + 0.05)
+}
+
 /// The `[theme]` table of the config file.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -167,6 +242,41 @@ mod tests {
         assert_eq!(t.error.fg, Some(Color::Rgb(255, 136, 0)));
         let bad = [("error".to_string(), "blurple".to_string())].into();
         assert!(t.apply_overrides(&bad).is_err());
+    }
+
+    /// Every role that colours text is readable on the background the theme is made for.
+    #[test]
+    fn text_colours_have_a_contrast_of_at_least_4_5_to_1() {
+        for t in [Theme::dark(), Theme::light()] {
+            let bg = rgb(t.background).expect("a background");
+            for (role, style) in [
+                ("base", t.base),
+                ("muted", t.muted),
+                ("title", t.title),
+                ("focus", t.focus),
+                ("ok", t.ok),
+                ("warn", t.warn),
+                ("error", t.error),
+                ("info", t.info),
+                ("key", t.key),
+                ("input", t.input),
+            ] {
+                let Some(fg) = style.fg.and_then(rgb) else {
+                    continue;
+                };
+                let ratio = contrast(fg, bg);
+                assert!(
+                    ratio >= 4.5,
+                    "{} theme, {role}: {ratio:.2}:1 against its background",
+                    t.name
+                );
+            }
+        }
+        // The measure itself: black on white is 21:1, a colour on itself 1:1.
+        assert!((contrast((0, 0, 0), (255, 255, 255)) - 21.0).abs() < 0.01);
+        assert!((contrast((96, 96, 96), (96, 96, 96)) - 1.0).abs() < 0.01);
+        // The grey the light theme used to have was far too faint.
+        assert!(contrast(rgb(Color::Gray).unwrap_or_default(), (255, 255, 255)) < 2.0);
     }
 
     #[test]

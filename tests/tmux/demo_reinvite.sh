@@ -9,7 +9,8 @@
 # terminal restored (alternate screen left, cursor shown, mouse off, tty cooked). Then checks
 # that NO_COLOR=1 starts fine and draws without colours. Prints "N passed, M failed"; exits 1 on
 # the first failure, after printing the pane. TMUX_TEST_TIMEOUT (seconds, default 10) bounds
-# every wait.
+# every wait. Also: an organization whose SMS is off is refused, the demo leaves the real
+# config dir untouched, and a bad explicit token opens the sign-in screen naming its source.
 set -euo pipefail
 
 BIN=${1:-target/debug/sms-invite}
@@ -57,7 +58,16 @@ fail() {
     FAILED=$((FAILED + 1))
     echo "FAIL $1"
     show_pane
-    summary
+    # ---- 3. a token given explicitly that cannot be used: the sign-in screen says which ----
+start_with badtoken "" SMS_INVITE_TOKEN=not-a-token SMS_INVITE_API_URL=http://127.0.0.1:9
+wait_for "› sign in" "a bad SMS_INVITE_TOKEN opens the sign-in screen"
+wait_for "the token from SMS_INVITE_TOKEN cannot be used" "naming where the token came from"
+wait_for "esc quit" "the hint says what esc does"
+keys Escape
+wait_for "EXIT=0" "esc quits, as its hint says"
+tm kill-session -t "$SESSION"
+
+summary
     exit 1
 }
 
@@ -116,15 +126,23 @@ AFTER='echo EXIT=$?; if stty -a | tr " ;" "\n\n" | grep -qx -e -icanon -e -echo;
 
 # start NAME [VAR=value …]: the demo in a new 100x30 session, with its own data/config dirs.
 start() {
-    SESSION="smsinv-$$-$1"
+    local name=$1
     shift
+    start_with "$name" --demo "$@"
+}
+
+# start_with NAME FLAGS [VAR=value …]: the binary with FLAGS ("" for none).
+start_with() {
+    SESSION="smsinv-$$-$1"
+    local flags=$2
+    shift 2
     local dir="$TMP/$SESSION"
     mkdir -p "$dir/data" "$dir/config"
     local cmd
-    cmd="env -u NO_COLOR SMS_INVITE_DATA_DIR=$(printf %q "$dir/data")"
-    cmd+=" SMS_INVITE_CONFIG_DIR=$(printf %q "$dir/config") $* $(printf %q "$BIN") --demo; $AFTER"
+    cmd="env -u NO_COLOR -u SMS_INVITE_TOKEN SMS_INVITE_DATA_DIR=$(printf %q "$dir/data")"
+    cmd+=" SMS_INVITE_CONFIG_DIR=$(printf %q "$dir/config") $* $(printf %q "$BIN") $flags; $AFTER"
     tm new -d -s "$SESSION" -x 100 -y 30 "$cmd"
-    echo "# $SESSION: $*${*:+ }sms-invite --demo"
+    echo "# $SESSION: $*${*:+ }sms-invite $flags"
 }
 
 # ---- 1. re-invite one contact, default theme ----
@@ -159,6 +177,36 @@ wait_for "✓ sent" "after s the contact shows ✓ sent"
 wait_for "Finished" "the run is Finished"
 wait_for " 1 sent " "the counters say 1 sent"
 
+# The demo's files are its own: a template saved in the demo lands in its temporary folder.
+keys Escape
+wait_for "› organizations" "esc goes back to the organizations"
+keys c
+wait_for "› contacts" "c opens the contacts"
+keys t
+wait_for "› template" "t opens the template"
+keys C-s
+wait_for "template saved to" "ctrl-s saves the template"
+wait_for "sms-invite-demo-" "into the demo's own folder"
+
+# An organization whose SMS is switched off is refused, with the reason, and nothing is sent.
+keys Escape
+wait_for "› contacts" "back to the contacts"
+keys Escape
+wait_for "› organizations" "back to the organizations"
+keys End
+keys i
+wait_for "Re-invite one contact of Disabled SMS BV" "i on Disabled SMS BV"
+keys -l '06 55443322'
+keys Enter
+wait_for "✗ NOT READY" "the confirm screen marks the SMS service NOT READY"
+wait_for "is disabled" "and says why"
+wait_for "must be fixed first" "and that nothing can be sent"
+if pane_has "press s to send"; then fail "no send key while not ready"; else pass "no send key while not ready"; fi
+keys s
+wait_for "not sending: sms service" "s is refused with the reason"
+if pane_has "✓ sent"; then fail "nothing sent to Disabled SMS BV"; else pass "nothing sent to Disabled SMS BV"; fi
+keys Escape
+
 keys q
 wait_for "EXIT=0" "q quits with exit status 0"
 wait_fmt '#{alternate_on}' 0 "alternate screen left"
@@ -166,7 +214,10 @@ wait_gone " sms-invite · " "TUI header gone from the pane"
 wait_for "TTY=cooked" "tty back in cooked mode (icanon, echo)"
 wait_fmt '#{cursor_flag}' 1 "cursor shown again"
 wait_fmt '#{mouse_any_flag}#{mouse_sgr_flag}' 00 "mouse capture turned off"
-wait_for ": 1 sent, 0 skipped, 0 failed" "last-run summary printed after the TUI ended"
+wait_for ": Done: 1 contact(s): 1 sent" "last-run summary printed after the TUI ended"
+# The operator's own config dir is untouched, and no run landed in the real data dir.
+if [[ -z "$(ls -A "$TMP/$SESSION/config")" ]]; then pass "the demo left the config dir untouched"; else fail "the demo left the config dir untouched ($(ls -A "$TMP/$SESSION/config"))"; fi
+if [[ ! -e "$TMP/$SESSION/data/runs" ]]; then pass "the demo journalled nothing in the real data dir"; else fail "the demo journalled nothing in the real data dir"; fi
 tm kill-session -t "$SESSION"
 
 # ---- 2. NO_COLOR=1 ----
@@ -176,6 +227,15 @@ if has_colour; then fail "NO_COLOR=1: no colours drawn"; else pass "NO_COLOR=1: 
 keys q
 wait_for "EXIT=0" "NO_COLOR=1: q quits with exit status 0"
 wait_fmt '#{alternate_on}' 0 "NO_COLOR=1: alternate screen left"
+tm kill-session -t "$SESSION"
+
+# ---- 3. a token given explicitly that cannot be used: the sign-in screen says which ----
+start_with badtoken "" SMS_INVITE_TOKEN=not-a-token SMS_INVITE_API_URL=http://127.0.0.1:9
+wait_for "› sign in" "a bad SMS_INVITE_TOKEN opens the sign-in screen"
+wait_for "the token from SMS_INVITE_TOKEN cannot be used" "naming where the token came from"
+wait_for "esc quit" "the hint says what esc does"
+keys Escape
+wait_for "EXIT=0" "esc quits, as its hint says"
 tm kill-session -t "$SESSION"
 
 summary

@@ -13,17 +13,24 @@ use ratatui::buffer::{Buffer, Cell};
 use ratatui::layout::{Position, Size};
 use serde_json::json;
 
+use sms_invite::api::Claims;
 use sms_invite::api::models::{Organization, Service};
 use sms_invite::invite::contact::{Contact, Details};
+use sms_invite::invite::cooldown::LastInvite;
 use sms_invite::invite::events::{ContactUpdate, State, Summary};
+use sms_invite::invite::journal::{RunHeader, StoredContact, StoredRun};
+use sms_invite::invite::link::{LinkChoice, LinkSource};
 use sms_invite::invite::phone;
-use sms_invite::invite::readiness::{self, CheckItem, OrgSms, Verdict};
+use sms_invite::invite::readiness::{
+    self, Account, OrgFinding, OrgSms, Report, SmsStatus, Subject,
+};
 use sms_invite::invite::target::Target;
 use sms_invite::invite::template::Template;
+use sms_invite::invite::verdict::Found;
 use sms_invite::tui::effect::Effect;
 use sms_invite::tui::keymap::Keymap;
 use sms_invite::tui::model::{
-    Annotation, ContactRow, Contacts, Model, Readiness, Screen, SendRow, Sending, Session, Source,
+    ContactRow, Contacts, Lookup, Model, Readiness, Screen, SendRow, Sending, Session, Source,
 };
 use sms_invite::tui::msg::Msg;
 use sms_invite::tui::update::update;
@@ -159,6 +166,7 @@ pub fn session() -> Session {
         expires: Some(Utc.with_ymd_and_hms(2026, 3, 11, 11, 0, 0).unwrap()),
         api_url: "http://127.0.0.1:9/".into(),
         demo: false,
+        local_api: true,
     }
 }
 
@@ -255,36 +263,54 @@ pub fn on_acme() -> Model {
     m
 }
 
-pub fn check_items(ready: bool) -> Vec<CheckItem> {
-    vec![
-        CheckItem {
-            check: "token",
-            verdict: Verdict::Ready,
-            detail: "valid for 24h; renewable with the refresh token".into(),
-            fix: None,
+/// The signed-in bot as the readiness report names it.
+pub fn account() -> Account {
+    Account {
+        claims: Some(Claims {
+            user: Some("5ee7372448d9940011151f42".into()),
+            organization: Some(ROOT.into()),
+            scope: Some("viewer guest agent bot admin".into()),
+            exp: Some(
+                Utc.with_ymd_and_hms(2026, 3, 11, 11, 0, 0)
+                    .unwrap()
+                    .timestamp(),
+            ),
+            ..Claims::default()
+        }),
+        can_refresh: true,
+        name: Some("SMS Invite Bot".into()),
+    }
+}
+
+/// Acme Holding's readiness report, built by the shared rules from fixed facts: its SMS line
+/// ready (own service) or not (no service), its own link address saved.
+pub fn report(ready: bool) -> Report {
+    let status = if ready {
+        org_rows()
+            .into_iter()
+            .find(|o| o.org.id == HOLDING)
+            .expect("acme")
+            .status
+    } else {
+        SmsStatus::NotReady {
+            reason: "no twilio (SMS) service in this organization or its parents; ask an admin to add the SMS integration".into(),
+        }
+    };
+    let t = template();
+    let link = LinkChoice {
+        url: CLP.into(),
+        source: LinkSource::Organization,
+    };
+    let subject = Subject::for_targets(&t, &link, false, &[], Some(&acme()));
+    readiness::report(
+        &account(),
+        &OrgFinding::Found {
+            org: Box::new(acme()),
+            sms: readiness::sms_item(&status),
         },
-        CheckItem {
-            check: "scope",
-            verdict: Verdict::Ready,
-            detail: "admin (can list services)".into(),
-            fix: None,
-        },
-        if ready {
-            CheckItem {
-                check: "sms service",
-                verdict: Verdict::Ready,
-                detail: "own twilio service (Acme SMS)".into(),
-                fix: None,
-            }
-        } else {
-            CheckItem {
-                check: "sms service",
-                verdict: Verdict::NotReady,
-                detail: "no twilio (SMS) service in this organization or its parents".into(),
-                fix: Some("ask an admin to add the SMS integration".into()),
-            }
-        },
-    ]
+        &subject,
+        day(),
+    )
 }
 
 /// The readiness report of Acme Holding, loaded.
@@ -293,32 +319,40 @@ pub fn readiness_model() -> Model {
     m.org = Some(acme());
     m.readiness = Some(Readiness {
         org: acme(),
-        items: check_items(true),
-        loading: false,
+        report: Some(report(true)),
     });
+    m.back = vec![Screen::Orgs];
     m.screen = Screen::Readiness;
     m
 }
 
-fn row(c: Contact, source: Source, note: Annotation) -> ContactRow {
-    let note = Annotation {
+fn row(c: Contact, source: Source, lookup: Lookup) -> ContactRow {
+    let lookup = Lookup {
         e164: c.e164().to_string(),
-        ..note
+        ..lookup
     };
-    ContactRow::new(c, source, note)
+    ContactRow::new(c, source, lookup)
+}
+
+/// One platform contact as a lookup finds it.
+pub fn found(c: &Contact, holders: &[&str]) -> Found {
+    Found {
+        contact_id: c.contact_id().unwrap_or("5f00000000000000000002ff").into(),
+        name: c.full_name(),
+        conversation: Some(format!("conv-{}", c.contact_id().unwrap_or("x"))),
+        holders: Some(holders.iter().map(|h| h.to_string()).collect()),
+    }
 }
 
 /// A platform contact as the runtime lists it: named by its id, known to exist.
-pub fn platform(number: &str, given: &str, family: &str, id: &str) -> (Contact, Annotation) {
+pub fn platform(number: &str, given: &str, family: &str, id: &str) -> (Contact, Lookup) {
     let c = contact_with_id(number, Some(given), Some(family), Some(id));
-    let note = Annotation {
+    let lookup = Lookup {
         e164: c.e164().to_string(),
-        existing: Some(true),
-        name: c.full_name(),
-        shared: 1,
-        ..Annotation::default()
+        found: Some(vec![found(&c, &[])]),
+        ..Lookup::default()
     };
-    (c, note)
+    (c, lookup)
 }
 
 pub const JAN_ID: &str = "5f0000000000000000000201";
@@ -328,16 +362,24 @@ pub const EVA_ID: &str = "5f0000000000000000000204";
 pub const SANNE_ID: &str = "5f0000000000000000000205";
 
 /// Acme Holding's contacts as the platform lists them.
-pub fn acme_platform() -> Vec<(Contact, Annotation)> {
-    let (sanne, mut sanne_note) = platform(SANNE, "Sanne", "Bakker", SANNE_ID);
-    sanne_note.held_by = Some("Anna de Vries".into());
+pub fn acme_platform() -> Vec<(Contact, Lookup)> {
+    let (sanne, mut sanne_lookup) = platform(SANNE, "Sanne", "Bakker", SANNE_ID);
+    sanne_lookup.found = Some(vec![found(&sanne, &["Anna de Vries"])]);
     vec![
         platform(JAN, "Jan", "Jansen", JAN_ID),
         platform("0612345679", "Piet", "Pieters", PIET_ID),
         platform(SHARED, "Mark", "Visser", MARK_ID),
         platform(SHARED, "Eva", "Visser", EVA_ID),
-        (sanne, sanne_note),
+        (sanne, sanne_lookup),
     ]
+}
+
+/// A last invitation `minutes` before the fixed clock.
+pub fn invited_ago(minutes: i64) -> LastInvite {
+    LastInvite {
+        at: day() - chrono::Duration::minutes(minutes),
+        run: "run-earlier-0001".into(),
+    }
 }
 
 /// Whether a row with this number is selected.
@@ -354,26 +396,26 @@ pub fn is_marked(m: &Model, e164: &str) -> bool {
 pub fn contacts_model() -> Model {
     let mut m = on_acme();
     m.org = Some(acme());
-    m.origin = Screen::Orgs;
+    m.back = vec![Screen::Orgs];
     let mut rows: Vec<ContactRow> = acme_platform()
         .into_iter()
         .map(|(t, n)| row(t, Source::Platform, n))
         .collect();
-    let mut invited = rows[1].note().clone();
-    invited.last_invite = Some("12 min ago".into());
-    rows[1].set_note(invited);
+    let mut invited = rows[1].lookup().clone();
+    invited.last_invite = Some(invited_ago(12));
+    rows[1].set_lookup(invited);
     rows.push(row(
         contact(NEW, Some("Nina"), None),
         Source::Added,
-        Annotation {
-            existing: Some(false),
-            ..Annotation::default()
+        Lookup {
+            found: Some(vec![]),
+            ..Lookup::default()
         },
     ));
     rows.push(row(
         contact("+31201234567", None, None),
         Source::Imported,
-        Annotation::default(),
+        Lookup::default(),
     ));
     m.contacts = Contacts::default();
     m.contacts.org = Some(acme());
@@ -394,7 +436,6 @@ pub fn confirm_model(clock: DateTime<Utc>) -> Model {
     let mut m = on_acme();
     m.clock = clock;
     m.org = Some(acme());
-    m.origin = Screen::Orgs;
     step(
         &mut m,
         Msg::Term(Event::Key(KeyEvent::new(
@@ -404,16 +445,20 @@ pub fn confirm_model(clock: DateTime<Utc>) -> Model {
     );
     type_text(&mut m, "06 12345678");
     press(&mut m, KeyCode::Enter);
+    let (jan, lookup) = platform(JAN, "Jan", "Jansen", JAN_ID);
+    assert_eq!(jan.e164(), JAN);
     step(
         &mut m,
-        Msg::Annotated {
+        Msg::LookedUp {
             org: HOLDING.into(),
-            notes: vec![Annotation {
-                e164: JAN.into(),
-                existing: Some(true),
-                name: Some("Jan Jansen".into()),
-                ..Annotation::default()
-            }],
+            lookups: vec![lookup],
+        },
+    );
+    step(
+        &mut m,
+        Msg::Assessed {
+            org: HOLDING.into(),
+            report: report(true),
         },
     );
     assert_eq!(m.screen, Screen::Confirm);
@@ -457,9 +502,8 @@ pub fn batch() -> Vec<Target> {
 pub fn sending_model() -> Model {
     let mut m = on_acme();
     m.org = Some(acme());
-    m.origin = Screen::Contacts;
+    m.back = vec![Screen::Orgs, Screen::Contacts];
     let targets = batch();
-    m.confirm.targets = targets.clone();
     let states = [
         update_row(
             0,
@@ -473,30 +517,23 @@ pub fn sending_model() -> Model {
             2,
             &targets[2],
             State::Skipped,
-            Some("Anna de Vries has the conversation accepted; use --force to send anyway"),
+            Some("Anna de Vries has the conversation accepted right now; not barging in"),
             None,
         ),
         update_row(3, &targets[3], State::Sending, None, None),
         update_row(4, &targets[4], State::Queued, None, None),
         update_row(5, &targets[5], State::Queued, None, None),
     ];
-    m.sending = Some(Sending {
-        run_id: RUN_ID.into(),
-        org_name: "Acme Holding".into(),
-        total: targets.len(),
-        rows: states
-            .into_iter()
-            .map(|update| SendRow { update })
-            .collect(),
-        started: day(),
-        finished: None,
-        rate_limited_until: Some(day() + chrono::Duration::seconds(14)),
-        rate_limit_count: 2,
-        notices: vec!["retry 1 in 250 ms: 503".into()],
-        cancelling: false,
-        selected: 0,
-        dry_run: false,
-    });
+    let mut s = Sending::new(&acme(), &targets, day());
+    s.run_id = RUN_ID.into();
+    s.rows = states
+        .into_iter()
+        .map(|update| SendRow { update })
+        .collect();
+    s.rate_limited_until = Some(day() + chrono::Duration::seconds(14));
+    s.rate_limit_count = 2;
+    s.notices = vec!["retry 1 in 250 ms: 503".into()];
+    m.sending = Some(s);
     m.clock = day() + chrono::Duration::seconds(12);
     m.screen = Screen::Sending;
     m
@@ -545,6 +582,30 @@ pub fn done_model() -> Model {
     });
     m.clock = day() + chrono::Duration::seconds(60);
     m
+}
+
+/// The journal of [`done_model`]'s run, as the runtime reads it back.
+pub fn stored_done_run() -> StoredRun {
+    let m = done_model();
+    let s = m.sending.expect("sending");
+    let targets = batch();
+    StoredRun {
+        header: RunHeader::new(RUN_ID, &acme(), &template()).expect("header"),
+        contacts: s
+            .rows
+            .iter()
+            .map(|r| StoredContact {
+                state: r.update.state(),
+                reason: r.update.reason.clone(),
+                ..StoredContact::new(
+                    r.update.index,
+                    targets[r.update.index].clone(),
+                    format!("invite-{}", r.update.index),
+                )
+            })
+            .collect(),
+        finished: true,
+    }
 }
 
 /// A `TestBackend` behind a mutex, so a test can read the screen while the app draws to it.
@@ -669,7 +730,7 @@ pub fn render_text(m: &Model, w: u16, h: u16) -> String {
 }
 
 /// The contacts screen of Acme Holding right after its platform contacts loaded.
-pub fn acme_contacts(platform: Vec<(Contact, Annotation)>) -> Model {
+pub fn acme_contacts(platform: Vec<(Contact, Lookup)>) -> Model {
     let mut m = on_acme();
     step(&mut m, ch('c'));
     step(

@@ -3,15 +3,19 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
+use super::orgs::{ReportView, report_lines};
 use super::template::preview;
+use crate::invite::batch;
 use crate::invite::quiet_hours;
-use crate::tui::model::Model;
+use crate::invite::verdict::{Pick, Remedy};
+use crate::tui::model::{Attention, Model};
 use crate::tui::theme::Theme;
-use crate::tui::update::TYPED_CONFIRM_ABOVE;
+
+/// At most this many lines of the attention list are shown at once; it scrolls.
+const ATTENTION_LINES: usize = 6;
 
 pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let c = &m.confirm;
-    let t = &m.template.template;
     let org = m
         .org
         .as_ref()
@@ -21,84 +25,40 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let mut lines = vec![Line::from(vec![
         Span::styled("Organization  ", theme.muted),
         Span::styled(org.clone(), theme.title),
+        Span::styled(
+            c.resume
+                .as_ref()
+                .map(|r| format!("  (continuing run {r})"))
+                .unwrap_or_default(),
+            theme.muted,
+        ),
     ])];
-    let who = if n == 1 {
-        let name = c
-            .notes
-            .first()
-            .and_then(|a| a.name.clone())
-            .or_else(|| c.targets[0].full_name());
-        format!(
-            "{}{}",
-            c.targets[0].e164,
-            name.map(|n| format!(" ({n})")).unwrap_or_default()
-        )
-    } else {
-        format!("{n} contacts")
-    };
     lines.push(Line::from(vec![
         Span::styled("Recipients    ", theme.muted),
-        Span::raw(who),
+        Span::raw(recipients(m)),
     ]));
-    if c.looking_up {
-        lines.push(Line::styled(
-            "              looking up who is new or existing…",
+    lines.push(Line::raw(""));
+    match &c.report {
+        None => lines.push(Line::styled(
+            "checking readiness: token, scope, SMS service, template, link…",
             theme.info,
-        ));
-    } else {
-        let new = c.notes.iter().filter(|a| a.existing == Some(false)).count();
-        let existing = c.notes.iter().filter(|a| a.existing == Some(true)).count();
-        let unknown = n.saturating_sub(new + existing);
-        // A big list is not looked up ahead (see `start_confirm`); say so rather than "0 new".
-        let counts = match (new + existing, unknown) {
-            (_, 0) => format!("{new} new, {existing} existing"),
-            (0, _) => format!("not looked up ahead; the send checks each of the {unknown}"),
-            _ => {
-                format!("{new} new, {existing} existing, {unknown} unknown (the send checks them)")
-            }
-        };
-        lines.push(Line::raw(format!("              {counts}")));
-        for a in &c.notes {
-            let problem = a
-                .error
-                .clone()
-                .or_else(|| {
-                    a.held_by
-                        .as_ref()
-                        .map(|h| format!("{h} has the conversation accepted: it will be skipped"))
-                })
-                .or_else(|| {
-                    (a.shared > 1).then(|| {
-                        format!(
-                            "{} contacts share this number: it will fail unless one is named",
-                            a.shared
-                        )
-                    })
-                })
-                .or_else(|| {
-                    a.last_invite
-                        .as_ref()
-                        .map(|l| format!("already invited {l}: cooldown skips it"))
-                });
-            if let Some(p) = problem {
-                lines.push(Line::styled(
-                    format!("              ! {}: {p}", a.e164),
-                    theme.warn,
-                ));
-            }
-        }
+        )),
+        Some(report) => lines.extend(report_lines(
+            report,
+            theme,
+            usize::from(area.width.saturating_sub(2)),
+            ReportView::Compact,
+        )),
     }
+    attention_lines(m, theme, &mut lines);
+    let t = crate::tui::update::effective_template(m);
     match t.sender() {
-        Some(s) => {
-            lines.push(Line::from(vec![
-                Span::styled("Sender        ", theme.muted),
-                Span::raw(format!("\"{s}\"")),
-            ]));
-            lines.push(Line::styled(
-                "              ! one-way: contacts cannot reply to a SenderID, only tap the link",
-                theme.warn,
-            ));
-        }
+        Some(s) => lines.push(Line::from(vec![
+            Span::styled("Sender        ", theme.muted),
+            Span::raw(format!(
+                "\"{s}\" (one-way: contacts cannot reply, only tap the link)"
+            )),
+        ])),
         None => lines.push(Line::from(vec![
             Span::styled("Sender        ", theme.muted),
             Span::raw("the SMS service's number (contacts can reply)"),
@@ -107,26 +67,14 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let mut regions: Vec<String> = c.targets.iter().filter_map(|t| t.region.clone()).collect();
     regions.sort();
     regions.dedup();
-    if t.sender().is_some() {
-        use crate::invite::sender_id::{AlphaSupport, alpha_sender_support};
-        for r in &regions {
-            let support = alpha_sender_support(r);
-            if support.support != AlphaSupport::Supported {
-                lines.push(Line::styled(
-                    format!("              ! {r}: {}", support.reason),
-                    theme.warn,
-                ));
-            }
-        }
-    }
-    for r in &regions {
-        if let Some(w) = quiet_hours::warning(r, m.clock) {
-            lines.push(Line::styled(format!("Quiet hours   ! {w}"), theme.warn));
-        }
+    for w in quiet_hours::warnings(&regions, m.clock) {
+        lines.push(Line::styled(format!("Quiet hours   ! {w}"), theme.warn));
     }
     let first = c.targets.first();
-    let name = c.notes.first().and_then(|a| a.name.as_deref());
-    match preview(t, first, name, &org) {
+    let name = first
+        .and_then(|t| c.lookups.get(&t.e164))
+        .and_then(|l| l.name());
+    match preview(&t, first, name, &org) {
         Ok(p) => {
             // The one-way note is already on the sender line.
             for (l, warn) in p.lines.iter().filter(|(l, _)| !l.contains("one-way")) {
@@ -145,43 +93,179 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         }
         Err(e) => lines.push(Line::styled(format!("✗ {e}"), theme.error)),
     }
-    if let Err(p) = t.validate(&[]) {
-        for e in p.0.iter().take(3) {
-            lines.push(Line::styled(format!("✗ template: {e}"), theme.error));
-        }
-        lines.push(Line::styled(
-            "  t opens the template to fix it",
-            theme.muted,
-        ));
-    }
-    let how = if n > TYPED_CONFIRM_ABOVE {
-        format!("press s, then type {n}, to send")
-    } else {
-        "press s to send · esc to go back".to_string()
-    };
+    let (action, style) = action_line(m, n);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border)
         .title(Line::styled(" Confirm ", theme.title));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    // The way to send stays on the last line whatever the details above take; they are cut
-    // rather than pushing it off screen.
+    // The way to send (or why not) stays on the last line whatever the details above take;
+    // they are cut rather than pushing it off screen.
     let body = Rect {
         height: inner.height.saturating_sub(1),
         ..inner
     };
-    let action = Rect {
+    let bottom = Rect {
         y: inner.y + inner.height.saturating_sub(1),
         height: inner.height.min(1),
         ..inner
     };
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), body);
-    frame.render_widget(
-        Paragraph::new(Line::styled(
-            format!("Nothing has been sent yet. {how}."),
-            theme.key,
-        )),
-        action,
-    );
+    frame.render_widget(Paragraph::new(Line::styled(action, style(theme))), bottom);
+}
+
+/// "+316… (Jan Jansen)", or "12 contacts: 3 new, 7 existing, 1 skipped, 1 failed".
+fn recipients(m: &Model) -> String {
+    let c = &m.confirm;
+    let n = c.targets.len();
+    if c.looking_up {
+        return format!("{n} contact(s); looking up who is new or existing…");
+    }
+    let (mut new, mut existing, mut skipped, mut failed, mut unknown) = (0, 0, 0, 0, 0);
+    for i in 0..n {
+        match c.verdict(i, m.clock) {
+            None => unknown += 1,
+            Some(Ok(Pick::New)) => new += 1,
+            Some(Ok(Pick::Existing(_))) => existing += 1,
+            Some(Err(r)) if r.state == crate::invite::events::State::Skipped => skipped += 1,
+            Some(Err(_)) => failed += 1,
+        }
+    }
+    let who = if n == 1 {
+        let t = &c.targets[0];
+        let name = c
+            .lookups
+            .get(&t.e164)
+            .and_then(|l| l.name().map(str::to_string))
+            .or_else(|| t.full_name());
+        format!(
+            "{}{}",
+            t.e164,
+            name.map(|n| format!(" ({n})")).unwrap_or_default()
+        )
+    } else {
+        format!("{n} contacts")
+    };
+    if unknown == n {
+        return format!("{who}: not looked up ahead; the send checks each of them");
+    }
+    let mut parts = vec![format!("{new} new"), format!("{existing} existing")];
+    for (k, label) in [
+        (skipped, "skipped"),
+        (failed, "failed"),
+        (unknown, "checked at send"),
+    ] {
+        if k > 0 {
+            parts.push(format!("{k} {label}"));
+        }
+    }
+    format!("{who}: {}", parts.join(", "))
+}
+
+/// The contacts that need a decision, with the selected one marked and what each key does.
+fn attention_lines(m: &Model, theme: &Theme, lines: &mut Vec<Line<'_>>) {
+    let c = &m.confirm;
+    let items = c.attention(m.clock);
+    if items.is_empty() {
+        return;
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        format!(
+            "Needs a decision ({}): ↑↓ select · f force · enter choose who",
+            items.len()
+        ),
+        theme.warn,
+    ));
+    let first = c.selected.saturating_sub(ATTENTION_LINES - 1);
+    for (i, a) in items.iter().enumerate().skip(first).take(ATTENTION_LINES) {
+        let marker = if i == c.selected { "›" } else { " " };
+        let (text, decided) = match a {
+            Attention::Refused { target, refusal } => {
+                let t = &c.targets[*target];
+                let forced = !t.force.is_none();
+                let what = match (refusal.remedy, forced) {
+                    (Some(Remedy::Force), true) => "FORCED: sent anyway (f to undo)",
+                    (Some(Remedy::Force), false) => "f forces it",
+                    (Some(Remedy::NameContact), _) => "enter chooses who",
+                    (None, _) => "",
+                };
+                (
+                    format!(
+                        "{} {}: {}: {}{}",
+                        t.e164,
+                        t.full_name().unwrap_or_default(),
+                        refusal.state.label(),
+                        refusal.reason,
+                        if what.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" [{what}]")
+                        }
+                    ),
+                    forced,
+                )
+            }
+            Attention::SamePhone(i) => (
+                format!(
+                    "{} [enter: choose, or send each their own]",
+                    c.same_phone[*i].describe()
+                ),
+                false,
+            ),
+            Attention::LookupFailed { target, error } => (
+                format!(
+                    "{}: lookup failed ({error}); the send checks it again",
+                    c.targets[*target].e164
+                ),
+                false,
+            ),
+        };
+        let style = if i == c.selected {
+            theme.selection
+        } else if decided {
+            theme.ok
+        } else {
+            theme.warn
+        };
+        lines.push(Line::styled(format!("{marker} ! {text}"), style));
+    }
+    let more = items.len().saturating_sub(first + ATTENTION_LINES);
+    if more > 0 {
+        lines.push(Line::styled(format!("  … {more} more (↓)"), theme.muted));
+    }
+}
+
+type StyleOf = fn(&Theme) -> ratatui::style::Style;
+
+/// The last line: how to send, or why nothing can be sent.
+fn action_line(m: &Model, n: usize) -> (String, StyleOf) {
+    let c = &m.confirm;
+    match &c.report {
+        None => (
+            "Nothing has been sent yet. Checking readiness…".into(),
+            |t| t.info,
+        ),
+        Some(r) if !r.can_send() => (
+            format!(
+                "Not ready: {} line(s) marked ✗ must be fixed first. Nothing has been sent.",
+                r.blocking().count()
+            ),
+            |t| t.error,
+        ),
+        Some(_) => {
+            let back = if m.back.is_empty() {
+                ""
+            } else {
+                " · esc to go back"
+            };
+            let how = if batch::needs_typed_count(n) {
+                format!("press s, then type {n}, to send")
+            } else {
+                format!("press s to send{back}")
+            };
+            (format!("Nothing has been sent yet. {how}."), |t| t.key)
+        }
+    }
 }

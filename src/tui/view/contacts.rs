@@ -4,31 +4,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
 
 use super::{clip, scroll_offset};
-use crate::tui::model::{Annotation, Model, Source};
+use crate::tui::model::{Model, Source};
 use crate::tui::theme::Theme;
-
-/// The status column: what sending to this contact would do.
-pub fn note_text(n: &Annotation, looking_up: bool) -> (String, bool) {
-    if let Some(e) = &n.error {
-        return (format!("✗ {e}"), true);
-    }
-    if let Some(h) = &n.held_by {
-        return (format!("held by {h} (skipped)"), true);
-    }
-    if n.shared > 1 {
-        return (format!("{} contacts share it", n.shared), true);
-    }
-    let mut s = match n.existing {
-        None if looking_up => "looking up…".to_string(),
-        None => "checked at send".to_string(),
-        Some(true) => "existing".to_string(),
-        Some(false) => "new".to_string(),
-    };
-    if let Some(l) = &n.last_invite {
-        s.push_str(&format!(" · invited {l}"));
-    }
-    (s, n.last_invite.is_some())
-}
+use crate::tui::update::row_status;
 
 pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let c = &m.contacts;
@@ -73,7 +51,7 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     } else {
         Line::styled(
             format!(
-                " {} contacts · {} selected · space select · a add · I import · p paste · enter review",
+                " {} contacts · {} selected · space select · a add · I import · p paste · r review · enter details",
                 c.len(),
                 c.marked_count()
             ),
@@ -95,14 +73,14 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
             let name = r
                 .contact()
                 .full_name()
-                .or_else(|| r.note().name.clone())
+                .or_else(|| r.lookup().name().map(str::to_string))
                 .unwrap_or_default();
             let source = match r.source {
                 Source::Platform => "platform",
                 Source::Added => "added",
                 Source::Imported => "imported",
             };
-            let (status, alert) = note_text(r.note(), r.is_looking_up());
+            let (status, alert) = row_status(r, m.clock);
             let warn = r
                 .contact()
                 .sms_warning()
@@ -147,15 +125,37 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     );
     frame.render_widget(table, table_area);
     if problems_h > 0 {
+        let shown = usize::from(problems_h) - 1;
+        let first = c
+            .problems_scroll
+            .min(c.problems.len().saturating_sub(shown));
+        let how = if c.problems_focus {
+            " (↑↓ scroll · tab back to the list)"
+        } else if c.problems.len() > shown {
+            " (tab to scroll)"
+        } else {
+            ""
+        };
         let mut lines = vec![Line::styled(
-            format!("{} row(s) not used:", c.problems.len()),
-            theme.warn,
+            format!(
+                "{} line(s) not added, {}-{}{how}:",
+                c.problems.len(),
+                first + 1,
+                (first + shown).min(c.problems.len())
+            ),
+            if c.problems_focus {
+                theme.focus
+            } else {
+                theme.warn
+            },
         )];
+        let w = usize::from(problems.width.saturating_sub(2));
         lines.extend(
             c.problems
                 .iter()
-                .take(usize::from(problems_h) - 1)
-                .map(|p| Line::styled(format!("  {p}"), theme.muted)),
+                .skip(first)
+                .take(shown)
+                .map(|p| Line::styled(format!("  {}", clip(p, w)), theme.muted)),
         );
         frame.render_widget(Paragraph::new(lines), problems);
     }

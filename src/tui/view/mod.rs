@@ -6,6 +6,7 @@ mod contacts;
 mod orgs;
 mod overlays;
 pub(crate) use overlays::help_max_scroll;
+mod runs;
 mod sending;
 mod signin;
 mod template;
@@ -16,10 +17,11 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::keymap::Keymap;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+use super::keymap::{Command, Keymap, Mode};
 use super::model::{Level, Model, Screen};
 use super::theme::Theme;
-use super::update::mode;
 
 /// Smaller than this, the screen says so instead of drawing a broken layout.
 pub const MIN_WIDTH: u16 = 40;
@@ -47,6 +49,7 @@ pub fn view(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame) {
         Screen::Template => template::draw(m, theme, frame, body),
         Screen::Confirm => confirm::draw(m, theme, frame, body),
         Screen::Sending => sending::draw(m, theme, frame, body),
+        Screen::Runs => runs::draw(m, theme, frame, body),
     }
     draw_status(m, theme, frame, status);
     draw_hints(m, theme, keymap, frame, hints);
@@ -88,7 +91,9 @@ fn draw_header(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         Screen::Contacts => "contacts",
         Screen::Template => "template",
         Screen::Confirm => "confirm",
+        Screen::Sending if m.mode() == Mode::Done => "done",
         Screen::Sending => "sending",
+        Screen::Runs => "runs",
     };
     spans.push(Span::styled(format!("› {title}"), theme.muted));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
@@ -121,11 +126,25 @@ fn draw_status(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     }
 }
 
+/// Commands the current state refuses, left out of the hint bar: the send key while the
+/// readiness report does not allow sending.
+fn unavailable(m: &Model) -> Vec<Command> {
+    match m.mode() {
+        Mode::Confirm if !m.confirm.can_send() => vec![Command::Send],
+        _ => vec![],
+    }
+}
+
 fn draw_hints(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame, area: Rect) {
     let mut spans = Vec::new();
     let mut width = 0usize;
-    for (key, desc) in keymap.hints(mode(m)) {
-        let item = key.chars().count() + desc.chars().count() + 3;
+    let hidden = unavailable(m);
+    for (key, desc, _) in keymap
+        .hints(m.mode())
+        .into_iter()
+        .filter(|(_, _, c)| !hidden.contains(c))
+    {
+        let item = key.width() + desc.width() + 3;
         if width + item > usize::from(area.width) {
             break;
         }
@@ -138,25 +157,33 @@ fn draw_hints(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame, area
 
 /// A rectangle of at most `w`×`h` in the middle of `area`.
 pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
-    let w = w.min(area.width);
-    let h = h.min(area.height);
-    Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - h) / 2,
-        width: w,
-        height: h,
-    }
+    area.centered(
+        Constraint::Length(w.min(area.width)),
+        Constraint::Length(h.min(area.height)),
+    )
 }
 
-/// Cuts `s` to `max` characters with an ellipsis.
+/// Cuts `s` to `max` terminal columns with an ellipsis: by display width, so a name in CJK
+/// or with emoji (two columns a character) never spills into the next column.
 pub fn clip(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else if max == 0 {
-        String::new()
-    } else {
-        format!("{}…", s.chars().take(max - 1).collect::<String>())
+    if s.width() <= max {
+        return s.to_string();
     }
+    if max == 0 {
+        return String::new();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > max - 1 {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    out.push('…');
+    out
 }
 
 /// The first row to show so that `selected` stays visible in `height` rows.

@@ -4,7 +4,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
 
 use super::{clip, scroll_offset};
-use crate::invite::readiness::{SmsStatus, Verdict};
+use crate::invite::readiness::{Action, Report, SmsStatus, Verdict};
 use crate::tui::model::Model;
 use crate::tui::theme::Theme;
 
@@ -146,6 +146,75 @@ pub fn draw_orgs(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     }
 }
 
+/// How much of the readiness report to show.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum ReportView {
+    /// Every line in full (the readiness screen).
+    Full,
+    /// Lines that are ready collapse into one, except the link address, which the operator
+    /// should see before sending (the confirm screen).
+    Compact,
+}
+
+/// Where a line's detail starts: after the verdict and the check's name.
+const DETAIL_AT: usize = 27;
+
+/// The readiness report's lines, in the words `check` prints, with the TUI's key for a fix.
+/// Long details wrap under themselves, `width` columns wide.
+pub fn report_lines<'a>(
+    report: &Report,
+    theme: &Theme,
+    width: usize,
+    view: ReportView,
+) -> Vec<Line<'a>> {
+    let mut lines = Vec::new();
+    let collapsed: Vec<&str> = report
+        .items
+        .iter()
+        .filter(|i| view == ReportView::Compact && i.verdict == Verdict::Ready && i.check != "link")
+        .map(|i| i.check)
+        .collect();
+    if !collapsed.is_empty() {
+        lines.push(Line::from(vec![
+            Span::styled("✓ ready    ", theme.ok),
+            Span::styled(format!("  {}", collapsed.join(", ")), theme.muted),
+        ]));
+    }
+    let text_w = width.saturating_sub(DETAIL_AT).max(20);
+    for item in report
+        .items
+        .iter()
+        .filter(|i| !collapsed.contains(&i.check))
+    {
+        let (word, style) = match item.verdict {
+            Verdict::Ready => ("✓ ready    ", theme.ok),
+            Verdict::NotReady => ("✗ NOT READY", theme.error),
+            Verdict::Unknown => ("? unknown  ", theme.warn),
+        };
+        let wrapped = textwrap::wrap(&item.detail, text_w);
+        let mut rest = wrapped.iter();
+        lines.push(Line::from(vec![
+            Span::styled(word, style),
+            Span::raw(format!("  {:<13} ", item.check)),
+            Span::raw(rest.next().map(|c| c.to_string()).unwrap_or_default()),
+        ]));
+        let indent = " ".repeat(DETAIL_AT);
+        lines.extend(rest.map(|l| Line::raw(format!("{indent}{l}"))));
+        if let Some(fix) = item.fix.as_ref().filter(|_| item.verdict != Verdict::Ready) {
+            let key = match item.action {
+                Some(Action::SetLink) => " (l)",
+                Some(Action::EditTemplate) => " (t)",
+                Some(Action::SignIn) | None => "",
+            };
+            let text = format!("→ {fix}{key}");
+            for l in textwrap::wrap(&text, text_w) {
+                lines.push(Line::styled(format!("{indent}{l}"), theme.muted));
+            }
+        }
+    }
+    lines
+}
+
 pub fn draw_readiness(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let Some(r) = &m.readiness else { return };
     let mut lines = vec![
@@ -155,41 +224,32 @@ pub fn draw_readiness(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         ),
         Line::raw(""),
     ];
-    if r.loading {
-        lines.push(Line::styled(
-            "checking token, scope, services and template…",
+    match &r.report {
+        None => lines.push(Line::styled(
+            "checking token, scope, services, template and link…",
             theme.info,
-        ));
-    }
-    for item in &r.items {
-        let (word, style) = match item.verdict {
-            Verdict::Ready => ("✓ ready    ", theme.ok),
-            Verdict::NotReady => ("✗ NOT READY", theme.error),
-            Verdict::Unknown => ("? unknown  ", theme.warn),
-        };
-        lines.push(Line::from(vec![
-            Span::styled(word, style),
-            Span::raw(format!("  {:<13} ", item.check)),
-            Span::raw(item.detail.clone()),
-        ]));
-        if let Some(fix) = item.fix.as_ref().filter(|_| item.verdict != Verdict::Ready) {
-            lines.push(Line::styled(format!("               → {fix}"), theme.muted));
+        )),
+        Some(report) => {
+            lines.extend(report_lines(
+                report,
+                theme,
+                usize::from(area.width),
+                ReportView::Full,
+            ));
+            lines.push(Line::raw(""));
+            let style = if report.can_send() && report.unknown().next().is_none() {
+                theme.ok
+            } else {
+                theme.warn
+            };
+            lines.push(Line::styled(report.conclusion(), style));
+            if report.can_send() {
+                lines.push(Line::styled(
+                    "i: re-invite one number · c: pick contacts",
+                    theme.muted,
+                ));
+            }
         }
-    }
-    if !r.loading && !r.items.is_empty() {
-        let ready = r.items.iter().all(|i| i.verdict == Verdict::Ready);
-        lines.push(Line::raw(""));
-        lines.push(if ready {
-            Line::styled(
-                "Ready to send SMS invitations. i: re-invite one number · c: pick contacts",
-                theme.ok,
-            )
-        } else {
-            Line::styled(
-                "Not ready: fix the lines marked above (r to check again).",
-                theme.warn,
-            )
-        });
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }

@@ -5,9 +5,8 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::{centered, clip};
 use crate::tui::keymap::{Command, Keymap, Mode};
-use crate::tui::model::{Model, Overlay};
+use crate::tui::model::{EditorKind, Model, Overlay, PickOption};
 use crate::tui::theme::Theme;
-use crate::tui::update::mode;
 
 pub fn draw(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame, area: Rect) {
     match &m.overlay {
@@ -42,9 +41,16 @@ pub fn draw(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame, area: 
         Some(Overlay::Editor(ed)) => {
             let r = centered(area, 78, 14);
             frame.render_widget(Clear, r);
-            let name = crate::tui::update::TEMPLATE_FIELDS[ed.field];
             let mut area_widget = ed.area.clone();
-            let title = format!(" Edit {name} — ctrl-s saves, esc cancels ");
+            let title = match ed.kind {
+                EditorKind::TemplateField(i) => format!(
+                    " Edit {} — ctrl-s saves, esc cancels ",
+                    crate::tui::update::TEMPLATE_FIELDS[i]
+                ),
+                EditorKind::PasteList => {
+                    " Paste or type names and numbers — ctrl-s adds them, esc cancels ".to_string()
+                }
+            };
             area_widget.set_block(
                 Block::default()
                     .borders(Borders::ALL)
@@ -62,18 +68,66 @@ pub fn draw(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame, area: 
                 ..r
             };
             frame.render_widget(&area_widget, editor_area);
-            let info = crate::invite::segments::analyze(&ed.area.lines().join("\n"));
-            let note = match &ed.error {
-                Some(e) => Line::styled(format!(" ✗ {e}"), theme.error),
-                None => Line::styled(
-                    format!(
-                        " {} chars · {} segment(s) before variables are filled · variables like {{givenName|there}}",
-                        info.chars, info.segments
-                    ),
+            let note = match (&ed.error, ed.kind) {
+                (Some(e), _) => Line::styled(format!(" ✗ {e}"), theme.error),
+                (None, EditorKind::PasteList) => Line::styled(
+                    " one contact per line or comma-separated: Jan Jansen 06-12345678, Piet 0031 6 …",
                     theme.muted,
                 ),
+                (None, EditorKind::TemplateField(_)) => {
+                    let info = crate::invite::segments::analyze(&ed.area.lines().join("\n"));
+                    Line::styled(
+                        format!(
+                            " {} chars · {} segment(s) before variables are filled · variables like {{givenName|there}}",
+                            info.chars, info.segments
+                        ),
+                        theme.muted,
+                    )
+                }
             };
             frame.render_widget(Paragraph::new(note), bottom);
+        }
+        Some(Overlay::Detail {
+            title,
+            lines,
+            scroll,
+        }) => detail(theme, frame, area, title, lines, *scroll),
+        Some(Overlay::Pick(p)) => {
+            let h = (p.options.len() as u16 + 4).min(area.height);
+            let r = centered(area, 72, h);
+            frame.render_widget(Clear, r);
+            let mut lines: Vec<Line> = p
+                .options
+                .iter()
+                .enumerate()
+                .map(|(i, o)| {
+                    let text = match o {
+                        PickOption::One { label, .. } => format!("only {label}"),
+                        PickOption::All { count } => {
+                            format!("all of them: {count} invitations to one phone")
+                        }
+                    };
+                    let marker = if i == p.selected { "› " } else { "  " };
+                    let style = if i == p.selected {
+                        theme.selection
+                    } else {
+                        theme.base
+                    };
+                    Line::styled(format!("{marker}{text}"), style)
+                })
+                .collect();
+            lines.push(Line::styled(
+                "↑↓ choose · enter ok · esc cancel",
+                theme.muted,
+            ));
+            let block = Block::default()
+                .borders(Borders::ALL)
+                .border_style(theme.focus)
+                .title(Line::styled(
+                    format!(" Who gets the invitation to {}? ", p.e164),
+                    theme.title,
+                ));
+            frame.render_widget(Paragraph::new(lines).block(block), r);
         }
         Some(Overlay::ConfirmQuit) => ask(
             theme,
@@ -113,12 +167,42 @@ fn ask(theme: &Theme, frame: &mut Frame, area: Rect, title: &str, text: &str, ke
     );
 }
 
+/// A row's whole story, wrapped to the pane and scrollable.
+fn detail(
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+    title: &str,
+    lines: &[String],
+    scroll: usize,
+) {
+    let w = area.width.saturating_sub(4).min(96);
+    let r = centered(area, w + 2, area.height.saturating_sub(2));
+    frame.render_widget(Clear, r);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.focus)
+        .title(Line::styled(
+            format!(" {} — ↑↓ scroll · any other key closes ", clip(title, 50)),
+            theme.title,
+        ));
+    let text: Vec<Line> = lines.iter().map(|l| Line::raw(l.clone())).collect();
+    let offset = u16::try_from(scroll).unwrap_or(u16::MAX);
+    frame.render_widget(
+        Paragraph::new(text)
+            .wrap(Wrap { trim: false })
+            .scroll((offset, 0))
+            .block(block),
+        r,
+    );
+}
+
 /// Lines below the key groups: where the log is and how to change keys.
 const HELP_FOOTER: usize = 3;
 
 /// How many lines the help for the current screen has.
 fn help_len(m: &Model, keymap: &Keymap) -> usize {
-    let groups = keymap.help(mode(m));
+    let groups = keymap.help(m.mode());
     groups.iter().map(|(_, rows)| rows.len() + 1).sum::<usize>() + HELP_FOOTER
 }
 
@@ -131,7 +215,7 @@ pub fn help_max_scroll(m: &Model, keymap: &Keymap) -> usize {
 }
 
 fn help(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame, area: Rect, scroll: usize) {
-    let groups = keymap.help(mode(m));
+    let groups = keymap.help(m.mode());
     let mut lines = Vec::new();
     for (group, rows) in groups {
         lines.push(Line::styled(group, theme.title));
@@ -144,7 +228,7 @@ fn help(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame, area: Rect
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled(
-        format!("log: {}", crate::paths::log_file().display()),
+        format!("log: {}", m.log_file.display()),
         theme.muted,
     ));
     lines.push(Line::styled(

@@ -42,12 +42,14 @@ fn mmss(secs: i64) -> String {
 
 pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let Some(s) = &m.sending else { return };
+    let count = |st: State| s.count(st);
+    // What finished: a contact a cancel left not started is not done, whatever the run says.
     let done = s
         .rows
         .iter()
-        .filter(|r| r.update.state().is_final())
+        .filter(|r| r.update.state().is_final() && r.update.state() != State::NotStarted)
         .count();
-    let count = |st: State| s.rows.iter().filter(|r| r.update.state() == st).count();
+    let total = s.rows.len();
     let failures: Vec<_> = s
         .rows
         .iter()
@@ -65,16 +67,16 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         Constraint::Length(fail_h),
     ])
     .areas(area);
-    let ratio = if s.total == 0 {
+    let ratio = if total == 0 {
         0.0
     } else {
-        done as f64 / s.total as f64
+        done as f64 / total as f64
     };
     frame.render_widget(
         Gauge::default()
             .gauge_style(theme.ok)
             .ratio(ratio.clamp(0.0, 1.0))
-            .label(format!("{done}/{}", s.total)),
+            .label(format!("{done}/{total}")),
         gauge_area,
     );
     let end = s
@@ -84,8 +86,8 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         .unwrap_or(m.clock);
     let elapsed_ms = (end - s.started).num_milliseconds().max(0);
     let elapsed = elapsed_ms / 1000;
-    // Contacts the run worked on; those a cancel left not started are done but not a rate.
-    let worked = done.saturating_sub(count(State::NotStarted));
+    // Contacts the run worked on; those a cancel left not started are not a rate.
+    let worked = done;
     // Under a second a rate is noise ("1000.0/s" for one contact), so none is shown then.
     let rate = if elapsed_ms >= 1000 {
         worked as f64 * 1000.0 / elapsed_ms as f64
@@ -98,7 +100,10 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         String::new()
     };
     let eta = if s.finished.is_none() && rate > 0.0 {
-        format!(" · ETA {}", mmss(((s.total - done) as f64 / rate) as i64))
+        format!(
+            " · ETA {}",
+            mmss((total.saturating_sub(done) as f64 / rate) as i64)
+        )
     } else {
         String::new()
     };
@@ -124,7 +129,7 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         let what = if f.cancelled { "Cancelled" } else { "Finished" };
         Line::styled(
             format!(
-                " {what} · run {} · r retry failed · e export · y copy summary · enter done",
+                " {what} · run {} · enter details · r retry what is not done · e export · y copy · esc back",
                 s.run_id
             ),
             theme.title,
@@ -146,7 +151,7 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     } else {
         Line::styled(
             format!(
-                " run {} · x cancels (asks first)",
+                " run {} · enter details · x cancels (asks first)",
                 if s.run_id.is_empty() {
                     "starting"
                 } else {
@@ -159,6 +164,7 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(vec![Line::from(stat), second]), stats);
     let height = usize::from(table_area.height.saturating_sub(1));
     let offset = scroll_offset(s.selected, height);
+    let detail_w = usize::from(table_area.width.saturating_sub(13 + 16 + 20 + 3));
     let rows: Vec<Row> = s
         .rows
         .iter()
@@ -187,7 +193,10 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
                 )),
                 Cell::from(u.e164.clone()),
                 Cell::from(clip(&u.name.clone().unwrap_or_default(), 20)),
-                Cell::from(Span::styled(detail.unwrap_or_default(), theme.muted)),
+                Cell::from(Span::styled(
+                    clip(&detail.unwrap_or_default(), detail_w),
+                    theme.muted,
+                )),
             ]);
             if i == s.selected {
                 row.style(theme.selection)
@@ -209,8 +218,12 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     frame.render_widget(table, table_area);
     if fail_h > 0 {
         let w = usize::from(fail_area.width.saturating_sub(4));
+        let shown = usize::from(fail_h.saturating_sub(1));
+        let first = s.failures_scroll.min(failures.len().saturating_sub(shown));
         let lines: Vec<Line> = failures
             .iter()
+            .skip(first)
+            .take(shown)
             .map(|r| {
                 Line::styled(
                     clip(
@@ -225,11 +238,27 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
                 )
             })
             .collect();
+        let how = if s.failures_focus {
+            " · ↑↓ scroll · tab back"
+        } else if failures.len() > shown {
+            " · tab to scroll"
+        } else {
+            ""
+        };
         let block = Block::default()
             .borders(Borders::TOP)
-            .border_style(theme.error)
+            .border_style(if s.failures_focus {
+                theme.focus
+            } else {
+                theme.error
+            })
             .title(Line::styled(
-                format!(" {} failure(s) ", failures.len()),
+                format!(
+                    " {} failure(s), {}-{}{how} ",
+                    failures.len(),
+                    first + 1,
+                    (first + shown).min(failures.len())
+                ),
                 theme.error,
             ));
         frame.render_widget(Paragraph::new(lines).block(block), fail_area);

@@ -109,7 +109,10 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
             line
         });
     }
-    if let Err(p) = t.validate(&[]) {
+    // Checked with the columns of the list being sent, as the readiness report does.
+    let columns = list_columns(m);
+    let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
+    if let Err(p) = t.validate(&columns) {
         lines.push(Line::raw(""));
         for e in p.0.iter().take(4) {
             lines.push(Line::styled(format!("✗ {e}"), theme.error));
@@ -134,7 +137,7 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
             .iter()
             .find(|r| r.contact().e164() == t.e164)
     });
-    let name = row.and_then(|r| r.note().name.as_deref());
+    let name = row.and_then(|r| r.lookup().name());
     let org = m
         .org
         .as_ref()
@@ -176,4 +179,27 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
             ..right
         },
     );
+}
+
+/// The extra columns of the contacts about to be sent (or selected): an import's columns are
+/// the same on every row, so the first thousand rows tell.
+fn list_columns(m: &Model) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut add = |keys: &mut dyn Iterator<Item = &String>| {
+        for k in keys {
+            if !out.contains(k) {
+                out.push(k.clone());
+            }
+        }
+    };
+    if m.confirm.targets.is_empty() {
+        for r in m.contacts.marked_rows().take(1000) {
+            add(&mut r.contact().extra().keys());
+        }
+    } else {
+        for t in m.confirm.targets.iter().take(1000) {
+            add(&mut t.extra.keys());
+        }
+    }
+    out
 }

@@ -1,0 +1,265 @@
+//! The sending and done screens: the batch contact by contact, across its attempts; retry
+//! (the same run, continued), export and the ticket summary cover the whole batch.
+
+use super::{is_nav, nav, navigate, prompt, toast};
+use crate::api::models::Organization;
+use crate::invite::events::{ContactUpdate, Event as EngineEvent, State};
+use crate::invite::target::Target;
+use crate::invite::template::Template;
+use crate::invite::verdict::Remedy;
+use crate::tui::effect::Effect;
+use crate::tui::keymap::Command;
+use crate::tui::model::*;
+
+/// Starts sending; a retry or resume continues its run, so the screen keeps the rows of the
+/// contacts already done.
+pub fn start(
+    m: &mut Model,
+    org: Organization,
+    template: Template,
+    targets: Vec<Target>,
+    resume: Option<String>,
+) -> Vec<Effect> {
+    let continuing = resume.is_some()
+        && m.sending
+            .as_ref()
+            .is_some_and(|s| Some(&s.run_id) == resume.as_ref());
+    match m.sending.as_mut().filter(|_| continuing) {
+        Some(s) => {
+            s.finished = None;
+            s.cancelling = false;
+            s.started = m.clock;
+            s.failures_scroll = 0;
+            s.failures_focus = false;
+            s.rate_limit_count = 0;
+            s.rate_limited_until = None;
+        }
+        None => m.sending = Some(Sending::new(&org, &targets, m.clock)),
+    }
+    nav::replace(m, Screen::Sending);
+    vec![Effect::StartSend {
+        org,
+        template,
+        targets,
+        resume,
+    }]
+}
+
+pub fn command(m: &mut Model, cmd: Command, page: usize) -> Vec<Effect> {
+    let Some(s) = m.sending.as_mut() else {
+        return vec![];
+    };
+    let finished = s.finished.is_some();
+    if s.failures_focus {
+        if is_nav(cmd) {
+            let len = s.rows.iter().filter(|r| is_failure(&r.update)).count();
+            navigate(&mut s.failures_scroll, len, cmd, page);
+            return vec![];
+        }
+        if cmd == Command::SwitchPanel {
+            s.failures_focus = false;
+            return vec![];
+        }
+    }
+    match cmd {
+        c if is_nav(c) => {
+            navigate(&mut s.selected, s.rows.len(), c, page);
+            vec![]
+        }
+        Command::SwitchPanel => {
+            s.failures_focus = s.rows.iter().any(|r| is_failure(&r.update));
+            vec![]
+        }
+        Command::Details => {
+            if let Some(r) = s.rows.get(s.selected) {
+                m.overlay = Some(details(&r.update));
+            }
+            vec![]
+        }
+        Command::Cancel | Command::Back if !finished => {
+            if !s.cancelling {
+                m.overlay = Some(Overlay::ConfirmCancel);
+            }
+            vec![]
+        }
+        Command::Back => {
+            // The run stays the session's last one: its summary is printed when the TUI ends.
+            nav::back(m);
+            vec![]
+        }
+        Command::RetryFailed => retry(m),
+        Command::Export => {
+            let name = format!(
+                "sms-invite-{}.csv",
+                if s.run_id.is_empty() {
+                    "results"
+                } else {
+                    &s.run_id
+                }
+            );
+            m.overlay = Some(prompt(
+                PromptKind::ExportPath,
+                "Export the whole batch to CSV",
+                "file to write (relative to the folder sms-invite was started in)",
+                &name,
+            ));
+            vec![]
+        }
+        Command::Copy => vec![Effect::Copy(ticket_summary(s))],
+        _ => vec![],
+    }
+}
+
+/// Failed or unknown: listed in the failures panel.
+pub fn is_failure(u: &ContactUpdate) -> bool {
+    matches!(u.state(), State::Failed | State::Unknown)
+}
+
+/// `r`: sends what is not done yet as the next attempt of the same run, through the confirm
+/// screen (and its gate) like any send. The run's journal gives the contacts as they were.
+fn retry(m: &mut Model) -> Vec<Effect> {
+    let Some(s) = m.sending.as_ref() else {
+        return vec![];
+    };
+    if s.dry_run || s.run_id.is_empty() {
+        return vec![];
+    }
+    if s.unfinished().next().is_none() {
+        toast(
+            m,
+            Level::Info,
+            "nothing to retry: every contact was sent or skipped",
+        );
+        return vec![];
+    }
+    vec![Effect::OpenRun {
+        run: s.run_id.clone(),
+        retry: true,
+    }]
+}
+
+/// Everything about one contact's result, for the detail pane.
+pub fn details(u: &ContactUpdate) -> Overlay {
+    let mut lines = vec![format!("state        {}", u.state().label())];
+    if let Some(r) = &u.reason {
+        lines.push(format!("reason       {r}"));
+    }
+    if let Some(r) = u.remedy {
+        lines.push(format!("what to do   {}", remedy_text(r)));
+    }
+    for w in &u.warnings {
+        lines.push(format!("warning      {w}"));
+    }
+    match u.new_contact {
+        Some(true) => lines.push("contact      new (created by this invitation)".into()),
+        Some(false) => lines.push("contact      existing".into()),
+        None => {}
+    }
+    if let Some(c) = &u.contact_id {
+        lines.push(format!("contact id   {c}"));
+    }
+    if let Some(c) = &u.conversation {
+        lines.push(format!("conversation {c}"));
+    }
+    if let Some(i) = &u.invite_id {
+        lines.push(format!("invite id    {i}"));
+    }
+    if u.reconciled {
+        lines.push(
+            "checked      the outcome was confirmed with the platform after an uncertain answer"
+                .into(),
+        );
+    }
+    Overlay::Detail {
+        title: match &u.name {
+            Some(n) => format!("{} {n}", u.e164),
+            None => u.e164.clone(),
+        },
+        lines,
+        scroll: 0,
+    }
+}
+
+/// A remedy in the TUI's words.
+pub fn remedy_text(r: Remedy) -> &'static str {
+    match r {
+        Remedy::NameContact => "retry (r) and choose who gets it on the confirm screen (enter)",
+        Remedy::Force => "retry (r) and force it on the confirm screen (f)",
+    }
+}
+
+pub fn on_engine(m: &mut Model, e: EngineEvent) {
+    let clock = m.clock;
+    let Some(s) = m.sending.as_mut() else { return };
+    match e {
+        EngineEvent::Started {
+            run_id, dry_run, ..
+        } => {
+            s.run_id = run_id;
+            s.started = clock;
+            s.dry_run = dry_run;
+        }
+        EngineEvent::Contact(u) => s.upsert(*u),
+        EngineEvent::RateLimited { wait_ms } => {
+            s.rate_limit_count += 1;
+            s.rate_limited_until = Some(clock + chrono::Duration::milliseconds(wait_ms as i64));
+        }
+        EngineEvent::Notice { message } => {
+            s.notices.push(message);
+            if s.notices.len() > 50 {
+                s.notices.remove(0);
+            }
+        }
+        EngineEvent::Finished(summary) => {
+            let level = if summary.halted.is_some() {
+                Level::Error
+            } else if summary.exit_code() != 0 {
+                Level::Warn
+            } else {
+                Level::Ok
+            };
+            let text = summary.headline();
+            s.finished = Some(summary);
+            s.cancelling = false;
+            m.toast = Some(Toast { text, level });
+        }
+    }
+}
+
+/// The send could not start; nothing was sent.
+pub fn refused(m: &mut Model, why: String) {
+    if let Some(s) = m.sending.as_mut() {
+        let mut summary = s.batch_summary();
+        summary.cancelled = true;
+        s.finished = Some(summary);
+    }
+    toast(m, Level::Error, format!("nothing sent: {why}"));
+}
+
+/// A Markdown block for a support ticket: what was sent to whom in the whole batch, and every
+/// failure's reason.
+pub fn ticket_summary(s: &Sending) -> String {
+    let mut out = format!(
+        "**SMS invitations** — {} (run {})\n\n",
+        s.org.label(),
+        s.run_id
+    );
+    out.push_str(&s.batch_summary().headline());
+    out.push_str("\n\n| number | name | result | detail |\n|---|---|---|---|\n");
+    for r in &s.rows {
+        let u = &r.update;
+        let detail = u
+            .reason
+            .clone()
+            .or_else(|| u.conversation.as_ref().map(|c| format!("conversation {c}")))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            u.e164,
+            u.name.clone().unwrap_or_default().replace('|', "/"),
+            u.state().label(),
+            detail.replace('|', "/")
+        ));
+    }
+    out
+}

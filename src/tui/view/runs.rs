@@ -1,0 +1,104 @@
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
+
+use super::{clip, scroll_offset};
+use crate::tui::model::Model;
+use crate::tui::theme::Theme;
+
+pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let [top, table_area] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(3)]).areas(area);
+    let nav = &m.runs.nav;
+    let top_line = if nav.filtering || !nav.filter.value().is_empty() {
+        Line::from(vec![
+            Span::styled(" search: ", theme.muted),
+            Span::styled(
+                format!(
+                    "{}{}",
+                    nav.filter.value(),
+                    if nav.filtering { "▏" } else { "" }
+                ),
+                theme.input,
+            ),
+        ])
+    } else if m.runs.loading {
+        Line::styled(" reading the run journals…", theme.info)
+    } else {
+        Line::styled(
+            format!(
+                " {} run(s), newest first · / search by phone number, organization or run · enter opens one",
+                m.runs.rows.len()
+            ),
+            theme.muted,
+        )
+    };
+    frame.render_widget(Paragraph::new(top_line), top);
+    let visible = m.runs.visible();
+    let height = usize::from(table_area.height.saturating_sub(2));
+    let offset = scroll_offset(nav.selected, height);
+    let counts_w = usize::from(table_area.width.saturating_sub(18 + 24 + 26)).max(10);
+    let rows: Vec<Row> = visible
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(height)
+        .map(|(pos, &i)| {
+            let r = &m.runs.rows[i];
+            let run = &r.listing.run;
+            let summary = run.summary();
+            let state = if run.finished { "" } else { " (unfinished)" };
+            let row = Row::new(vec![
+                Cell::from(run.header.started_at.format("%Y-%m-%d %H:%M").to_string()),
+                Cell::from(clip(&run.header.org_name, 22)),
+                Cell::from(Span::styled(clip(&run.header.run, 24), theme.muted)),
+                Cell::from(Span::styled(
+                    clip(&format!("{}{state}", summary.counts()), counts_w),
+                    if summary.exit_code() == 0 {
+                        theme.base
+                    } else {
+                        theme.warn
+                    },
+                )),
+            ]);
+            if pos == nav.selected {
+                row.style(theme.selection)
+            } else {
+                row
+            }
+        })
+        .collect();
+    let empty = rows.is_empty() && !m.runs.loading;
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(17),
+            Constraint::Length(23),
+            Constraint::Length(25),
+            Constraint::Min(10),
+        ],
+    )
+    .header(Row::new(vec!["STARTED (UTC)", "ORGANIZATION", "RUN", "CONTACTS"]).style(theme.title))
+    .block(
+        Block::default()
+            .borders(Borders::TOP)
+            .border_style(theme.border),
+    );
+    frame.render_widget(table, table_area);
+    if empty {
+        let msg = if nav.filter.value().is_empty() {
+            "no runs yet: every send is journalled here"
+        } else {
+            "no run matches the search (esc clears it)"
+        };
+        frame.render_widget(
+            Paragraph::new(Line::styled(msg, theme.muted)),
+            Rect {
+                y: table_area.y + 2,
+                height: 1,
+                ..table_area
+            },
+        );
+    }
+}
