@@ -663,3 +663,56 @@ async fn retries_that_outlast_the_deadline_stop_with_the_reason() {
     assert!(server.requests() < 6, "{} requests", server.requests());
     assert!(took < Duration::from_secs(10), "{took:?}");
 }
+
+#[tokio::test]
+async fn the_request_deadline_flag_reaches_the_client() {
+    let server = Hostile::start(|_, stream, _, _| async move {
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        drop(stream);
+    })
+    .await;
+    let key = jsonwebtoken::EncodingKey::from_secret(b"hostile").unwrap();
+    let claims = json!({"_id": "5f00000000000000000000bb", "scope": "bot admin"});
+    let token = jsonwebtoken::encode(&jsonwebtoken::Header::default(), &claims, &key).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let err_path = dir.path().join("stderr");
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_sms-invite"));
+    cmd.args([
+        "--api-url",
+        &server.url(),
+        "--request-deadline",
+        "1",
+        "orgs",
+    ])
+    .env_clear()
+    .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+    .env("HOME", dir.path())
+    .env("SMS_INVITE_CONFIG_DIR", dir.path().join("config"))
+    .env("SMS_INVITE_DATA_DIR", dir.path().join("data"))
+    .env("SMS_INVITE_TOKEN", &token)
+    .stdin(std::process::Stdio::null())
+    .stdout(std::process::Stdio::null())
+    .stderr(std::fs::File::create(&err_path).unwrap());
+    let (code, took) = timed(tokio::task::spawn_blocking(move || {
+        let mut child = cmd.spawn().unwrap();
+        let until = Instant::now() + HUNG;
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                return status.code();
+            }
+            if Instant::now() > until {
+                let _ = child.kill();
+                let _ = child.wait();
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }))
+    .await;
+    let stderr = std::fs::read_to_string(&err_path).unwrap();
+    eprintln!("orgs --request-deadline 1: {took:?}, exit {code:?}: {stderr}");
+    assert_eq!(code.unwrap(), Some(1), "{stderr}");
+    assert!(stderr.contains("1 s deadline"), "{stderr}");
+    assert!(!stderr.contains(&token), "the token leaked: {stderr}");
+    assert!(took < Duration::from_secs(10), "{took:?}");
+}

@@ -111,9 +111,11 @@ impl ApiError {
                 "the answer was lost, so the request may have been applied; it is checked before \
                  anything is resent"
             }
-            ErrorKind::Timeout | ErrorKind::Network => {
-                "check --api-url (SMS_INVITE_API_URL) and the network connection"
+            ErrorKind::Timeout => {
+                "check --api-url (SMS_INVITE_API_URL) and the network connection; \
+                 --request-deadline allows a slow platform more time"
             }
+            ErrorKind::Network => "check --api-url (SMS_INVITE_API_URL) and the network connection",
             ErrorKind::InvalidResponse | ErrorKind::TooLarge if self.outcome_unknown => {
                 "the platform accepted the request but its answer could not be read; it is \
                  checked before anything is resent"

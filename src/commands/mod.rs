@@ -79,6 +79,7 @@ pub fn credentials(token_file: Option<&Path>) -> Result<Credentials, Failure> {
 pub fn client(global: &Global) -> Result<Client, Failure> {
     let mut config = ClientConfig::new(&global.api_url)?;
     config.rate_per_sec = global.client_rate;
+    config.request_deadline = std::time::Duration::from_secs(global.request_deadline);
     Ok(Client::new(
         config,
         credentials(global.token_file.as_deref())?,
