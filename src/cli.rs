@@ -58,6 +58,10 @@ pub struct Global {
     /// Read the access token from this file instead of SMS_INVITE_TOKEN.
     #[arg(long, global = true)]
     pub token_file: Option<PathBuf>,
+
+    /// Seconds one API request may take in all, retries and waits included.
+    #[arg(long, global = true, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub request_deadline: u64,
 }
 
 #[derive(Debug, Subcommand)]

@@ -65,6 +65,7 @@ impl App {
         let deps = Deps {
             api_url: sandbox.base_url().to_string(),
             client_rate: 0,
+            request_deadline: Duration::from_secs(30),
             data_dir: dirs.path().join("data"),
             config_dir: dirs.path().join("config"),
             demo: false,

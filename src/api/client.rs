@@ -20,10 +20,11 @@ use url::Url;
 
 use super::auth::{Claims, Credentials, Secret};
 use super::error::{ApiError, ErrorKind};
+use super::limits::{self, Body, Deadline, Phase};
 use super::models::{Contact, Conversation, Message, Organization, Service, TokenResponse, User};
 use super::pagination;
 use super::query::Query;
-use super::retry::{Failure, RetryPolicy, parse_retry_after};
+use super::retry::{Failure, RetryPolicy, is_idempotent, parse_retry_after};
 
 pub const DEFAULT_API_URL: &str = "https://api.web1on1.chat";
 
@@ -35,8 +36,18 @@ pub struct ClientConfig {
     /// per token; the default 15 leaves room for the bursts the limiter allows.
     pub rate_per_sec: u32,
     pub connect_timeout: Duration,
+    /// One attempt at most; [`ClientConfig::request_deadline`] bounds all of them together.
     pub request_timeout: Duration,
     pub retry: RetryPolicy,
+    /// An answer larger than this is refused. Pages keep real answers far below it, so a
+    /// bigger one comes from a broken or hostile server, and reading it would fill the memory.
+    pub max_body_bytes: usize,
+    /// A listing that goes on past this many pages fails, rather than run for hours or end as
+    /// if it were complete.
+    pub max_pages: usize,
+    /// The time one request has across all its attempts and the waits between them, so no
+    /// server (silent, trickling, or asking for absurd waits) stalls a run for longer.
+    pub request_deadline: Duration,
 }
 
 impl ClientConfig {
@@ -49,6 +60,9 @@ impl ClientConfig {
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
             retry: RetryPolicy::default(),
+            max_body_bytes: limits::DEFAULT_MAX_BODY_BYTES,
+            max_pages: limits::DEFAULT_MAX_PAGES,
+            request_deadline: limits::DEFAULT_REQUEST_DEADLINE,
         })
     }
 }
@@ -128,6 +142,9 @@ struct Inner {
     failed_refresh: RwLock<Option<Secret>>,
     limiter: Option<DefaultDirectRateLimiter>,
     retry: RetryPolicy,
+    max_body_bytes: usize,
+    max_pages: usize,
+    request_deadline: Duration,
     observer: RwLock<Option<Observer>>,
     requests: AtomicU64,
 }
@@ -207,6 +224,9 @@ impl Client {
                 failed_refresh: RwLock::new(None),
                 limiter: build_limiter(config.rate_per_sec),
                 retry: config.retry,
+                max_body_bytes: config.max_body_bytes,
+                max_pages: config.max_pages,
+                request_deadline: config.request_deadline,
                 observer: RwLock::new(None),
                 requests: AtomicU64::new(0),
             }),
@@ -271,7 +291,8 @@ impl Client {
     }
 
     /// Sends one request with the rules of this module: rate limit, bearer, retries, one
-    /// refresh-and-replay on an expired token. Returns the raw 2xx answer or an [`ApiError`].
+    /// refresh-and-replay on an expired token, all within the request's deadline. Returns the
+    /// raw 2xx answer or an [`ApiError`].
     async fn execute(
         &self,
         method: Method,
@@ -279,6 +300,8 @@ impl Client {
         body: Option<&Value>,
     ) -> Result<Raw, ApiError> {
         let path = url.path().to_string();
+        let deadline = Deadline::start(self.inner.request_deadline);
+        let mut attempts = 0u32;
         let mut attempt = 0u32;
         let mut rate_limited = 0u32;
         // One renewal per expired token, at most three per request: a long wait (429s) can
@@ -287,7 +310,10 @@ impl Client {
         let mut renewed: Vec<Secret> = Vec::new();
         loop {
             let token = self.access();
-            let outcome = self.send_once(&method, &url, body, Some(&token)).await;
+            attempts += 1;
+            let outcome = self
+                .attempt(&method, &url, body, Some(&token), &deadline, attempts)
+                .await;
             let (failure, err) = match outcome {
                 Ok(raw) if raw.status.is_success() => return Ok(raw),
                 Ok(raw) => {
@@ -296,7 +322,7 @@ impl Client {
                         && !renewed.contains(&token)
                         && self.should_refresh(&raw, &err, &token)
                     {
-                        self.refresh(&token, err).await?;
+                        self.refresh(&token, err, &deadline).await?;
                         renewed.push(token);
                         continue;
                     }
@@ -310,6 +336,9 @@ impl Client {
                 return Err(err);
             }
             let wait = self.inner.retry.delay(tries, err.retry_after);
+            if let Some(reason) = deadline.refuse_wait(wait, err.retry_after) {
+                return Err(with_reason(err, &reason));
+            }
             if is_429 {
                 self.notify(ClientEvent::RateLimited { wait });
             } else {
@@ -329,15 +358,48 @@ impl Client {
         }
     }
 
-    /// One attempt on the wire. Transport failures come back classified for the retry rules.
+    /// One attempt, cut off when the request's deadline runs out. `attempts` counts this one.
+    async fn attempt(
+        &self,
+        method: &Method,
+        url: &Url,
+        body: Option<&Value>,
+        token: Option<&Secret>,
+        deadline: &Deadline,
+        attempts: u32,
+    ) -> Result<Raw, (Failure, ApiError)> {
+        let mut phase = Phase::Queued;
+        // With no time left, not even the first poll happens: it could already send.
+        let result = if deadline.remaining().is_zero() {
+            None
+        } else {
+            let once = self.send_once(method, url, body, token, &mut phase);
+            tokio::time::timeout_at(deadline.at(), once).await.ok()
+        };
+        result.unwrap_or_else(|| {
+            let mut err = ApiError::new(
+                ErrorKind::Timeout,
+                method.as_str(),
+                url.path(),
+                deadline.ran_out(phase, attempts),
+            );
+            err.outcome_unknown = !is_idempotent(method) && phase != Phase::Queued;
+            Err((Failure::OutOfTime, err))
+        })
+    }
+
+    /// One attempt on the wire. Transport failures come back classified for the retry rules;
+    /// `phase` tells how far it got, for when it is cut off.
     async fn send_once(
         &self,
         method: &Method,
         url: &Url,
         body: Option<&Value>,
         token: Option<&Secret>,
+        phase: &mut Phase,
     ) -> Result<Raw, (Failure, ApiError)> {
         self.throttle().await;
+        *phase = Phase::Sent;
         self.inner.requests.fetch_add(1, Ordering::Relaxed);
         let mut req = self.inner.http.request(method.clone(), url.clone());
         if let Some(token) = token {
@@ -361,7 +423,7 @@ impl Client {
                 .header(CONTENT_TYPE, "application/json")
                 .body(serde_json::to_vec(body).unwrap_or_default());
         }
-        let is_write = !super::retry::is_idempotent(method);
+        let is_write = !is_idempotent(method);
         let transport = |e: reqwest::Error, phase: &str| {
             let connect = e.is_connect();
             let kind = if e.is_timeout() {
@@ -386,18 +448,13 @@ impl Client {
             )
         };
         let resp = req.send().await.map_err(|e| transport(e, "sending"))?;
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        let body = resp
-            .bytes()
+        *phase = Phase::Reading;
+        read_answer(resp, method, url, self.inner.max_body_bytes)
             .await
-            .map_err(|e| transport(e, "reading the answer"))?;
-        Ok(Raw {
-            status,
-            headers,
-            body: body.to_vec(),
-            url: url.clone(),
-        })
+            .map_err(|e| match e {
+                ReadError::Transport(e) => transport(e, "reading the answer"),
+                ReadError::TooLarge(err) => (Failure::Unusable, err),
+            })
     }
 
     /// §2.4: refresh on 401 with a JWT error message, and on 403 once the token's `exp` passed
@@ -420,7 +477,12 @@ impl Client {
     /// Renews the access token once for all concurrent callers: whoever comes second finds the
     /// token already changed and simply replays. This matters because refresh tokens rotate:
     /// two parallel refreshes with the same refresh token would make one of them fail.
-    async fn refresh(&self, used: &Secret, original: ApiError) -> Result<(), ApiError> {
+    async fn refresh(
+        &self,
+        used: &Secret,
+        original: ApiError,
+        deadline: &Deadline,
+    ) -> Result<(), ApiError> {
         let _guard = self.inner.refresh_lock.lock().await;
         let creds = self.credentials();
         if creds.access != *used {
@@ -456,7 +518,7 @@ impl Client {
         }
         // The platform ignores the bearer here; sending the expired one mirrors the SDK.
         let result = self
-            .send_once(&Method::POST, &url, Some(&body), Some(used))
+            .attempt(&Method::POST, &url, Some(&body), Some(used), deadline, 1)
             .await;
         let fail = |detail: String| {
             if let Ok(mut f) = self.inner.failed_refresh.write() {
@@ -583,14 +645,14 @@ impl Client {
             next: Option<Result<Url, ApiError>>,
             buf: std::collections::VecDeque<T>,
             left: usize,
-            pages: usize,
+            walk: pagination::Walk,
         }
         let state = State {
             client: self.clone(),
             next: Some(self.url(path, query)),
             buf: Default::default(),
             left: cap,
-            pages: 0,
+            walk: pagination::Walk::new(self.inner.max_pages),
         };
         futures::stream::unfold(state, |mut s| async move {
             loop {
@@ -605,9 +667,8 @@ impl Client {
                     Ok(u) => u,
                     Err(e) => return Some((Err(e), s)),
                 };
-                s.pages += 1;
-                if s.pages > 10_000 {
-                    return None;
+                if let Err(e) = s.walk.enter(&url) {
+                    return Some((Err(walk_error(&url, &e)), s));
                 }
                 match s.client.page::<T>(url).await {
                     Ok(page) => {
@@ -741,34 +802,112 @@ impl Client {
         let base = config.base_url.as_str().trim_end_matches('/');
         let url = Url::parse(&format!("{base}/v2/auth/token"))
             .map_err(|e| ApiError::usage(e.to_string()))?;
-        let resp = http
-            .post(url.clone())
-            .header(CONTENT_TYPE, "application/json")
-            .body(json!({"email": email, "password": password.expose()}).to_string())
-            .send()
-            .await
-            .map_err(|e| {
-                ApiError::new(
-                    ErrorKind::Network,
+        let network = |e: reqwest::Error, phase: &str| {
+            ApiError::new(
+                ErrorKind::Network,
+                "POST",
+                url.path(),
+                describe_transport(&e, phase),
+            )
+        };
+        let exchange = async {
+            let resp = http
+                .post(url.clone())
+                .header(CONTENT_TYPE, "application/json")
+                .body(json!({"email": email, "password": password.expose()}).to_string())
+                .send()
+                .await
+                .map_err(|e| network(e, "sending"))?;
+            read_answer(resp, &Method::POST, &url, config.max_body_bytes)
+                .await
+                .map_err(|e| match e {
+                    ReadError::Transport(e) => network(e, "reading the answer"),
+                    ReadError::TooLarge(err) => err,
+                })
+        };
+        let deadline = Deadline::start(config.request_deadline);
+        let raw = match tokio::time::timeout_at(deadline.at(), exchange).await {
+            Ok(raw) => raw?,
+            Err(_) => {
+                return Err(ApiError::new(
+                    ErrorKind::Timeout,
                     "POST",
                     url.path(),
-                    describe_transport(&e, "sending"),
-                )
-            })?;
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        let body = resp.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
-        let raw = Raw {
-            status,
-            headers,
-            body,
-            url: url.clone(),
+                    deadline.ran_out(Phase::Sent, 1),
+                ));
+            }
         };
-        if !status.is_success() {
+        if !raw.status.is_success() {
             return Err(error_from_response(&Method::POST, url.path(), &raw));
         }
         decode(&Method::POST, &raw)
     }
+}
+
+/// Why reading an answer failed.
+enum ReadError {
+    Transport(reqwest::Error),
+    TooLarge(ApiError),
+}
+
+/// Reads an answer within `limit`. A 2xx answer past it is an error (for a write one whose
+/// outcome is unknown, because the platform said yes); an error answer is only cut short,
+/// because its status already says what happened.
+async fn read_answer(
+    mut resp: reqwest::Response,
+    method: &Method,
+    url: &Url,
+    limit: usize,
+) -> Result<Raw, ReadError> {
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let too_large = |declared: Option<u64>| {
+        let is_write = !is_idempotent(method);
+        let mut err = ApiError::new(
+            ErrorKind::TooLarge,
+            method.as_str(),
+            url.path(),
+            limits::too_large_message(limit, declared, is_write),
+        );
+        err.status = Some(status.as_u16());
+        err.outcome_unknown = is_write;
+        ReadError::TooLarge(err)
+    };
+    let body = if status.is_success() {
+        if let Some(n) = resp.content_length().filter(|&n| n > limit as u64) {
+            return Err(too_large(Some(n)));
+        }
+        match limits::read_capped(&mut resp, limit).await {
+            Ok(Body::Whole(b)) => b,
+            Ok(Body::Cut(_)) => return Err(too_large(None)),
+            Err(e) => return Err(ReadError::Transport(e)),
+        }
+    } else {
+        match limits::read_capped(&mut resp, limits::ERROR_BODY_BYTES.min(limit)).await {
+            Ok(Body::Whole(b) | Body::Cut(b)) => b,
+            Err(e) => return Err(ReadError::Transport(e)),
+        }
+    };
+    Ok(Raw {
+        status,
+        headers,
+        body,
+        url: url.clone(),
+    })
+}
+
+/// `err` with why it was not retried added to its message; kind, status and outcome stay.
+fn with_reason(mut err: ApiError, reason: &str) -> ApiError {
+    err.message = format!("{}; {reason}", err.message);
+    err
+}
+
+fn walk_error(url: &Url, e: &pagination::WalkError) -> ApiError {
+    let kind = match e {
+        pagination::WalkError::Repeats { .. } => ErrorKind::InvalidResponse,
+        pagination::WalkError::TooManyPages { .. } => ErrorKind::TooLarge,
+    };
+    ApiError::new(kind, "GET", url.path(), e.to_string())
 }
 
 /// The JWT errors that mean "renew the token" (§2.4), exactly as the SDK matches them.
@@ -871,7 +1010,7 @@ fn error_from_response(method: &Method, path: &str, raw: &Raw) -> ApiError {
         .get(RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| parse_retry_after(v, chrono::Utc::now()));
-    e.outcome_unknown = !super::retry::is_idempotent(method) && (status >= 500 || status == 408);
+    e.outcome_unknown = !is_idempotent(method) && (status >= 500 || status == 408);
     e
 }
 
@@ -933,6 +1072,40 @@ mod tests {
         assert!(path_segment("../admin").is_err());
         assert!(path_segment("a?b").is_err());
         assert!(path_segment("").is_err());
+    }
+
+    #[test]
+    fn a_cut_wait_keeps_what_the_error_said() {
+        let mut e = ApiError::new(ErrorKind::RateLimited, "POST", "/v2/conversations", "slow");
+        e.status = Some(429);
+        let e = with_reason(e, "giving up");
+        assert_eq!(e.message, "slow; giving up");
+        assert_eq!((e.kind, e.status), (ErrorKind::RateLimited, Some(429)));
+        assert!(!e.outcome_unknown, "a 429 was not processed");
+    }
+
+    #[test]
+    fn loops_are_invalid_answers_and_endless_lists_too_large() {
+        let url = Url::parse("http://127.0.0.1:9/v2/organizations?offset=3").unwrap();
+        let repeat = pagination::WalkError::Repeats {
+            page: 1,
+            url: "/v2/organizations".into(),
+        };
+        let e = walk_error(&url, &repeat);
+        assert_eq!(e.kind, ErrorKind::InvalidResponse);
+        assert_eq!(e.path, "/v2/organizations");
+        let e = walk_error(&url, &pagination::WalkError::TooManyPages { max: 1000 });
+        assert_eq!(e.kind, ErrorKind::TooLarge);
+        assert!(e.to_string().contains("past 1000 pages"), "{e}");
+    }
+
+    #[test]
+    fn defaults_bound_size_pages_and_time() {
+        let c = ClientConfig::new("https://api.web1on1.chat").unwrap();
+        assert_eq!(c.max_body_bytes, 8 * 1024 * 1024);
+        assert_eq!(c.max_pages, 1000);
+        assert_eq!(c.request_deadline, Duration::from_secs(60));
+        assert!(c.request_timeout <= c.request_deadline);
     }
 
     #[test]

@@ -25,6 +25,9 @@ pub enum ErrorKind {
     Network,
     /// A 2xx answer the client could not understand.
     InvalidResponse,
+    /// An answer (or a list of pages) past this client's size limits; see
+    /// [`crate::api::ClientConfig`].
+    TooLarge,
     /// A client-side problem before anything was sent (bad URL, bad argument).
     Usage,
 }
@@ -108,11 +111,21 @@ impl ApiError {
                 "the answer was lost, so the request may have been applied; it is checked before \
                  anything is resent"
             }
-            ErrorKind::Timeout | ErrorKind::Network => {
-                "check --api-url (SMS_INVITE_API_URL) and the network connection"
+            ErrorKind::Timeout => {
+                "check --api-url (SMS_INVITE_API_URL) and the network connection; \
+                 --request-deadline allows a slow platform more time"
+            }
+            ErrorKind::Network => "check --api-url (SMS_INVITE_API_URL) and the network connection",
+            ErrorKind::InvalidResponse | ErrorKind::TooLarge if self.outcome_unknown => {
+                "the platform accepted the request but its answer could not be read; it is \
+                 checked before anything is resent"
             }
             ErrorKind::InvalidResponse => {
                 "the platform answered in an unexpected shape; check --api-url points at the API"
+            }
+            ErrorKind::TooLarge => {
+                "a real platform answer stays far below this limit; check --api-url points at \
+                 the API"
             }
             ErrorKind::Usage => "check the arguments",
         }

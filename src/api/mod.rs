@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod client;
 pub mod error;
+pub mod limits;
 pub mod models;
 pub mod pagination;
 pub mod query;

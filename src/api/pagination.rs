@@ -3,6 +3,12 @@
 //! The platform sends absolute links; the SDK silently stops at page one on a relative link.
 //! This client resolves a relative link against the request URL instead, and refuses a link to
 //! another origin, because following it would send the bearer token to a foreign host.
+//!
+//! A listing also remembers the pages it asked for ([`Walk`]): a server whose links go round in
+//! circles, or on without end, must not make the client repeat items for hours or cut the list
+//! short as if it were complete.
+
+use std::collections::HashMap;
 
 use url::Url;
 
@@ -77,6 +83,69 @@ pub fn resolve(request_url: &Url, target: &str) -> Result<Url, LinkError> {
     Ok(url)
 }
 
+/// The pages one listing has asked for, in order.
+#[derive(Debug)]
+pub struct Walk {
+    seen: HashMap<Url, usize>,
+    max_pages: usize,
+}
+
+/// Why a listing stopped before a page.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum WalkError {
+    #[error("the server's next-page link repeats page {page} ({url}); stopped to avoid a loop")]
+    Repeats { page: usize, url: String },
+    #[error(
+        "the list goes on past {max} pages; stopped rather than return part of it as if it \
+         were all"
+    )]
+    TooManyPages { max: usize },
+}
+
+impl Walk {
+    pub fn new(max_pages: usize) -> Walk {
+        Walk {
+            seen: HashMap::new(),
+            max_pages: max_pages.max(1),
+        }
+    }
+
+    /// Records `url` as the next page to fetch, or says why it must not be fetched.
+    pub fn enter(&mut self, url: &Url) -> Result<(), WalkError> {
+        // The fragment never reaches the server: `#2` is the same page as `#1`.
+        let mut key = url.clone();
+        key.set_fragment(None);
+        if let Some(&page) = self.seen.get(&key) {
+            return Err(WalkError::Repeats {
+                page,
+                url: shown(&key),
+            });
+        }
+        if self.seen.len() >= self.max_pages {
+            return Err(WalkError::TooManyPages {
+                max: self.max_pages,
+            });
+        }
+        let page = self.seen.len() + 1;
+        self.seen.insert(key, page);
+        Ok(())
+    }
+}
+
+/// Path and query, cut short: enough to recognise the page, never a screenful.
+fn shown(url: &Url) -> String {
+    let full = match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_string(),
+    };
+    if full.chars().count() <= 200 {
+        full
+    } else {
+        let cut: String = full.chars().take(200).collect();
+        format!("{cut}…")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,5 +198,46 @@ mod tests {
             resolve(&base, "https://evil.example/v2/x?offset=2"),
             Err(LinkError::ForeignOrigin(_))
         ));
+    }
+
+    #[test]
+    fn a_page_seen_before_stops_the_walk() {
+        let a = Url::parse("http://127.0.0.1:9/v2/x?limit=1").unwrap();
+        let b = Url::parse("http://127.0.0.1:9/v2/x?limit=1&offset=1").unwrap();
+        let mut walk = Walk::new(1000);
+        assert_eq!(walk.enter(&a), Ok(()));
+        assert_eq!(walk.enter(&b), Ok(()));
+        let err = walk.enter(&a).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the server's next-page link repeats page 1 (/v2/x?limit=1); stopped to avoid a loop"
+        );
+        let mut fragment = b.clone();
+        fragment.set_fragment(Some("again"));
+        assert!(matches!(
+            walk.enter(&fragment),
+            Err(WalkError::Repeats { page: 2, .. })
+        ));
+    }
+
+    #[test]
+    fn the_page_limit_fails_instead_of_truncating() {
+        let mut walk = Walk::new(3);
+        for n in 0..3 {
+            let u = Url::parse(&format!("http://127.0.0.1:9/v2/x?offset={n}")).unwrap();
+            assert_eq!(walk.enter(&u), Ok(()));
+        }
+        let u = Url::parse("http://127.0.0.1:9/v2/x?offset=3").unwrap();
+        let err = walk.enter(&u).unwrap_err();
+        assert_eq!(err, WalkError::TooManyPages { max: 3 });
+        assert!(err.to_string().contains("past 3 pages"), "{err}");
+    }
+
+    #[test]
+    fn long_urls_are_cut_in_messages() {
+        let long = format!("http://127.0.0.1:9/v2/x?q={}", "a".repeat(500));
+        let shown = shown(&Url::parse(&long).unwrap());
+        assert!(shown.chars().count() <= 201, "{shown}");
+        assert!(shown.ends_with('…'));
     }
 }

@@ -44,6 +44,10 @@ pub enum Failure {
     Connect,
     /// Timed out or broke after the request may have been sent.
     Transport,
+    /// A complete answer that cannot be used (too large): asking again gets the same.
+    Unusable,
+    /// The request's deadline ran out; there is no time left to try again.
+    OutOfTime,
 }
 
 pub fn is_idempotent(method: &Method) -> bool {
@@ -68,6 +72,7 @@ impl RetryPolicy {
             Failure::Status(429) | Failure::Connect => true,
             Failure::Status(s) => is_idempotent(method) && (s == 408 || (500..=599).contains(&s)),
             Failure::Transport => is_idempotent(method),
+            Failure::Unusable | Failure::OutOfTime => false,
         }
     }
 
@@ -130,6 +135,15 @@ mod tests {
         assert!(!p.should_retry(&Method::GET, Failure::Transport, 5));
         assert!(!p.should_retry(&Method::GET, Failure::Status(400), 0));
         assert!(!p.should_retry(&Method::GET, Failure::Status(404), 0));
+    }
+
+    #[test]
+    fn unusable_answers_and_spent_deadlines_are_final() {
+        let p = RetryPolicy::default();
+        for m in [Method::GET, Method::POST] {
+            assert!(!p.should_retry(&m, Failure::Unusable, 0));
+            assert!(!p.should_retry(&m, Failure::OutOfTime, 0));
+        }
     }
 
     #[test]

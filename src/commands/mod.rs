@@ -177,6 +177,7 @@ pub async fn connect(global: &Global) -> Result<Connected, Failure> {
     let creds = credentials_for(access, &source)?;
     let mut config = ClientConfig::new(&global.api_url)?;
     config.rate_per_sec = global.client_rate;
+    config.request_deadline = std::time::Duration::from_secs(global.request_deadline);
     let client = Client::new(config, creds)?;
     let account = Account::of(&client)
         .await

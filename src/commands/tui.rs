@@ -108,6 +108,7 @@ pub async fn run(global: &Global, args: TuiArgs) -> Result<u8, Failure> {
     let deps = Deps {
         api_url,
         client_rate: global.client_rate,
+        request_deadline: std::time::Duration::from_secs(global.request_deadline),
         data_dir: dirs.data.clone(),
         config_dir: dirs.config.clone(),
         demo: args.demo,

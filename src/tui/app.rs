@@ -46,6 +46,8 @@ pub enum Clipboard {
 pub struct Deps {
     pub api_url: String,
     pub client_rate: u32,
+    /// Each request's total deadline across its retries (`--request-deadline`).
+    pub request_deadline: Duration,
     pub data_dir: PathBuf,
     pub config_dir: PathBuf,
     pub demo: bool,
@@ -209,6 +211,7 @@ impl Runtime {
             }
         };
         config.rate_per_sec = self.deps.client_rate;
+        config.request_deadline = self.deps.request_deadline;
         let client = match Client::new(config, creds.clone()) {
             Ok(c) => c,
             Err(e) => {
