@@ -137,7 +137,7 @@ async fn expired_token_is_renewed_once_and_the_request_replayed() {
     let (sandbox, client) = start(config).await;
     let events = Arc::new(Mutex::new(Vec::new()));
     let sink = events.clone();
-    client.set_observer(move |e| sink.lock().unwrap().push(e));
+    let _notices = client.subscribe(move |e| sink.lock().unwrap().push(e));
     client.organization(HOLDING).await.unwrap();
     let first = client.credentials();
     tokio::time::sleep(Duration::from_millis(2100)).await;
@@ -220,7 +220,7 @@ async fn rate_limited_requests_wait_for_retry_after() {
     let (sandbox, client) = start(config).await;
     let events = Arc::new(Mutex::new(Vec::new()));
     let sink = events.clone();
-    client.set_observer(move |e| sink.lock().unwrap().push(e));
+    let _notices = client.subscribe(move |e| sink.lock().unwrap().push(e));
     let start = Instant::now();
     for _ in 0..5 {
         client.organization(HOLDING).await.unwrap();

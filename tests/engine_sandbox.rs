@@ -720,3 +720,46 @@ async fn a_failed_renewal_stops_the_run_once_instead_of_failing_every_contact() 
     let d = delivered(&sandbox);
     assert!(d.values().all(|v| v.len() == 2));
 }
+
+/// A run hears the client's notices (rate limits here) only while it runs: afterwards its
+/// channel closes although the client lives on, and a later 429 of the same client does not
+/// reach it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_hears_client_notices_only_while_it_runs() {
+    let (sandbox, client) = start(quick_config()).await;
+    sandbox.tune(|k| {
+        k.faults = vec![FaultRule::parse("GET:contacts:429:0.5").expect("rule")];
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let org = client.organization(HOLDING).await.unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let engine = Arc::new(Engine::new(
+        client.clone(),
+        org,
+        template(),
+        config(dir.path()),
+        tx,
+        CancellationToken::new(),
+    ));
+    let jobs = engine::jobs_for(new_targets(3));
+    let summary = engine.clone().run("notices", jobs, None).await;
+    assert_eq!(summary.sent, 3, "{summary:?}");
+    drop(engine);
+    let mut rate_limited = 0;
+    let closed = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(e) = rx.recv().await {
+            if matches!(e, Event::RateLimited { .. }) {
+                rate_limited += 1;
+            }
+        }
+    })
+    .await;
+    assert!(closed.is_ok(), "the run's channel closes when the run ends");
+    assert!(rate_limited > 0, "the run heard the 429s while it ran");
+    // The client lives on and meets more 429s; nobody is left listening.
+    for _ in 0..10 {
+        let _ = client
+            .contacts_by_phone(HOLDING, &["+31600000000".into()])
+            .await;
+    }
+}

@@ -145,7 +145,9 @@ struct Inner {
     max_body_bytes: usize,
     max_pages: usize,
     request_deadline: Duration,
-    observer: RwLock<Option<Observer>>,
+    /// Who hears about rate limits, retries and renewals: one entry per subscription.
+    observers: RwLock<Vec<(u64, Observer)>>,
+    next_subscription: AtomicU64,
     requests: AtomicU64,
 }
 
@@ -154,6 +156,22 @@ impl fmt::Debug for Client {
         f.debug_struct("Client")
             .field("base", &self.inner.base.as_str())
             .finish_non_exhaustive()
+    }
+}
+
+/// Ends its notices when dropped (see [`Client::subscribe`]).
+pub struct Subscription {
+    inner: std::sync::Weak<Inner>,
+    id: u64,
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        if let Some(inner) = self.inner.upgrade()
+            && let Ok(mut o) = inner.observers.write()
+        {
+            o.retain(|(id, _)| *id != self.id);
+        }
     }
 }
 
@@ -227,7 +245,8 @@ impl Client {
                 max_body_bytes: config.max_body_bytes,
                 max_pages: config.max_pages,
                 request_deadline: config.request_deadline,
-                observer: RwLock::new(None),
+                observers: RwLock::new(Vec::new()),
+                next_subscription: AtomicU64::new(0),
                 requests: AtomicU64::new(0),
             }),
         })
@@ -237,17 +256,29 @@ impl Client {
         &self.inner.base
     }
 
-    /// Receives rate-limit, retry and refresh notices from every clone of this client.
-    pub fn set_observer(&self, f: impl Fn(ClientEvent) + Send + Sync + 'static) {
-        if let Ok(mut o) = self.inner.observer.write() {
-            *o = Some(Arc::new(f));
+    /// Receives rate-limit, retry and refresh notices from every clone of this client until
+    /// the returned subscription is dropped: a send subscribes for its own run, so its notices
+    /// never reach a later run and nothing it captured outlives it.
+    pub fn subscribe(&self, f: impl Fn(ClientEvent) + Send + Sync + 'static) -> Subscription {
+        let id = self.inner.next_subscription.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut o) = self.inner.observers.write() {
+            o.push((id, Arc::new(f)));
+        }
+        Subscription {
+            inner: Arc::downgrade(&self.inner),
+            id,
         }
     }
 
     fn notify(&self, event: ClientEvent) {
-        let observer = self.inner.observer.read().ok().and_then(|o| o.clone());
-        if let Some(f) = observer {
-            f(event);
+        let observers: Vec<Observer> = self
+            .inner
+            .observers
+            .read()
+            .map(|o| o.iter().map(|(_, f)| f.clone()).collect())
+            .unwrap_or_default();
+        for f in observers {
+            f(event.clone());
         }
     }
 

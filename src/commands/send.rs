@@ -134,7 +134,7 @@ pub async fn run(global: &Global, args: SendArgs) -> Result<u8, Failure> {
     loop {
         tokio::select! {
             event = rx.recv() => match event {
-                // The run's last event; the client may outlive it (and its notices with it).
+                // The run's last event.
                 Some(e @ Event::Finished(_)) => {
                     printer.handle(&e);
                     break;

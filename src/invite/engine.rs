@@ -26,6 +26,7 @@ use super::segments;
 use super::target::Target;
 use super::template::{RenderError, Template};
 use super::verdict::{self, Force, Pick, Refusal};
+use crate::api::client::Subscription;
 use crate::api::models::{Contact, Organization, Profile};
 use crate::api::{ApiError, Client, ClientEvent, ErrorKind, Query};
 
@@ -150,7 +151,6 @@ fn describe_error(e: &ApiError) -> String {
 }
 
 impl Engine {
-    /// Rate-limit and refresh notices of `client` are forwarded as events.
     pub fn new(
         client: Client,
         org: Organization,
@@ -159,8 +159,22 @@ impl Engine {
         events: UnboundedSender<Event>,
         cancel: CancellationToken,
     ) -> Engine {
-        let tx = events.clone();
-        client.set_observer(move |e| {
+        Engine {
+            client,
+            org,
+            template,
+            config,
+            events,
+            cancel,
+            halted: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// The client's rate-limit, retry and renewal notices as this run's events, for as long
+    /// as the returned subscription lives (the run).
+    fn forward_client_notices(&self) -> Subscription {
+        let tx = self.events.clone();
+        self.client.subscribe(move |e| {
             let event = match e {
                 ClientEvent::RateLimited { wait } => Event::RateLimited {
                     wait_ms: wait.as_millis() as u64,
@@ -177,16 +191,7 @@ impl Engine {
                 },
             };
             let _ = tx.send(event);
-        });
-        Engine {
-            client,
-            org,
-            template,
-            config,
-            events,
-            cancel,
-            halted: std::sync::Mutex::new(None),
-        }
+        })
     }
 
     /// An error as a reason. An authentication failure also stops the run: every later request
@@ -231,6 +236,7 @@ impl Engine {
     ) -> Summary {
         let started = Instant::now();
         let requests_before = self.client.requests_sent();
+        let notices = self.forward_client_notices();
         self.emit(Event::Started {
             run_id: run_id.to_string(),
             org_id: self.org.id.clone(),
@@ -290,6 +296,7 @@ impl Engine {
         {
             tracing::error!("{e}");
         }
+        drop(notices);
         self.emit(Event::Finished(summary.clone()));
         summary
     }
