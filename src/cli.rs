@@ -1,4 +1,4 @@
-//! The command-line contract of DESIGN.md §4.
+//! The command-line contract: commands, flags, exit codes (see the README).
 
 use std::path::PathBuf;
 
@@ -17,7 +17,7 @@ use crate::api::client::DEFAULT_API_URL;
 )]
 pub struct Cli {
     #[command(flatten)]
-    pub global: Global,
+    pub client: ClientArgs,
 
     #[command(flatten)]
     pub tui: TuiArgs,
@@ -44,34 +44,62 @@ pub struct TuiArgs {
     pub template: Option<PathBuf>,
 }
 
-/// Flags every command takes.
-#[derive(Debug, Args, Clone)]
-pub struct Global {
-    /// The API base URL (https; plain http only to this machine).
-    #[arg(long, global = true, env = "SMS_INVITE_API_URL", default_value = DEFAULT_API_URL)]
-    pub api_url: String,
+/// How to reach the API: taken by every command that talks to it (and the TUI), before or
+/// after the command's name; `sandbox` does not take them.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ClientArgs {
+    /// The API base URL (https; plain http only to this machine) [default: https://api.web1on1.chat]
+    #[arg(long, env = "SMS_INVITE_API_URL")]
+    pub api_url: Option<String>,
 
-    /// Requests per second this tool sends at most (the platform allows 20 per token).
-    #[arg(long, global = true, default_value_t = 15, value_parser = clap::value_parser!(u32).range(1..=1000))]
-    pub client_rate: u32,
+    /// Requests per second this tool sends at most; the platform allows 20 per token [default: 15]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub client_rate: Option<u32>,
 
     /// Read the access token from this file instead of SMS_INVITE_TOKEN.
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub token_file: Option<PathBuf>,
 
-    /// Seconds one API request may take in all, retries and waits included.
-    #[arg(long, global = true, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    /// Seconds one API request may take in all, retries and waits included [default: 60]
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub request_deadline: Option<u64>,
+}
+
+impl ClientArgs {
+    /// The flags given after the command win over those given before it; then the defaults.
+    pub fn resolve(&self, before: &ClientArgs) -> Global {
+        Global {
+            api_url: self
+                .api_url
+                .clone()
+                .or_else(|| before.api_url.clone())
+                .unwrap_or_else(|| DEFAULT_API_URL.to_string()),
+            client_rate: self.client_rate.or(before.client_rate).unwrap_or(15),
+            token_file: self
+                .token_file
+                .clone()
+                .or_else(|| before.token_file.clone()),
+            request_deadline: self
+                .request_deadline
+                .or(before.request_deadline)
+                .unwrap_or(60),
+        }
+    }
+}
+
+/// The API settings a command works with, defaults applied.
+#[derive(Debug, Clone)]
+pub struct Global {
+    pub api_url: String,
+    pub client_rate: u32,
+    pub token_file: Option<PathBuf>,
     pub request_deadline: u64,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Organizations the token sees, with their SMS readiness.
-    Orgs {
-        /// JSON Lines on stdout: one object per organization.
-        #[arg(long)]
-        json: bool,
-    },
+    Orgs(OrgsArgs),
     /// Readiness report of one organization: one line per prerequisite; exit 0 ready, 1 not.
     Check(CheckArgs),
     /// Send SMS invitations to one or more contacts of an organization.
@@ -116,6 +144,15 @@ pub struct SandboxArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct OrgsArgs {
+    /// JSON Lines on stdout: one object per organization.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+#[derive(Debug, Args)]
 pub struct LinkArgs {
     /// Organization id or name.
     pub org: String,
@@ -125,6 +162,8 @@ pub struct LinkArgs {
     /// Forget the saved address (the template's clp_url applies again).
     #[arg(long)]
     pub remove: bool,
+    #[command(flatten)]
+    pub client: ClientArgs,
 }
 
 #[derive(Debug, Args)]
@@ -146,6 +185,8 @@ pub struct CheckArgs {
     /// JSON Lines: one object per check, then a summary.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub client: ClientArgs,
 }
 
 #[derive(Debug, Args)]
@@ -199,4 +240,6 @@ pub struct SendArgs {
     /// Write the results to this CSV file.
     #[arg(long, value_name = "FILE")]
     pub export: Option<PathBuf>,
+    #[command(flatten)]
+    pub client: ClientArgs,
 }

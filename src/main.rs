@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use sms_invite::cli::{Cli, Command};
+use sms_invite::cli::{Cli, ClientArgs, Command};
 use sms_invite::commands::{self, Failure};
 use sms_invite::{logging, paths};
 
@@ -33,13 +33,24 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<u8, Failure> {
-    let global = cli.global;
+    let before = cli.client;
     match cli.command {
         Some(Command::Sandbox(args)) => commands::sandbox::run(args).await,
-        Some(Command::Orgs { json }) => commands::orgs::run(&global, json).await,
-        Some(Command::Check(args)) => commands::check::run(&global, args).await,
-        Some(Command::Send(args)) => commands::send::run(&global, args).await,
-        Some(Command::Link(args)) => commands::link::run(&global, args).await,
-        None => commands::tui::run(&global, cli.tui).await,
+        Some(Command::Orgs(args)) => {
+            commands::orgs::run(&args.client.resolve(&before), args.json).await
+        }
+        Some(Command::Check(args)) => {
+            let global = args.client.resolve(&before);
+            commands::check::run(&global, args).await
+        }
+        Some(Command::Send(args)) => {
+            let global = args.client.resolve(&before);
+            commands::send::run(&global, args).await
+        }
+        Some(Command::Link(args)) => {
+            let global = args.client.resolve(&before);
+            commands::link::run(&global, args).await
+        }
+        None => commands::tui::run(&before.resolve(&ClientArgs::default()), cli.tui).await,
     }
 }

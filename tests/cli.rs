@@ -371,6 +371,41 @@ async fn help_names_the_exit_codes_and_version_prints() {
     cli.finish(&[]);
 }
 
+/// The API flags belong to the commands that talk to the API, before or after the command's
+/// name; the sandbox serves the API and neither takes nor lists them.
+#[tokio::test(flavor = "multi_thread")]
+async fn api_flags_go_with_the_commands_that_use_them() {
+    let mut cli = Cli::start().await;
+    let sandbox_help = cli.run(&["sandbox", "--help"]).await;
+    sandbox_help.code(0).stdout_has("--fault");
+    for flag in [
+        "--api-url",
+        "--client-rate",
+        "--token-file",
+        "--request-deadline",
+    ] {
+        assert!(
+            !sandbox_help.stdout.contains(flag),
+            "sandbox --help lists {flag}\n{sandbox_help}"
+        );
+    }
+    cli.run(&["sandbox", "--client-rate", "5"]).await.code(2);
+    // Given before or after the command: both reach the client (a wrong URL proves it).
+    let url = cli.env["SMS_INVITE_API_URL"].clone();
+    cli.unset("SMS_INVITE_API_URL");
+    cli.run(&["orgs", "--api-url", &url]).await.code(0);
+    cli.run(&["--api-url", &url, "orgs"]).await.code(0);
+    cli.run(&["--api-url", "http://example.com", "orgs"])
+        .await
+        .code(2)
+        .stderr_has("refusing plain http");
+    // After the command wins over before it.
+    cli.run(&["--api-url", "http://example.com", "orgs", "--api-url", &url])
+        .await
+        .code(0);
+    cli.finish(&[]);
+}
+
 // ---------------------------------------------------------------------------------------------
 // orgs
 
