@@ -371,6 +371,42 @@ async fn help_names_the_exit_codes_and_version_prints() {
     cli.finish(&[]);
 }
 
+/// A number typed without its country code belongs to the organization's country: a
+/// Belgian organization's customers type Belgian numbers, whatever the template says.
+#[tokio::test(flavor = "multi_thread")]
+async fn national_numbers_take_the_organizations_country() {
+    let cli = Cli::start().await;
+    let out = cli
+        .run(&[
+            "send",
+            "--org",
+            "Brussels Motors",
+            "--phone",
+            "0470 12 34 56",
+            "--clp-url",
+            CLP,
+            "--dry-run",
+            "--json",
+        ])
+        .await;
+    out.code(0);
+    let (results, _) = out.send_json();
+    assert_eq!(results[0]["e164"], "+32470123456", "{out}");
+    cli.run(&[
+        "check",
+        "Brussels Motors",
+        "--phone",
+        "0470 12 34 56",
+        "--clp-url",
+        CLP,
+        "--sender-id",
+        "Acme",
+    ])
+    .await
+    .stdout_has("\"Acme\" for BE");
+    cli.finish(&[]);
+}
+
 /// The API flags belong to the commands that talk to the API, before or after the command's
 /// name; the sandbox serves the API and neither takes nor lists them.
 #[tokio::test(flavor = "multi_thread")]

@@ -427,8 +427,13 @@ fn enter_shows_a_row_in_full() {
         other => panic!("expected the detail pane, got {other:?}"),
     }
     let screen = render_text(&m, 100, 30);
+    let pane: String = screen
+        .lines()
+        .filter(|l| l.starts_with(" │"))
+        .collect::<Vec<_>>()
+        .join("\n");
     assert_eq!(
-        screen.matches('x').count(),
+        pane.matches('x').count(),
         300,
         "all of it, wrapped:\n{screen}"
     );

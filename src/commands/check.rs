@@ -19,9 +19,16 @@ pub async fn run(global: &Global, args: CheckArgs) -> Result<u8, Failure> {
     if let Some(s) = &args.sender_id {
         template.sender_id = s.clone();
     }
+    let book = super::link_book(&config_dir)?;
+    let org = match super::resolve_org(&conn.client, &args.org).await {
+        Ok(org) => Ok(org),
+        Err(f) if f.code == super::EXIT_AUTH => return Err(f),
+        Err(f) => Err((f.message, f.hint)),
+    };
+    let region = template.region_for(org.as_ref().ok()).map(str::to_string);
     let mut targets = Vec::new();
     for p in &args.phones {
-        let n = phone::normalize(p, template.region()).map_err(|e| {
+        let n = phone::normalize(p, region.as_deref()).map_err(|e| {
             usage(
                 format!("--phone {p:?}: {e}"),
                 "give the number as people type it, e.g. 06 12345678 or +31 6 12345678",
@@ -29,12 +36,6 @@ pub async fn run(global: &Global, args: CheckArgs) -> Result<u8, Failure> {
         })?;
         targets.push(Target::from_phone(&n));
     }
-    let book = super::link_book(&config_dir)?;
-    let org = match super::resolve_org(&conn.client, &args.org).await {
-        Ok(org) => Ok(org),
-        Err(f) if f.code == super::EXIT_AUTH => return Err(f),
-        Err(f) => Err((f.message, f.hint)),
-    };
     let org_id = org.as_ref().map(|o| o.id.clone()).unwrap_or_default();
     let link = link::choose(args.clp_url.as_deref(), &book, &org_id, &template.clp_url);
     let subject = Subject::for_targets(

@@ -222,8 +222,8 @@ async fn prepare_fresh(
     if let Some(s) = &args.sender_id {
         template.sender_id = s.clone();
     }
-    let targets = read_targets(args, &template)?;
     let org = super::resolve_org(&conn.client, org_arg).await?;
+    let targets = read_targets(args, template.region_for(Some(&org)))?;
     let book = super::link_book(config_dir)?;
     let link = link::choose(args.clp_url.as_deref(), &book, &org.id, &template.clp_url);
     if let Ok(url) = link::check_clp_url(&link.url, conn.local_api()) {
@@ -242,8 +242,7 @@ async fn prepare_fresh(
 
 /// Contacts from `--phone` (all must be valid) or `--contacts` (bad rows are reported, good
 /// rows go on).
-fn read_targets(args: &SendArgs, template: &Template) -> Result<Vec<Target>, Failure> {
-    let region = template.region();
+fn read_targets(args: &SendArgs, region: Option<&str>) -> Result<Vec<Target>, Failure> {
     if args.contact_id.is_some() && args.phones.len() != 1 {
         return Err(usage(
             "--contact-id goes with exactly one --phone",

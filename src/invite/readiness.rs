@@ -272,11 +272,7 @@ impl<'a> Subject<'a> {
             }
         }
         if regions.is_empty() {
-            regions.extend(
-                org.and_then(|o| o.extra_str("country"))
-                    .or(template.region())
-                    .map(str::to_string),
-            );
+            regions.extend(template.region_for(org).map(str::to_string));
         }
         regions.sort();
         Subject {

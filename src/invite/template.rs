@@ -57,8 +57,8 @@ pub struct Template {
     pub clp_url: String,
     /// Alphanumeric sender; empty means none (TOML has no null).
     pub sender_id: String,
-    /// Default country for national numbers (ISO 3166 alpha-2); empty means "use the
-    /// organization's".
+    /// Country for national numbers when the organization has none (ISO 3166 alpha-2); the
+    /// organization's own country wins (see [`Template::region_for`]).
     pub country: String,
     /// Language stored on newly created contacts.
     pub locale: String,
@@ -346,6 +346,19 @@ impl Template {
     pub fn region(&self) -> Option<&str> {
         let c = self.country.trim();
         (!c.is_empty()).then_some(c)
+    }
+
+    /// The country a number typed without `+` belongs to, for contacts of an organization:
+    /// the organization's own country, else the template's. A Belgian garage's customers type
+    /// Belgian numbers, whatever country the shared template was written for.
+    pub fn region_for<'a>(
+        &'a self,
+        org: Option<&'a crate::api::models::Organization>,
+    ) -> Option<&'a str> {
+        org.and_then(|o| o.extra_str("country"))
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .or(self.region())
     }
 
     fn texts(&self) -> [(&'static str, &str); 3] {
@@ -719,6 +732,27 @@ mod tests {
             Ok(r) => r,
             Err(e) => panic!("render failed: {e}"),
         }
+    }
+
+    #[test]
+    fn the_organizations_country_reads_its_national_numbers() {
+        let org = |country: Option<&str>| -> crate::api::models::Organization {
+            let mut v = serde_json::json!({"id": "o"});
+            if let Some(c) = country {
+                v["country"] = serde_json::json!(c);
+            }
+            serde_json::from_value(v).unwrap()
+        };
+        let t = Template::default();
+        assert_eq!(t.region_for(Some(&org(Some("BE")))), Some("BE"));
+        assert_eq!(t.region_for(Some(&org(None))), Some("NL"));
+        assert_eq!(t.region_for(None), Some("NL"));
+        let none = Template {
+            country: String::new(),
+            ..Template::default()
+        };
+        assert_eq!(none.region_for(Some(&org(Some("DE")))), Some("DE"));
+        assert_eq!(none.region_for(None), None);
     }
 
     #[test]

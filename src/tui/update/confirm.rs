@@ -85,7 +85,7 @@ pub fn open_link_prompt(m: &mut Model) {
     m.overlay = Some(prompt(
         PromptKind::LinkAddress,
         &format!("Landing-page address of {}", org.label()),
-        "the https address of its Conversational Landing Page; remembered for this organization",
+        "its Conversational Landing Page (https); saved for this organization",
         &current,
     ));
 }

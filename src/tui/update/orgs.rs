@@ -130,16 +130,12 @@ fn open_contacts(m: &mut Model) -> Vec<Effect> {
     vec![Effect::LoadContacts(org)]
 }
 
-/// The country for numbers typed without one: the template's, else the organization's.
+/// The country for numbers typed without one (see [`Template::region_for`]).
+///
+/// [`Template::region_for`]: crate::invite::template::Template::region_for
 pub fn region(m: &Model) -> Option<String> {
     m.template
         .template
-        .region()
+        .region_for(m.org.as_ref())
         .map(str::to_string)
-        .or_else(|| {
-            m.org
-                .as_ref()
-                .and_then(|o| o.extra_str("country"))
-                .map(str::to_string)
-        })
 }

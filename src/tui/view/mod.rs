@@ -91,7 +91,7 @@ fn draw_header(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         Screen::Contacts => "contacts",
         Screen::Template => "template",
         Screen::Confirm => "confirm",
-        Screen::Sending if m.mode() == Mode::Done => "done",
+        Screen::Sending if !m.sending_now() => "done",
         Screen::Sending => "sending",
         Screen::Runs => "runs",
     };
@@ -127,10 +127,19 @@ fn draw_status(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
 }
 
 /// Commands the current state refuses, left out of the hint bar: the send key while the
-/// readiness report does not allow sending.
+/// readiness report does not allow sending, the decision keys when nothing needs one.
 fn unavailable(m: &Model) -> Vec<Command> {
     match m.mode() {
-        Mode::Confirm if !m.confirm.can_send() => vec![Command::Send],
+        Mode::Confirm => {
+            let mut out = Vec::new();
+            if !m.confirm.can_send() {
+                out.push(Command::Send);
+            }
+            if m.confirm.attention(m.clock).is_empty() {
+                out.extend([Command::Choose, Command::Force, Command::ForceAll]);
+            }
+            out
+        }
         _ => vec![],
     }
 }

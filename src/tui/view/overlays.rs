@@ -177,7 +177,15 @@ fn detail(
     scroll: usize,
 ) {
     let w = area.width.saturating_sub(4).min(96);
-    let r = centered(area, w + 2, area.height.saturating_sub(2));
+    // As tall as the wrapped text, up to the screen.
+    let rows: usize = lines
+        .iter()
+        .map(|l| textwrap::wrap(l, usize::from(w.max(1))).len().max(1))
+        .sum();
+    let h = u16::try_from(rows + 2)
+        .unwrap_or(u16::MAX)
+        .min(area.height.saturating_sub(2));
+    let r = centered(area, w + 2, h);
     frame.render_widget(Clear, r);
     let block = Block::default()
         .borders(Borders::ALL)
