@@ -622,3 +622,44 @@ fn runs_are_searched_by_phone_number_in_any_spelling() {
     press(&mut m, KeyCode::Esc);
     assert_eq!(m.screen, Screen::Orgs);
 }
+
+#[test]
+fn quitting_mid_send_leaves_the_resume_command_in_the_shell() {
+    // Quit confirmed while sending: the run ends cancelled with contacts not started.
+    let mut m = sending_model();
+    step(&mut m, ctrl('c'));
+    step(&mut m, ch('y'));
+    assert!(m.quit);
+    let s = m.sending.as_mut().expect("sending");
+    for r in &mut s.rows {
+        if !r.update.state().is_final() {
+            r.update.state = Some(State::NotStarted);
+        }
+    }
+    s.finished = Some(Summary {
+        cancelled: true,
+        ..Summary::default()
+    });
+    let note = sms_invite::tui::exit_note(&m);
+    assert_eq!(
+        note,
+        [
+            format!(
+                "Run {RUN_ID}: Cancelled: 6 contact(s): 1 sent, 1 skipped, 1 failed, 3 not started"
+            ),
+            format!("Resume with: sms-invite send --resume {RUN_ID} (sends only what is not done)"),
+        ]
+    );
+    // Killed before the run's end was heard: still resumable.
+    let mut running = sending_model();
+    step(&mut running, ctrl('c'));
+    step(&mut running, ch('y'));
+    let note = sms_invite::tui::exit_note(&running);
+    assert!(note[1].starts_with("Resume with"), "{note:?}");
+    // Everything sent: only the counts.
+    let mut done = done_model();
+    for r in &mut done.sending.as_mut().expect("s").rows {
+        r.update.state = Some(State::Sent);
+    }
+    assert_eq!(sms_invite::tui::exit_note(&done).len(), 1);
+}

@@ -151,19 +151,8 @@ pub async fn run(global: &Global, args: TuiArgs) -> Result<u8, Failure> {
         message: format!("terminal error: {e}"),
         hint: None,
     })?;
-    if let Some(s) = model.sending.as_ref().filter(|s| !s.run_id.is_empty()) {
-        let summary = s.batch_summary();
-        eprintln!("Run {}: {}", s.run_id, summary.headline());
-        if summary.resumable() || s.finished.is_none() {
-            if args.demo {
-                eprintln!("(a demo run lives only as long as the demo; it cannot be resumed)");
-            } else {
-                eprintln!(
-                    "Resume with: sms-invite send --resume {} (sends only what is not done)",
-                    s.run_id
-                );
-            }
-        }
+    for line in crate::tui::exit_note(&model) {
+        eprintln!("{line}");
     }
     Ok(0)
 }
