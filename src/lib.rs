@@ -5,5 +5,6 @@ pub mod config;
 pub mod invite;
 pub mod logging;
 pub mod paths;
+pub mod safe_text;
 pub mod sandbox;
 pub mod tui;
