@@ -4,6 +4,7 @@ pub mod commands;
 pub mod config;
 pub mod invite;
 pub mod logging;
+pub mod output;
 pub mod paths;
 pub mod safe_text;
 pub mod sandbox;
