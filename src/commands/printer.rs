@@ -225,44 +225,12 @@ fn truncate(s: &str, max: usize) -> String {
     }
 }
 
-/// Writes results as CSV, one row per contact.
+/// Writes results as CSV, one row per contact; see [`crate::invite::export`], which this
+/// keeps the old name of for its callers.
 pub fn export_csv<'a>(
     path: &Path,
     results: impl Iterator<Item = &'a ContactUpdate>,
     run_id: &str,
 ) -> Result<(), String> {
-    let mut w = csv::Writer::from_path(path)
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    let header = [
-        "run",
-        "index",
-        "telephone",
-        "name",
-        "status",
-        "reason",
-        "new_contact",
-        "contact_id",
-        "conversation",
-        "invite_id",
-        "reconciled",
-    ];
-    w.write_record(header).map_err(|e| e.to_string())?;
-    for u in results {
-        let row = [
-            run_id.to_string(),
-            u.index.to_string(),
-            u.e164.clone(),
-            u.name.clone().unwrap_or_default(),
-            u.state().label().to_string(),
-            u.reason.clone().unwrap_or_default(),
-            u.new_contact.map(|b| b.to_string()).unwrap_or_default(),
-            u.contact_id.clone().unwrap_or_default(),
-            u.conversation.clone().unwrap_or_default(),
-            u.invite_id.clone().unwrap_or_default(),
-            u.reconciled.to_string(),
-        ];
-        w.write_record(&row).map_err(|e| e.to_string())?;
-    }
-    w.flush()
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+    crate::invite::export::write_results_csv(path, results, run_id).map(|_| ())
 }

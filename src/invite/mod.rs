@@ -3,6 +3,7 @@
 pub mod contact;
 pub mod engine;
 pub mod events;
+pub mod export;
 pub mod import;
 pub mod journal;
 pub mod phone;
