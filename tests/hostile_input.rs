@@ -378,7 +378,7 @@ fn update(
             sms_invite::invite::events::State::Sent
         }),
         reason: reason.map(str::to_string),
-        new_contact: Some(index % 2 == 0),
+        new_contact: Some(index.is_multiple_of(2)),
         contact_id: Some(format!("5f00000000000000000002{index:02}")),
         conversation: Some(format!("5f00000000000000000003{index:02}")),
         invite_id: Some(format!("inv-{index}")),
