@@ -212,7 +212,7 @@ fn main() {
             &mut m,
             Msg::Imported {
                 path: "contacts.csv".into(),
-                result: Ok(report),
+                result: Ok(report.into()),
             },
             &keymap,
         );
@@ -668,7 +668,7 @@ fn import_apply() -> Vec<(usize, Duration, Duration)> {
                 &mut m,
                 Msg::Imported {
                     path: "contacts.csv".into(),
-                    result: Ok(report),
+                    result: Ok(report.into()),
                 },
                 &keymap,
             );

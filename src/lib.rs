@@ -4,6 +4,8 @@ pub mod commands;
 pub mod config;
 pub mod invite;
 pub mod logging;
+pub mod output;
 pub mod paths;
+pub mod safe_text;
 pub mod sandbox;
 pub mod tui;

@@ -9,14 +9,13 @@ use tracing_subscriber::EnvFilter;
 
 /// Starts file logging; keep the guard alive until exit so buffered lines are written.
 /// Returns `None` (and logs nowhere) when the log file cannot be opened.
+///
+/// The log names organizations and contacts, so the data dir is created private and the log
+/// file is made readable by its owner only, even when an older version created it for all.
 pub fn init(file: &Path) -> Option<WorkerGuard> {
     let dir = file.parent()?;
-    std::fs::create_dir_all(dir).ok()?;
-    let appender = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(file)
-        .ok()?;
+    crate::paths::create_private_dir_all(dir).ok()?;
+    let appender = crate::paths::open_private_append(file).ok()?;
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let level = std::env::var("SMS_INVITE_LOG").unwrap_or_else(|_| "info".to_string());
     let filter = EnvFilter::try_new(format!(

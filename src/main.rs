@@ -1,11 +1,16 @@
 //! Entry point: parse the command line, set up logging, dispatch, map errors to exit codes.
+//!
+//! Errors are printed with `err!`, which never panics on a closed stderr, and with control
+//! characters escaped, since a message may quote a name or a file's content (a message may span
+//! lines, as the list of a template's problems does).
 
 use std::process::ExitCode;
 
 use clap::Parser;
 use sms_invite::cli::{Cli, ClientArgs, Command};
 use sms_invite::commands::{self, Failure};
-use sms_invite::{logging, paths};
+use sms_invite::safe_text::printable_lines;
+use sms_invite::{err, logging, paths};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -16,16 +21,16 @@ fn main() -> ExitCode {
     {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            err!("error: cannot start the async runtime: {e}");
             return ExitCode::from(1);
         }
     };
     match runtime.block_on(run(cli)) {
         Ok(code) => ExitCode::from(code),
         Err(f) => {
-            eprintln!("error: {}", f.message);
+            err!("error: {}", printable_lines(&f.message));
             if let Some(h) = f.hint {
-                eprintln!("  hint: {h}");
+                err!("  hint: {}", printable_lines(&h));
             }
             ExitCode::from(f.code)
         }

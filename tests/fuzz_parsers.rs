@@ -10,7 +10,8 @@ use sms_invite::api::models::{
 use sms_invite::api::pagination;
 use sms_invite::api::retry::parse_retry_after;
 use sms_invite::api::{Claims, client::parse_api_url};
-use sms_invite::invite::{import, phone, segments, sender_id, template::Template};
+use sms_invite::invite::{export, import, phone, segments, sender_id, template::Template};
+use sms_invite::safe_text;
 use sms_invite::sandbox::filter::ListQuery;
 use sms_invite::tui::keymap::Key;
 
@@ -127,6 +128,57 @@ proptest! {
             }
         }
         let _ = import::import_csv_bytes(s.as_bytes(), None);
+    }
+
+    /// Whatever a file holds, what the import says about it can be printed on a terminal: no
+    /// message, reason or quoted row carries a control or bidirectional character.
+    #[test]
+    fn import_messages_are_printable(bytes in prop::collection::vec(any::<u8>(), 0..300), s in any::<String>(), cells in prop::collection::vec("[0-9a-z\u{1b}\u{7}\u{9b}\u{202e}\u{0}\t\r\n,;\"]{0,12}", 0..12)) {
+        let printable = |t: &str| !t.chars().any(safe_text::needs_escape);
+        let csv = format!("phone,name,City\n{}", cells.join(","));
+        let inputs = [bytes.clone(), s.into_bytes(), csv.into_bytes()];
+        for input in &inputs {
+            match import::read_csv(input.as_slice(), &import::ImportOptions::new(Some("NL")).max_rows(5)) {
+                Ok(r) => {
+                    for e in &r.report.errors {
+                        prop_assert!(printable(&e.reason) && printable(&e.raw), "{e:?}");
+                        prop_assert!(e.raw.chars().count() <= 201);
+                    }
+                    prop_assert!(r.notes.iter().all(|n| printable(n)), "{:?}", r.notes);
+                }
+                Err(e) => prop_assert!(printable(&e.to_string()), "{e}"),
+            }
+        }
+    }
+
+    /// Any cell, as a spreadsheet reads the export: it never starts a formula (a phone number
+    /// in E.164 is a number, not a formula), and nothing but a leading quote is added.
+    #[test]
+    fn export_cells_never_start_a_formula(s in any::<String>(), typed in "[ \t\r=+@－＋0-9a-z-]{0,12}") {
+        for cell in [s.as_str(), typed.as_str()] {
+            let safe = export::spreadsheet_safe(cell);
+            let e164 = safe.strip_prefix('+').is_some_and(|d| !d.is_empty() && d.len() <= 15 && d.bytes().all(|b| b.is_ascii_digit()));
+            prop_assert!(!export::starts_formula(&safe) || e164, "{safe:?}");
+            prop_assert!(safe == cell || safe == format!("'{cell}"), "{safe:?}");
+            // Written and read back as CSV, the cell is unchanged: quoting cannot be escaped.
+            let mut w = csv::WriterBuilder::new().quote_style(csv::QuoteStyle::Always).has_headers(false).from_writer(Vec::new());
+            w.write_record([safe.as_ref(), "next"]).unwrap();
+            let bytes = w.into_inner().unwrap();
+            let mut r = csv::ReaderBuilder::new().has_headers(false).from_reader(bytes.as_slice());
+            let back = r.records().next().unwrap().unwrap();
+            prop_assert_eq!(back.get(0), Some(safe.as_ref()));
+            prop_assert_eq!(back.len(), 2);
+        }
+    }
+
+    #[test]
+    fn printable_text_reaches_no_terminal_control(s in any::<String>()) {
+        let one = safe_text::printable(&s);
+        prop_assert!(!one.chars().any(safe_text::needs_escape));
+        prop_assert!(!one.contains('\n'));
+        let lines = safe_text::printable_lines(&s);
+        prop_assert!(!lines.chars().any(|c| c != '\n' && safe_text::needs_escape(c)));
+        prop_assert_eq!(lines.matches('\n').count(), s.matches('\n').count());
     }
 
     #[test]

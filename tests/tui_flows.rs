@@ -267,12 +267,11 @@ async fn a_batch_with_failures_then_retry_failed() {
         app.key(KeyCode::Enter);
         app.wait_for("results written to").await;
         let csv = std::fs::read_to_string(&export).expect("the export");
-        let states: Vec<(String, String)> = csv
-            .lines()
-            .skip(1)
-            .map(|l| {
-                let cells: Vec<&str> = l.split(',').collect();
-                (cells[2].to_string(), cells[4].to_string())
+        let states: Vec<(String, String)> = csv::Reader::from_reader(csv.as_bytes())
+            .records()
+            .map(|r| {
+                let r = r.expect("a row");
+                (r[2].to_string(), r[4].to_string())
             })
             .collect();
         assert_eq!(

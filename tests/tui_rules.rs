@@ -329,7 +329,7 @@ fn an_imported_column_is_a_template_variable_in_the_tui_as_on_the_command_line()
         &mut m,
         Msg::Imported {
             path: "list.csv".into(),
-            result: Ok(imported),
+            result: Ok(imported.into()),
         },
     );
     m.template.template.welcome_text = "Hi {givenName}, see you in {city|your town}".into();
@@ -662,4 +662,56 @@ fn quitting_mid_send_leaves_the_resume_command_in_the_shell() {
         r.update.state = Some(State::Sent);
     }
     assert_eq!(sms_invite::tui::exit_note(&done).len(), 1);
+}
+
+/// Names from a CSV or the platform never act on the terminal: control characters and
+/// bidirectional overrides are drawn as visible escapes, on every screen they reach.
+#[test]
+fn hostile_names_are_drawn_escaped() {
+    let evil = "Jan\u{1b}]52;c;aGFja2Vk\u{7}\u{202e}x";
+    let mut m = acme_contacts(vec![platform(JAN, evil, "Evil", JAN_ID)]);
+    m.orgs.rows[1].org.display_name = Some("Acme\u{1b}[2J\u{202e}".to_string());
+    m.org = Some(m.orgs.rows[1].org.clone());
+    let mut screens = vec![render_text(&m, 120, 30)];
+    step(&mut m, ch(' '));
+    step(&mut m, ch('r'));
+    step(
+        &mut m,
+        Msg::Assessed {
+            org: HOLDING.into(),
+            report: report(true),
+        },
+    );
+    screens.push(render_text(&m, 120, 30));
+    press(&mut m, KeyCode::Esc);
+    press(&mut m, KeyCode::Esc);
+    screens.push(render_text(&m, 120, 30));
+    for screen in &screens {
+        let bad: Vec<char> = screen
+            .chars()
+            .filter(|&c| sms_invite::safe_text::needs_escape(c) && c != '\n')
+            .collect();
+        assert!(bad.is_empty(), "{bad:?} reached the screen:\n{screen}");
+    }
+    assert!(
+        screens[0].contains(r"Jan\x1b]52;c;aGFja2Vk"),
+        "{}",
+        screens[0]
+    );
+    // Such a name is not sent at all: the confirm screen says so, as the send would.
+    assert!(
+        screens[1].contains(r"not sent: {givenName} of this contact holds a control"),
+        "{}",
+        screens[1]
+    );
+    assert!(
+        screens[1].contains(r"(Jan\x1b]52;c;aGFja2Vk\x07\u{202e}x)"),
+        "{}",
+        screens[1]
+    );
+    assert!(
+        screens[2].contains(r"Acme\x1b[2J\u{202e}"),
+        "{}",
+        screens[2]
+    );
 }

@@ -1668,7 +1668,7 @@ fn lookups_ahead_of_sending_are_capped_and_not_repeated() {
         &mut m,
         Msg::Imported {
             path: "big.csv".into(),
-            result: Ok(report),
+            result: Ok(report.into()),
         },
     );
     let asked: Vec<Target> = effects

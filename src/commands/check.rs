@@ -11,6 +11,7 @@ use crate::invite::link;
 use crate::invite::phone;
 use crate::invite::readiness::{self, Action, CheckItem, Report, Subject, Verdict};
 use crate::invite::target::Target;
+use crate::safe_text::printable;
 
 pub async fn run(global: &Global, args: CheckArgs) -> Result<u8, Failure> {
     let conn = super::connect(global).await?;
@@ -71,7 +72,7 @@ pub async fn run(global: &Global, args: CheckArgs) -> Result<u8, Failure> {
         } else {
             report.organization.clone()
         };
-        let _ = writeln!(out, "SMS readiness of {title}");
+        let _ = writeln!(out, "SMS readiness of {}", printable(&title));
         print_report(&mut out, &report);
     }
     Ok(if missing {
@@ -97,7 +98,7 @@ pub fn print_report(out: &mut dyn Write, report: &Report) {
                 Some(Action::EditTemplate) => " (--template FILE)",
                 Some(Action::SignIn) | None => "",
             };
-            let _ = writeln!(out, "{:<25} -> {fix}{how}", "");
+            let _ = writeln!(out, "{:<25} -> {}{how}", "", printable(fix));
         }
     }
     let _ = writeln!(out, "{}", report.conclusion());
@@ -109,5 +110,5 @@ fn line(i: &CheckItem) -> String {
         Verdict::NotReady => "[NOT READY]",
         Verdict::Unknown => "[unknown]",
     };
-    format!("{mark:<11} {:<13} {}", i.check, i.detail)
+    format!("{mark:<11} {:<13} {}", i.check, printable(&i.detail))
 }

@@ -6,6 +6,7 @@ use std::io::Write;
 use super::{Failure, usage};
 use crate::cli::{Global, LinkArgs};
 use crate::invite::link::{self, LinkSource};
+use crate::safe_text::printable;
 
 pub async fn run(global: &Global, args: LinkArgs) -> Result<u8, Failure> {
     let conn = super::connect(global).await?;
@@ -16,7 +17,7 @@ pub async fn run(global: &Global, args: LinkArgs) -> Result<u8, Failure> {
     if args.remove {
         book.set(&org, None)
             .map_err(|e| usage(e, "check the config dir's permissions"))?;
-        let _ = writeln!(out, "Forgot the address of {}.", org.label());
+        let _ = writeln!(out, "Forgot the address of {}.", printable(org.label()));
     } else if let Some(url) = &args.url {
         let url = link::check_clp_url(url, conn.local_api()).map_err(|why| {
             usage(
@@ -32,7 +33,7 @@ pub async fn run(global: &Global, args: LinkArgs) -> Result<u8, Failure> {
         let _ = writeln!(
             out,
             "Saved for {}: {url}\n(in {})",
-            org.label(),
+            printable(org.label()),
             book.path().display()
         );
         return Ok(0);
@@ -43,14 +44,14 @@ pub async fn run(global: &Global, args: LinkArgs) -> Result<u8, Failure> {
         LinkSource::None => writeln!(
             out,
             "{} has no landing-page address; `sms-invite link ORG URL` saves one.",
-            org.label()
+            printable(org.label())
         ),
         _ => writeln!(
             out,
             "{}: {} ({})",
-            org.label(),
+            printable(org.label()),
             choice.url,
-            choice.origin(org.label())
+            printable(&choice.origin(org.label()))
         ),
     };
     Ok(0)

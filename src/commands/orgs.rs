@@ -1,68 +1,97 @@
 //! `sms-invite orgs`: every organization the token sees, with its SMS status.
-
-use std::io::Write;
+//!
+//! Names come from the platform, where anyone who may rename an organization can put terminal
+//! control sequences in them, so the table shows them through [`printable`]; `--json` keeps them
+//! exact, since JSON escapes control characters itself. Output stops early once stdout is gone
+//! (`sms-invite orgs | head`, see [`crate::output`]): nothing is left to do for a reader that has left.
 
 use serde_json::json;
 
 use super::Failure;
 use crate::cli::Global;
-use crate::invite::readiness::{self, SmsStatus};
+use crate::invite::readiness::{self, OrgSms, SmsStatus};
+use crate::out;
+use crate::safe_text::printable;
 
 pub async fn run(global: &Global, as_json: bool) -> Result<u8, Failure> {
     let client = super::connect(global).await?.client;
     let list = readiness::overview(&client).await?;
-    let mut out = std::io::stdout().lock();
     if as_json {
-        for o in &list {
-            let mut v = serde_json::to_value(&o.status).unwrap_or_default();
-            v["id"] = json!(o.org.id);
-            v["name"] = json!(o.org.label());
-            v["orgPath"] = json!(o.org.org_path);
-            let _ = writeln!(out, "{v}");
-        }
-        return Ok(0);
+        print_json(&list);
+    } else {
+        print_table(&list);
     }
-    let depth = |o: &readiness::OrgSms| o.org.ancestors().len().saturating_sub(min_depth(&list));
-    let width = list
+    Ok(0)
+}
+
+fn print_json(list: &[OrgSms]) {
+    for o in list {
+        let mut v = serde_json::to_value(&o.status).unwrap_or_default();
+        v["id"] = json!(o.org.id);
+        v["name"] = json!(o.org.label());
+        v["orgPath"] = json!(o.org.org_path);
+        if !out!("{v}") {
+            return;
+        }
+    }
+}
+
+/// One row per organization, indented by its depth below the shallowest one listed.
+fn print_table(list: &[OrgSms]) {
+    let rows: Vec<Row<'_>> = rows(list);
+    let width = rows
         .iter()
-        .map(|o| o.org.label().chars().count() + 2 * depth(o))
+        .map(|r| r.name.chars().count() + 2 * r.depth)
         .max()
         .unwrap_or(0)
         .max(12);
-    let _ = writeln!(
-        out,
+    out!(
         "{:<width$}  {:<24}  {:<9}  DETAIL",
-        "ORGANIZATION", "ID", "SMS"
+        "ORGANIZATION",
+        "ID",
+        "SMS"
     );
-    for o in &list {
-        let name = format!("{}{}", "  ".repeat(depth(o)), o.org.label());
+    for (o, r) in list.iter().zip(&rows) {
+        let name = format!("{}{}", "  ".repeat(r.depth), r.name);
         let mark = match o.status {
             SmsStatus::Ready { .. } => "ready",
             SmsStatus::NotReady { .. } => "NOT READY",
             SmsStatus::Unknown { .. } => "unknown",
         };
-        let _ = writeln!(
-            out,
+        let written = out!(
             "{name:<width$}  {:<24}  {mark:<9}  {}",
-            o.org.id,
-            o.status.detail()
+            printable(&o.org.id),
+            printable(&o.status.detail())
         );
+        if !written {
+            return;
+        }
     }
     let ready = list
         .iter()
         .filter(|o| matches!(o.status, SmsStatus::Ready { .. }))
         .count();
-    let _ = writeln!(
-        out,
+    out!(
         "\n{ready} of {} organizations can send SMS. `sms-invite check ORG` explains one.",
         list.len()
     );
-    Ok(0)
 }
 
-fn min_depth(list: &[readiness::OrgSms]) -> usize {
+/// What a table row needs, computed once per organization: the depth used to be recomputed
+/// against every other organization for every row, which took minutes for 20,000 of them.
+struct Row<'a> {
+    name: std::borrow::Cow<'a, str>,
+    depth: usize,
+}
+
+fn rows(list: &[OrgSms]) -> Vec<Row<'_>> {
+    let depths: Vec<usize> = list.iter().map(|o| o.org.ancestors().len()).collect();
+    let top = depths.iter().copied().min().unwrap_or(0);
     list.iter()
-        .map(|o| o.org.ancestors().len())
-        .min()
-        .unwrap_or(0)
+        .zip(depths)
+        .map(|(o, d)| Row {
+            name: printable(o.org.label()),
+            depth: d - top,
+        })
+        .collect()
 }

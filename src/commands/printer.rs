@@ -1,14 +1,23 @@
 //! The headless consumer of engine events: a line per finished contact (or a JSON object),
 //! a live progress line on a terminal, and the results for export.
+//!
+//! Names, reasons, warnings and previews come from a contact list or from the platform, so the
+//! text lines show them through [`printable`]: a contact named `\x1b]52;…` must not write the
+//! operator's clipboard. JSON stays exact (serde escapes control characters). Printing goes
+//! through [`crate::output`], so a closed stdout or stderr never stops a run: the engine goes on
+//! journalling, only the lines are lost.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::Path;
 use std::time::Instant;
 
 use serde_json::json;
 
 use crate::invite::events::{ContactUpdate, Event, State, Summary};
+use crate::safe_text::printable;
+use crate::{err, err_part, out};
 
 pub struct Printer {
     json: bool,
@@ -52,7 +61,11 @@ impl Printer {
                 self.dry_run = *dry_run;
                 if !self.json {
                     let what = if *dry_run { "Dry run" } else { "Run" };
-                    eprintln!("{what} {run_id}: {total} contact(s) of {org_name}");
+                    err!(
+                        "{what} {}: {total} contact(s) of {}",
+                        printable(run_id),
+                        printable(org_name)
+                    );
                 }
             }
             Event::Contact(u) if u.state().is_final() => {
@@ -67,9 +80,7 @@ impl Printer {
                 tracing::info!(wait_ms, "rate limited");
                 if self.rate_limited == 1 && !self.json {
                     self.clear_progress();
-                    eprintln!(
-                        "note: the platform is rate limiting; waiting {wait_ms} ms and going on"
-                    );
+                    err!("note: the platform is rate limiting; waiting {wait_ms} ms and going on");
                 }
             }
             Event::Notice { message } => tracing::info!("{message}"),
@@ -82,12 +93,11 @@ impl Printer {
     }
 
     fn print(&self, u: &ContactUpdate) {
-        let mut out = std::io::stdout().lock();
         if self.json {
-            let _ = writeln!(out, "{}", serde_json::to_string(u).unwrap_or_default());
+            out!("{}", serde_json::to_string(u).unwrap_or_default());
             return;
         }
-        let name = u.name.clone().unwrap_or_default();
+        let name = printable(u.name.as_deref().unwrap_or_default());
         let detail = match (u.state(), &u.reason) {
             (_, Some(r)) if u.state() != State::Sent => r.clone(),
             (State::Sent, r) => {
@@ -110,16 +120,21 @@ impl Printer {
             },
             _ => String::new(),
         };
-        let _ = writeln!(
-            out,
-            "{:<11} {:<16} {:<22} {detail}",
+        out!(
+            "{:<11} {:<16} {:<22} {}",
             u.state().label(),
-            u.e164,
-            truncate(&name, 22)
+            printable(&u.e164),
+            truncate(&name, 22),
+            printable(&detail)
         );
         for w in &u.warnings {
-            let _ = writeln!(out, "{:<11} warning: {w}", "");
+            out!("{:<11} warning: {}", "", printable(w));
         }
+        self.print_preview(u);
+    }
+
+    /// Both SMS of a dry run, line by line, as the contact would get them.
+    fn print_preview(&self, u: &ContactUpdate) {
         if let Some(p) = &u.preview {
             for (title, text, f) in [
                 ("welcome", &p.welcome, &p.welcome_sms),
@@ -132,18 +147,20 @@ impl Printer {
                         ", UCS-2 because of {}",
                         f.forced_ucs2_by
                             .iter()
-                            .map(|c| format!("'{c}'"))
+                            .map(|c| format!("'{}'", printable(&c.to_string())))
                             .collect::<Vec<_>>()
                             .join(" ")
                     )
                 };
-                let _ = writeln!(
-                    out,
+                out!(
                     "{:<11} {title} SMS: {} chars, {}, {} segment(s){forced}",
-                    "", f.chars, f.encoding, f.segments
+                    "",
+                    f.chars,
+                    printable(&f.encoding),
+                    f.segments
                 );
                 for line in text.lines() {
-                    let _ = writeln!(out, "{:<13}| {line}", "");
+                    out!("{:<13}| {}", "", printable(line));
                 }
             }
         }
@@ -153,7 +170,7 @@ impl Printer {
         if self.json {
             let mut v = serde_json::to_value(s).unwrap_or_default();
             v["summary"] = json!(true);
-            let _ = writeln!(std::io::stdout().lock(), "{v}");
+            out!("{v}");
             return;
         }
         let mut parts = vec![format!("{} sent", s.sent)];
@@ -168,7 +185,7 @@ impl Printer {
                 parts.push(format!("{n} {label}"));
             }
         }
-        eprintln!(
+        err!(
             "\n{}: {} contact(s): {} in {:.1}s ({} requests).",
             if s.cancelled { "Cancelled" } else { "Done" },
             s.total,
@@ -177,23 +194,23 @@ impl Printer {
             s.requests
         );
         if let Some(why) = &s.halted {
-            eprintln!("The run {why}.");
+            err!("The run {}.", printable(why));
         }
         if s.failed + s.unknown + s.not_started > 0
             && !s.run_id.is_empty()
             && s.would_send == 0
             && !self.dry_run
         {
-            eprintln!(
+            err!(
                 "Resume with: sms-invite send --resume {} (sends only what is not done)",
-                s.run_id
+                printable(&s.run_id)
             );
         }
     }
 
     fn clear_progress(&self) {
         if self.progress {
-            eprint!("\r\x1b[K");
+            err_part!("\r\x1b[K");
         }
     }
 
@@ -205,7 +222,7 @@ impl Printer {
         let count = |st: State| self.finals.values().filter(|u| u.state() == st).count();
         let secs = self.started.elapsed().as_secs_f64();
         let rate = if secs > 0.0 { done as f64 / secs } else { 0.0 };
-        eprint!(
+        err_part!(
             "\r\x1b[K[{done}/{}] {} sent · {} failed · {} skipped · {rate:.1}/s · {:.0}s",
             self.total,
             count(State::Sent),
@@ -213,56 +230,23 @@ impl Printer {
             count(State::Skipped),
             secs
         );
-        let _ = std::io::stderr().flush();
     }
 }
 
-fn truncate(s: &str, max: usize) -> String {
+fn truncate(s: &str, max: usize) -> Cow<'_, str> {
     if s.chars().count() <= max {
-        s.to_string()
+        Cow::Borrowed(s)
     } else {
-        format!("{}…", s.chars().take(max - 1).collect::<String>())
+        Cow::Owned(format!("{}…", s.chars().take(max - 1).collect::<String>()))
     }
 }
 
-/// Writes results as CSV, one row per contact.
+/// Writes results as CSV, one row per contact; see [`crate::invite::export`], which this
+/// keeps the old name of for its callers.
 pub fn export_csv<'a>(
     path: &Path,
     results: impl Iterator<Item = &'a ContactUpdate>,
     run_id: &str,
 ) -> Result<(), String> {
-    let mut w = csv::Writer::from_path(path)
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    let header = [
-        "run",
-        "index",
-        "telephone",
-        "name",
-        "status",
-        "reason",
-        "new_contact",
-        "contact_id",
-        "conversation",
-        "invite_id",
-        "reconciled",
-    ];
-    w.write_record(header).map_err(|e| e.to_string())?;
-    for u in results {
-        let row = [
-            run_id.to_string(),
-            u.index.to_string(),
-            u.e164.clone(),
-            u.name.clone().unwrap_or_default(),
-            u.state().label().to_string(),
-            u.reason.clone().unwrap_or_default(),
-            u.new_contact.map(|b| b.to_string()).unwrap_or_default(),
-            u.contact_id.clone().unwrap_or_default(),
-            u.conversation.clone().unwrap_or_default(),
-            u.invite_id.clone().unwrap_or_default(),
-            u.reconciled.to_string(),
-        ];
-        w.write_record(&row).map_err(|e| e.to_string())?;
-    }
-    w.flush()
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+    crate::invite::export::write_results_csv(path, results, run_id).map(|_| ())
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::{Failure, usage};
 use crate::cli::SandboxArgs;
+use crate::err;
 use crate::sandbox::{Behaviour, FaultRule, Sandbox, SandboxConfig};
 
 pub async fn run(args: SandboxArgs) -> Result<u8, Failure> {
@@ -52,16 +53,16 @@ pub async fn run(args: SandboxArgs) -> Result<u8, Failure> {
         let _ = out.write_all(sandbox.env_lines().as_bytes());
         let _ = out.flush();
     }
-    eprintln!(
+    err!(
         "# sandbox serving the Web1on1 API simulator on {} (Ctrl-C to stop)",
         sandbox.base_url()
     );
-    eprintln!(
+    err!(
         "# to use them in a shell: sms-invite sandbox > sandbox.env &  then  set -a; . ./sandbox.env; set +a"
     );
     tracing::info!(url = sandbox.base_url(), "sandbox started");
     wait_for_stop().await;
-    eprintln!("# sandbox stopped");
+    err!("# sandbox stopped");
     Ok(0)
 }
 

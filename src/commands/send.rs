@@ -23,6 +23,8 @@ use crate::invite::readiness::{self, Subject};
 use crate::invite::target::Target;
 use crate::invite::template::Template;
 use crate::invite::verdict::Force;
+use crate::safe_text::printable;
+use crate::{err, err_part, out};
 /// What a send works on, fresh or resumed.
 struct Prepared {
     org: Organization,
@@ -44,14 +46,14 @@ pub async fn run(global: &Global, args: SendArgs) -> Result<u8, Failure> {
         None => prepare_fresh(&conn, &config_dir, &args).await?,
     };
     if let Some(stored) = p.resumed.as_ref().filter(|_| p.jobs.is_empty()) {
-        eprintln!(
+        err!(
             "Run {}: every contact is already sent or skipped; nothing to do.",
             p.run_id
         );
         if args.json {
             let mut v = serde_json::to_value(stored.summary()).unwrap_or_default();
             v["summary"] = serde_json::json!(true);
-            println!("{v}");
+            out!("{v}");
         }
         return Ok(EXIT_OK);
     }
@@ -65,7 +67,7 @@ pub async fn run(global: &Global, args: SendArgs) -> Result<u8, Failure> {
     );
     let report = readiness::assess(&conn.client, &conn.account, Ok(&p.org), &[], &subject).await;
     if !args.json || !report.can_send() {
-        eprintln!("SMS readiness of {}", report.organization);
+        err!("SMS readiness of {}", printable(&report.organization));
         super::check::print_report(&mut std::io::stderr(), &report);
     }
     if !report.can_send() {
@@ -73,8 +75,8 @@ pub async fn run(global: &Global, args: SendArgs) -> Result<u8, Failure> {
             code: EXIT_FAILED,
             message: format!(
                 "nothing sent to contacts of {}: {}",
-                p.org.label(),
-                report.blocking_summary()
+                printable(p.org.label()),
+                printable(&report.blocking_summary())
             ),
             hint: Some(
                 "fix the lines marked NOT READY above; `sms-invite check ORG` shows them again"
@@ -83,10 +85,10 @@ pub async fn run(global: &Global, args: SendArgs) -> Result<u8, Failure> {
         });
     }
     for w in quiet_hours::warnings(&subject.regions, chrono::Utc::now()) {
-        eprintln!("warning: quiet hours: {w}");
+        err!("warning: quiet hours: {}", printable(&w));
     }
     if !args.dry_run && !args.yes && !confirm(p.org.label(), &p.jobs, &p.template)? {
-        eprintln!("Nothing sent.");
+        err!("Nothing sent.");
         return Ok(EXIT_FAILED);
     }
     let journal_fail = |e: journal::JournalError| Failure {
@@ -145,7 +147,7 @@ pub async fn run(global: &Global, args: SendArgs) -> Result<u8, Failure> {
             _ = tokio::signal::ctrl_c(), if !interrupted => {
                 interrupted = true;
                 cancel.cancel();
-                eprintln!("\nStopping: contacts in flight finish, the rest are marked not started (resume with --resume {run_id}).");
+                err!("\nStopping: contacts in flight finish, the rest are marked not started (resume with --resume {run_id}).");
             }
         }
     }
@@ -159,7 +161,7 @@ pub async fn run(global: &Global, args: SendArgs) -> Result<u8, Failure> {
         .then(|| journal::load_run(&data_dir, &run_id).ok())
         .flatten();
     if let Some(stored) = whole.as_ref().filter(|_| p.resumed.is_some()) {
-        eprintln!("Run {run_id} as a whole: {}", stored.summary().counts());
+        err!("Run {run_id} as a whole: {}", stored.summary().counts());
     }
     if let Some(path) = &args.export {
         let rows: Vec<ContactUpdate> = match &whole {
@@ -171,7 +173,7 @@ pub async fn run(global: &Global, args: SendArgs) -> Result<u8, Failure> {
             message: e,
             hint: None,
         })?;
-        eprintln!("Results written to {}", absolute(path).display());
+        err!("Results written to {}", absolute(path).display());
     }
     Ok(summary.exit_code())
 }
@@ -255,10 +257,14 @@ fn read_targets(args: &SendArgs, region: Option<&str>) -> Result<Vec<Target>, Fa
         for p in &args.phones {
             match phone::normalize(p, region) {
                 Ok(n) if targets.iter().any(|t| t.e164 == n.e164) => {
-                    eprintln!("note: {p} is {} again; sent once", n.e164)
+                    err!("note: {} is {} again; sent once", printable(p), n.e164);
                 }
                 Ok(n) => targets.push(Target::from_phone(&n)),
-                Err(e) => bad.push(format!("  - {p:?}: {e}")),
+                Err(e) => bad.push(format!(
+                    "  - {}: {}",
+                    printable(&format!("{p:?}")),
+                    printable(&e.to_string())
+                )),
             }
         }
         if !bad.is_empty() {
@@ -284,30 +290,31 @@ fn read_targets(args: &SendArgs, region: Option<&str>) -> Result<Vec<Target>, Fa
             "pass --phone NUMBER (repeatable) or --contacts FILE.csv",
         ));
     };
-    let report = if path.as_os_str() == "-" {
+    // Read as a stream with a row cap, so a huge file is refused in bounded memory.
+    let options = import::ImportOptions::new(region).max_rows(import::DEFAULT_MAX_ROWS);
+    let imported = if path.as_os_str() == "-" {
         let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text).map_err(|e| {
-            usage(
-                format!("cannot read stdin: {e}"),
-                "pipe a list of names and numbers",
-            )
-        })?;
-        import::import_text(&text, region)
+        std::io::stdin()
+            .take(import::MAX_RECORD_BYTES as u64 * 64)
+            .read_to_string(&mut text)
+            .map_err(|e| {
+                usage(
+                    format!("cannot read stdin: {e}"),
+                    "pipe a list of names and numbers",
+                )
+            })?;
+        import::import_text_with(&text, &options).map(|report| import::CsvImport {
+            report,
+            notes: Vec::new(),
+        })
     } else {
-        let bytes = std::fs::read(path).map_err(|e| {
-            usage(
-                format!("cannot read {}: {e}", path.display()),
-                "check the path",
-            )
-        })?;
-        import::import_csv_bytes(&bytes, region)
+        import::import_csv_file(path, &options)
     }
-    .map_err(|e| {
-        usage(
-            e.to_string(),
-            "the first line must name the columns, e.g. telephone,givenName,familyName",
-        )
-    })?;
+    .map_err(|e| usage(e.to_string(), e.hint()))?;
+    for note in &imported.notes {
+        err!("note: {}", printable(note));
+    }
+    let report = imported.report;
     report_rows(&report);
     if report.contacts.is_empty() {
         return Err(usage(
@@ -320,18 +327,23 @@ fn read_targets(args: &SendArgs, region: Option<&str>) -> Result<Vec<Target>, Fa
 
 fn report_rows(report: &ImportReport) {
     for e in &report.errors {
-        eprintln!("line {}: skipped: {} ({})", e.line, e.reason, e.raw);
+        err!(
+            "line {}: skipped: {} ({})",
+            e.line,
+            printable(&e.reason),
+            printable(&e.raw)
+        );
     }
     for d in &report.duplicates {
         let lines: Vec<String> = d.lines.iter().map(ToString::to_string).collect();
-        eprintln!(
+        err!(
             "{} appears on lines {}; sent once",
             d.e164,
             lines.join(", ")
         );
     }
     if !report.errors.is_empty() || !report.duplicates.is_empty() {
-        eprintln!(
+        err!(
             "{} contact(s) to invite, {} row(s) skipped, {} duplicate(s).",
             report.contacts.len(),
             report.errors.len(),
@@ -351,15 +363,16 @@ fn confirm(org: &str, jobs: &[Job], template: &Template) -> Result<bool, Failure
     let n = jobs.len();
     let sender = template
         .sender()
-        .map(|s| format!(" from \"{s}\" (one-way)"))
+        .map(|s| format!(" from \"{}\" (one-way)", printable(s)))
         .unwrap_or_default();
     let expected = if batch::needs_typed_count(n) {
         n.to_string()
     } else {
         "yes".to_string()
     };
-    eprint!(
-        "Send {n} SMS invitation(s) (2 SMS each){sender} to contacts of {org}? Type {expected} to send: "
+    err_part!(
+        "Send {n} SMS invitation(s) (2 SMS each){sender} to contacts of {}? Type {expected} to send: ",
+        printable(org)
     );
     let _ = std::io::stderr().flush();
     let mut answer = String::new();

@@ -12,6 +12,7 @@ use crate::api::models::Organization;
 use crate::api::{Credentials, Secret};
 use crate::cli::{Global, TuiArgs};
 use crate::config::Config;
+use crate::err;
 use crate::sandbox::{Sandbox, SandboxConfig};
 use crate::tui::app::{self, Clipboard, Deps};
 use crate::tui::model::Model;
@@ -152,7 +153,7 @@ pub async fn run(global: &Global, args: TuiArgs) -> Result<u8, Failure> {
         hint: None,
     })?;
     for line in crate::tui::exit_note(&model) {
-        eprintln!("{line}");
+        err!("{line}");
     }
     Ok(0)
 }

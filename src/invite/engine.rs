@@ -407,7 +407,10 @@ impl Engine {
                 );
                 return finish(u, State::Failed, Some(reason));
             }
-            Err(e) => return finish(u, State::Failed, Some(format!("template: {e}"))),
+            Err(e @ RenderError::Invalid(_)) => {
+                return finish(u, State::Failed, Some(format!("template: {e}")));
+            }
+            Err(e) => return finish(u, State::Failed, Some(e.to_string())),
         };
         let messages = self.template.messages(&rendered, &job.invite_id, now_ms());
         let plan = match plan {

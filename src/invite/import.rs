@@ -5,20 +5,89 @@
 //! 1-based line and reason, and the good rows go on. Numbers are normalized first and then
 //! de-duplicated on E.164, because `06 1234 5678` and `+31612345678` are one person
 //! (`reference/sms-practice.md` §2.1, §2.5).
+//!
+//! A file is refused as a whole only when no row of it can be trusted: no header or no phone
+//! column, a quote that is never closed (every row after it would be swallowed), two columns
+//! for one field that disagree (which one is right?), more rows than the cap, or something that
+//! is not text. Files are read as a stream with a cap on rows and on the size of one record, so
+//! refusing a million-row file costs no more memory than reading the cap's worth.
+//!
+//! Reasons and the rows they quote are made printable here (see [`crate::safe_text`]), since
+//! every caller shows them on a terminal.
+
+mod scan;
 
 use crate::invite::contact::{Contact, Details};
 use crate::invite::phone::{self, Region};
+use crate::safe_text::printable;
 use compact_str::CompactString;
 use serde::Serialize;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::Path;
 use thiserror::Error;
+
+/// The row cap of [`ImportOptions::new`], meant for `send`: the tool is for batches of tens to
+/// hundreds, and a file a hundred times that size is more likely a wrong export than a batch.
+pub const DEFAULT_MAX_ROWS: usize = 10_000;
+
+/// The row cap of [`import_csv`], [`import_csv_bytes`] and [`import_text`]: the largest list
+/// the TUI is built and measured for (README, Performance), so its imports keep working.
+pub const LARGE_MAX_ROWS: usize = 100_000;
+
+/// Set to a number of rows, this replaces every caller's cap, so an operator with a genuine
+/// big batch is not stuck until a new release.
+pub const MAX_ROWS_ENV: &str = "SMS_INVITE_MAX_ROWS";
+
+/// The longest cell read into a contact, in characters. Names, numbers, locales and profile
+/// fields are far shorter; a longer cell is a pasted paragraph or an attack, and kept whole it
+/// would be sent to the platform and shown in every list. E-mail addresses have their own
+/// limit of 254 (the longest the mail standards allow), checked by [`validate_email`].
+pub const MAX_FIELD_CHARS: usize = 200;
+
+/// The most bytes one contact may carry (its cells plus the names of its profile fields):
+/// with the row cap this bounds the memory of an import, whatever the file's columns.
+pub const MAX_CONTACT_BYTES: usize = 4096;
+
+/// The largest record read at all (one line, or several when a quoted cell spans lines).
+/// The CSV parser holds a whole record in memory, so without this a file with no line breaks
+/// would be read into memory whole before anything could be said about it.
+pub const MAX_RECORD_BYTES: usize = 1 << 20;
+
+/// How much of a row is quoted back in a [`RowError`]: enough to find it in the file.
+const MAX_RAW_CHARS: usize = 200;
+
+/// How an import reads its input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImportOptions<'a> {
+    /// The country of numbers written without one, unless the row has a country column.
+    pub default_region: Option<&'a str>,
+    /// More rows than this (blank ones not counted) refuse the input. [`MAX_ROWS_ENV`], when
+    /// set, wins.
+    pub max_rows: usize,
+}
+
+impl<'a> ImportOptions<'a> {
+    /// Options with the [`DEFAULT_MAX_ROWS`] cap.
+    pub fn new(default_region: Option<&'a str>) -> Self {
+        ImportOptions {
+            default_region,
+            max_rows: DEFAULT_MAX_ROWS,
+        }
+    }
+
+    pub fn max_rows(self, max_rows: usize) -> Self {
+        ImportOptions { max_rows, ..self }
+    }
+}
 
 /// A row that could not be used, with what to fix.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RowError {
     /// 1-based line in the input.
     pub line: usize,
+    /// The row as it can be shown: control characters escaped, long rows shortened.
     pub raw: String,
     pub reason: String,
 }
@@ -38,7 +107,25 @@ pub struct ImportReport {
     pub duplicates: Vec<Duplicate>,
 }
 
-/// Problems that make the whole input unusable (as opposed to one bad row).
+/// A CSV import: the rows, and notes about the file as a whole that the user should see even
+/// though nothing was refused (say, two columns read as one).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CsvImport {
+    pub report: ImportReport,
+    pub notes: Vec<String>,
+}
+
+impl From<ImportReport> for CsvImport {
+    fn from(report: ImportReport) -> CsvImport {
+        CsvImport {
+            report,
+            notes: Vec::new(),
+        }
+    }
+}
+
+/// Problems that make the whole input unusable (as opposed to one bad row). Every message is
+/// printable: text from the file in it has its control characters escaped.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ImportError {
     #[error(
@@ -53,8 +140,103 @@ pub enum ImportError {
         "the first line ({first_line}) looks like a contact, not a header; add a header line such as \"telephone,givenName,familyName\" or paste the list as text"
     )]
     MissingHeader { first_line: String },
+    #[error(
+        "the file has more than {} rows; sms-invite is for batches of hundreds; split the file, or raise the cap with {MAX_ROWS_ENV}=N",
+        thousands(*max)
+    )]
+    TooManyRows { max: usize },
+    #[error(
+        "the list has more than {} contacts; sms-invite is for batches of hundreds; split the list, or raise the cap with {MAX_ROWS_ENV}=N",
+        thousands(*max)
+    )]
+    TooManyEntries { max: usize },
+    #[error(
+        "the quote (\") that opens a cell on line {line} is never closed, so the rest of the file would be read as that one cell; close it, or write a quote inside a cell as two (\"\")"
+    )]
+    UnterminatedQuote { line: usize },
+    #[error(
+        "the row on line {line} is longer than {} bytes, which is no contact; check that this is the CSV export of a contact list, one contact per line",
+        thousands(MAX_RECORD_BYTES)
+    )]
+    RecordTooLong { line: usize },
+    #[error(
+        "columns {columns} both give the {field}, and on line {line} they differ ({values}); delete or rename one of them, so it is clear which one to use"
+    )]
+    ConflictingColumns {
+        field: String,
+        columns: String,
+        line: usize,
+        values: String,
+    },
+    #[error(
+        "the file contains NUL bytes: it is UTF-16 without a byte-order mark, or not text at all; save it as \"CSV UTF-8\" and import that"
+    )]
+    NotText,
+    #[error(
+        "{MAX_ROWS_ENV}={value:?} is not a number of rows; set it to a number such as 20000, or unset it"
+    )]
+    BadCap { value: String },
+    #[error("cannot read the file: {message}")]
+    Read { message: String },
     #[error(transparent)]
     Region(#[from] phone::PhoneError),
+}
+
+impl ImportError {
+    /// What to do, for a caller that prints a hint apart from the message (the messages say it
+    /// too, so a caller may also print the message alone).
+    pub fn hint(&self) -> &'static str {
+        match self {
+            ImportError::Empty
+            | ImportError::NoPhoneColumn { .. }
+            | ImportError::MissingHeader { .. } => {
+                "the first line must name the columns, e.g. telephone,givenName,familyName"
+            }
+            ImportError::TooManyRows { .. } | ImportError::TooManyEntries { .. } => {
+                "send a few hundred at a time, or set SMS_INVITE_MAX_ROWS"
+            }
+            ImportError::UnterminatedQuote { .. } | ImportError::RecordTooLong { .. } => {
+                "open the file in a text editor at that line"
+            }
+            ImportError::ConflictingColumns { .. } => "keep one column per field",
+            ImportError::NotText => "in the spreadsheet program, save as \"CSV UTF-8\"",
+            ImportError::BadCap { .. } => "SMS_INVITE_MAX_ROWS takes a number of rows",
+            ImportError::Read { .. } => "check the path and that the file can be read",
+            ImportError::Region(_) => "use a two-letter country code such as NL or BE",
+        }
+    }
+}
+
+/// `10000` as `10,000`, as the messages show counts.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
+/// The cap in force: the environment's, when set, else the caller's.
+fn row_cap(configured: usize) -> Result<usize, ImportError> {
+    match std::env::var(MAX_ROWS_ENV) {
+        Ok(v) if !v.trim().is_empty() => v.trim().parse().map_err(|_| ImportError::BadCap {
+            value: shown(&v, 40),
+        }),
+        _ => Ok(configured),
+    }
+}
+
+/// Text from the input as a message may quote it: escaped, and cut at `max` characters.
+fn shown(s: &str, max: usize) -> String {
+    let p = printable(s);
+    match p.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", &p[..cut]),
+        None => p.into_owned(),
+    }
 }
 
 /// Reads a file's bytes as text: UTF-8 (a byte-order mark is dropped) or, failing that,
@@ -64,19 +246,11 @@ pub fn decode_text(bytes: &[u8]) -> Cow<'_, str> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
         Ok(s) => Cow::Borrowed(s),
-        Err(_) => Cow::Owned(bytes.iter().map(|&b| cp1252_char(b)).collect()),
-    }
-}
-
-fn cp1252_char(b: u8) -> char {
-    const HIGH: [char; 32] = [
-        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8D}', 'Ž',
-        '\u{8F}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9D}',
-        'ž', 'Ÿ',
-    ];
-    match b {
-        0x80..=0x9F => HIGH[usize::from(b - 0x80)],
-        _ => char::from(b),
+        Err(_) => {
+            encoding_rs::WINDOWS_1252
+                .decode_without_bom_handling(bytes)
+                .0
+        }
     }
 }
 
@@ -200,6 +374,7 @@ fn build_contact(
     default_region: Option<Region>,
     line: usize,
 ) -> Result<Contact, String> {
+    check_sizes(&row)?;
     let raw_phone = row.phone.trim();
     if raw_phone.is_empty() {
         return Err("no phone number on this row".to_owned());
@@ -233,6 +408,52 @@ fn build_contact(
             line,
         },
     ))
+}
+
+/// Fails a row with a cell longer than [`MAX_FIELD_CHARS`] (254 for the e-mail address) or
+/// more contact data than [`MAX_CONTACT_BYTES`], before anything quotes the cell in a message.
+fn check_sizes(row: &RowFields<'_>) -> Result<(), String> {
+    let named = [
+        ("phone number", row.phone, MAX_FIELD_CHARS),
+        ("given name", row.given_name, MAX_FIELD_CHARS),
+        ("family name", row.family_name, MAX_FIELD_CHARS),
+        ("name", &*row.full_name, MAX_FIELD_CHARS),
+        ("e-mail address", row.email, 254),
+        ("locale", row.locale, MAX_FIELD_CHARS),
+        ("country", row.country, MAX_FIELD_CHARS),
+    ];
+    let mut bytes = 0;
+    for (what, value, max) in named {
+        check_size(what, value, max)?;
+        bytes += value.trim().len();
+    }
+    for (name, value) in &row.extra {
+        check_size(
+            &format!("\"{}\" cell", shown(name, 40)),
+            value,
+            MAX_FIELD_CHARS,
+        )?;
+        bytes += name.len() + value.len();
+    }
+    if bytes > MAX_CONTACT_BYTES {
+        return Err(format!(
+            "this row holds {} bytes of contact data, more than the {} one contact may carry; leave out the columns you do not need",
+            thousands(bytes),
+            thousands(MAX_CONTACT_BYTES)
+        ));
+    }
+    Ok(())
+}
+
+fn check_size(what: &str, value: &str, max: usize) -> Result<(), String> {
+    let chars = value.trim().chars().count();
+    if chars > max {
+        return Err(format!(
+            "the {what} is {} characters long; at most {max} are read, so shorten it",
+            thousands(chars)
+        ));
+    }
+    Ok(())
 }
 
 /// A `contactId` column (any spelling: "Contact ID", "contact_id") names the platform contact
@@ -291,12 +512,18 @@ impl Collector {
     fn push(&mut self, result: Result<Contact, String>, line: usize, raw: &str) {
         match result {
             Ok(contact) => self.push_contact(contact, line),
-            Err(reason) => self.report.errors.push(RowError {
-                line,
-                raw: raw.to_owned(),
-                reason,
-            }),
+            Err(reason) => self.push_error(line, raw, &reason),
         }
+    }
+
+    /// Reason and row are stored as they can be shown, so no caller prints a control
+    /// sequence from the file, and a huge row costs no more than its first characters.
+    fn push_error(&mut self, line: usize, raw: &str, reason: &str) {
+        self.report.errors.push(RowError {
+            line,
+            raw: shown(raw, MAX_RAW_CHARS),
+            reason: printable(reason).into_owned(),
+        });
     }
 
     fn push_contact(&mut self, contact: Contact, line: usize) {
@@ -320,22 +547,7 @@ impl Collector {
     }
 }
 
-/// What each column of a CSV header is for.
-#[derive(Debug, Default)]
-struct Columns {
-    /// Phone columns, best first: a "mobile" column wins over a generic "phone" one, and a row
-    /// whose first choice is empty falls back to the next.
-    phone: Vec<usize>,
-    given_name: Option<usize>,
-    family_name: Option<usize>,
-    full_name: Option<usize>,
-    email: Option<usize>,
-    locale: Option<usize>,
-    country: Option<usize>,
-    extra: Vec<(usize, String)>,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Role {
     Mobile,
     Phone,
@@ -347,15 +559,26 @@ enum Role {
     Country,
 }
 
+impl Role {
+    /// The field as messages name it.
+    fn label(self) -> &'static str {
+        match self {
+            Role::Mobile => "mobile number",
+            Role::Phone => "phone number",
+            Role::GivenName => "given name",
+            Role::FamilyName => "family name",
+            Role::FullName => "name",
+            Role::Email => "e-mail address",
+            Role::Locale => "locale",
+            Role::Country => "country",
+        }
+    }
+}
+
 /// Header names are matched ignoring case, spaces and punctuation, with the common English
 /// and Dutch spellings, because exports from CRMs and spreadsheets never agree on them.
 fn role_of(header: &str) -> Option<Role> {
-    let key: String = header
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect();
-    let role = match key.as_str() {
+    let role = match header_key(header).as_str() {
         "mobile" | "mobilephone" | "mobilenumber" | "mobiel" | "mobielnummer" | "cell"
         | "cellphone" | "gsm" | "msisdn" => Role::Mobile,
         "telephone" | "phone" | "phonenumber" | "tel" | "telnr" | "telefoon" | "telefoonnummer"
@@ -371,78 +594,254 @@ fn role_of(header: &str) -> Option<Role> {
     Some(role)
 }
 
-impl Columns {
-    fn from_header(header: &csv::StringRecord) -> Self {
-        let mut cols = Columns::default();
-        let mut mobile = Vec::new();
-        let mut phone = Vec::new();
-        for (i, name) in header.iter().enumerate() {
-            let slot = match role_of(name) {
-                Some(Role::Mobile) => {
-                    mobile.push(i);
-                    continue;
-                }
-                Some(Role::Phone) => {
-                    phone.push(i);
-                    continue;
-                }
-                Some(Role::GivenName) => &mut cols.given_name,
-                Some(Role::FamilyName) => &mut cols.family_name,
-                Some(Role::FullName) => &mut cols.full_name,
-                Some(Role::Email) => &mut cols.email,
-                Some(Role::Locale) => &mut cols.locale,
-                Some(Role::Country) => &mut cols.country,
-                None => {
-                    cols.push_extra(i, name);
-                    continue;
-                }
-            };
-            match slot {
-                None => *slot = Some(i),
-                Some(_) => cols.push_extra(i, name),
+/// A header name without case, spaces and punctuation: "Zip Code" and "zip_code" are one
+/// column to a person, so they are one field here.
+fn header_key(header: &str) -> String {
+    header
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The columns that give one field, in header order.
+///
+/// Two columns for one field (two `telephone` columns, or `phone` and `telephone`) are read as
+/// one: each row takes the first that is filled in. That is safe only while they never give
+/// different values on one row, so a row where they do refuses the whole file, naming both
+/// columns (which one is right cannot be guessed, and every row is suspect); when they agree
+/// throughout, the import goes on with a note. A mobile column and a phone column are two
+/// fields, not one: the mobile wins and the phone is the fallback.
+#[derive(Debug, Default)]
+struct Field {
+    columns: Vec<usize>,
+}
+
+/// Two cells of one field that differ on a row.
+struct Conflict {
+    field: String,
+    first: usize,
+    second: usize,
+    values: (String, String),
+}
+
+impl Field {
+    /// The first filled-in cell of this field, or the two columns that disagree.
+    fn value<'r>(
+        &self,
+        field: &dyn Fn() -> String,
+        record: &'r csv::StringRecord,
+        same: &dyn Fn(&str, &str) -> bool,
+    ) -> Result<&'r str, Conflict> {
+        let mut cells = self
+            .columns
+            .iter()
+            .filter_map(|&i| Some((i, record.get(i)?)))
+            .filter(|(_, v)| !v.trim().is_empty());
+        let Some((first, value)) = cells.next() else {
+            return Ok("");
+        };
+        for (i, other) in cells {
+            if !same(value.trim(), other.trim()) {
+                return Err(Conflict {
+                    field: field(),
+                    first,
+                    second: i,
+                    values: (value.to_owned(), other.to_owned()),
+                });
             }
         }
-        mobile.extend(phone);
-        cols.phone = mobile;
+        Ok(value)
+    }
+}
+
+/// What each column of a CSV header is for.
+#[derive(Debug, Default)]
+struct Columns {
+    mobile: Field,
+    phone: Field,
+    given_name: Field,
+    family_name: Field,
+    full_name: Field,
+    email: Field,
+    locale: Field,
+    country: Field,
+    /// The other columns, by name as written first; each becomes a profile field.
+    extra: Vec<(String, Field)>,
+    /// The header cells, to name columns in messages.
+    names: Vec<String>,
+}
+
+impl Columns {
+    fn from_header(header: &csv::StringRecord) -> Self {
+        let mut cols = Columns {
+            names: header.iter().map(str::to_owned).collect(),
+            ..Columns::default()
+        };
+        let mut extra_keys: HashMap<String, usize> = HashMap::new();
+        for (i, name) in header.iter().enumerate() {
+            if let Some(role) = role_of(name) {
+                cols.field_mut(role).columns.push(i);
+                continue;
+            }
+            let key = match header_key(name) {
+                k if k.is_empty() => format!("column {}", i + 1),
+                k => k,
+            };
+            match extra_keys.get(&key).and_then(|&at| cols.extra.get_mut(at)) {
+                Some((_, field)) => field.columns.push(i),
+                None => {
+                    extra_keys.insert(key, cols.extra.len());
+                    let shown = match name.trim() {
+                        "" => format!("column {}", i + 1),
+                        n => n.to_owned(),
+                    };
+                    cols.extra.push((shown, Field { columns: vec![i] }));
+                }
+            }
+        }
         cols
     }
 
-    fn push_extra(&mut self, i: usize, name: &str) {
-        let name = match name.trim() {
-            "" => format!("column {}", i + 1),
-            n => n.to_owned(),
-        };
-        if !self.extra.iter().any(|(_, n)| *n == name) {
-            self.extra.push((i, name));
+    fn field_mut(&mut self, role: Role) -> &mut Field {
+        match role {
+            Role::Mobile => &mut self.mobile,
+            Role::Phone => &mut self.phone,
+            Role::GivenName => &mut self.given_name,
+            Role::FamilyName => &mut self.family_name,
+            Role::FullName => &mut self.full_name,
+            Role::Email => &mut self.email,
+            Role::Locale => &mut self.locale,
+            Role::Country => &mut self.country,
         }
     }
 
-    fn fields<'r>(&self, record: &'r csv::StringRecord) -> RowFields<'r> {
-        let get = |i: Option<usize>| i.and_then(|i| record.get(i)).unwrap_or("");
-        let phone = self
-            .phone
-            .iter()
-            .filter_map(|&i| record.get(i))
-            .find(|v| !v.trim().is_empty())
-            .unwrap_or("");
+    fn roles(&self) -> [(Role, &Field); 8] {
+        [
+            (Role::Mobile, &self.mobile),
+            (Role::Phone, &self.phone),
+            (Role::GivenName, &self.given_name),
+            (Role::FamilyName, &self.family_name),
+            (Role::FullName, &self.full_name),
+            (Role::Email, &self.email),
+            (Role::Locale, &self.locale),
+            (Role::Country, &self.country),
+        ]
+    }
+
+    fn has_phone(&self) -> bool {
+        !self.mobile.columns.is_empty() || !self.phone.columns.is_empty()
+    }
+
+    fn fields<'r>(
+        &self,
+        record: &'r csv::StringRecord,
+        region: Option<Region>,
+    ) -> Result<RowFields<'r>, Conflict> {
+        let same_text = |a: &str, b: &str| a == b;
+        let same_phone = |a: &str, b: &str| a == b || same_number(a, b, region);
+        let same_email = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
+        let get = |role: Role, field: &Field| {
+            let same: &dyn Fn(&str, &str) -> bool = match role {
+                Role::Mobile | Role::Phone => &same_phone,
+                Role::Email => &same_email,
+                _ => &same_text,
+            };
+            field.value(&|| role.label().to_owned(), record, same)
+        };
+        let mobile = get(Role::Mobile, &self.mobile)?;
+        let phone = get(Role::Phone, &self.phone)?;
         // Inserted one by one: collecting builds a sorted vector first, which for the one or
         // two extra columns of a typical row cost more than the rest of the row.
         let mut extra = BTreeMap::new();
-        for (i, name) in &self.extra {
-            if let Some(value) = record.get(*i).and_then(non_empty) {
+        for (name, field) in &self.extra {
+            let value = field.value(
+                &|| format!("\"{}\" field", shown(name, 40)),
+                record,
+                &same_text,
+            )?;
+            if let Some(value) = non_empty(value) {
                 extra.insert(name.clone(), value.to_owned());
             }
         }
-        RowFields {
-            phone,
-            given_name: get(self.given_name),
-            family_name: get(self.family_name),
-            full_name: Cow::Borrowed(get(self.full_name)),
-            email: get(self.email),
-            locale: get(self.locale),
-            country: get(self.country),
+        Ok(RowFields {
+            phone: if mobile.trim().is_empty() {
+                phone
+            } else {
+                mobile
+            },
+            given_name: get(Role::GivenName, &self.given_name)?,
+            family_name: get(Role::FamilyName, &self.family_name)?,
+            full_name: Cow::Borrowed(get(Role::FullName, &self.full_name)?),
+            email: get(Role::Email, &self.email)?,
+            locale: get(Role::Locale, &self.locale)?,
+            country: get(Role::Country, &self.country)?,
             extra,
+        })
+    }
+
+    /// `"phone" (column 2) and "telephone" (column 5)`.
+    fn describe(&self, columns: &[usize]) -> String {
+        let one = |&i: &usize| {
+            let name = self.names.get(i).map_or("", String::as_str);
+            format!("\"{}\" (column {})", shown(name.trim(), 40), i + 1)
+        };
+        match columns {
+            [] => String::new(),
+            [only] => one(only),
+            [init @ .., last] => format!(
+                "{} and {}",
+                init.iter().map(one).collect::<Vec<_>>().join(", "),
+                one(last)
+            ),
         }
+    }
+
+    /// A note for every field read from several columns that never disagreed.
+    fn notes(&self) -> Vec<String> {
+        let roles = self
+            .roles()
+            .into_iter()
+            .map(|(r, f)| (r.label().to_owned(), f));
+        let extra = self
+            .extra
+            .iter()
+            .map(|(name, f)| (format!("\"{}\" field", shown(name, 40)), f));
+        roles
+            .chain(extra)
+            .filter(|(_, f)| f.columns.len() > 1)
+            .map(|(what, f)| {
+                let all = if f.columns.len() == 2 { "both" } else { "all" };
+                format!(
+                    "columns {} {all} give the {what}; they agree on every row, so each row uses the first one filled in",
+                    self.describe(&f.columns)
+                )
+            })
+            .collect()
+    }
+
+    fn refuse(&self, c: Conflict, line: usize) -> ImportError {
+        ImportError::ConflictingColumns {
+            field: c.field,
+            columns: self.describe(&[c.first, c.second]),
+            line,
+            values: format!(
+                "\"{}\" and \"{}\"",
+                shown(&c.values.0, 40),
+                shown(&c.values.1, 40)
+            ),
+        }
+    }
+}
+
+/// Two spellings of one number, such as `06 12345678` and `+31612345678`.
+fn same_number(a: &str, b: &str, region: Option<Region>) -> bool {
+    match (
+        phone::normalize_in(a, region),
+        phone::normalize_in(b, region),
+    ) {
+        (Ok(x), Ok(y)) => x.e164 == y.e164,
+        _ => false,
     }
 }
 
@@ -465,45 +864,241 @@ fn sniff_delimiter(header_line: &str) -> u8 {
 }
 
 /// Excel may start a CSV with a `sep=;` line naming the delimiter; honour and skip it.
-fn excel_separator_line(input: &str) -> Option<(u8, &str)> {
-    let (first, rest) = input.split_once('\n').unwrap_or((input, ""));
-    let sep = first.trim_end_matches('\r').strip_prefix("sep=")?;
-    match sep.as_bytes() {
-        [d] => Some((*d, rest)),
+fn excel_separator_line(first: &[u8]) -> Option<u8> {
+    let line = first.strip_suffix(b"\n").unwrap_or(first);
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    match line.strip_prefix(b"sep=")? {
+        [d] => Some(*d),
         _ => None,
     }
 }
 
-/// Imports contacts from CSV text with a header line. National numbers are read as belonging to
-/// `default_region` unless the row has its own country column.
+/// Imports contacts from CSV text with a header line, capped at [`LARGE_MAX_ROWS`] rows.
+/// National numbers are read as belonging to `default_region` unless the row has its own
+/// country column.
 ///
 /// Rows whose cells are all empty (trailing `;;;` lines from spreadsheets) are skipped without
-/// an error; any other unusable row becomes a [`RowError`].
+/// an error; any other unusable row becomes a [`RowError`]. Notes about the file (see
+/// [`CsvImport`]) are logged; [`read_csv`] returns them.
 pub fn import_csv(input: &str, default_region: Option<&str>) -> Result<ImportReport, ImportError> {
-    let default_region = Region::parse_optional(default_region)?;
-    let input = input.strip_prefix('\u{FEFF}').unwrap_or(input);
-    let (delimiter, body, line_offset) = match excel_separator_line(input) {
-        Some((d, rest)) => (d, rest, 1),
-        None => (
-            sniff_delimiter(input.lines().next().unwrap_or("")),
-            input,
-            0,
-        ),
+    import_csv_bytes(input.as_bytes(), default_region)
+}
+
+/// Imports contacts from bytes of unknown encoding, as [`read_csv`] does, capped at
+/// [`LARGE_MAX_ROWS`] rows.
+pub fn import_csv_bytes(
+    bytes: &[u8],
+    default_region: Option<&str>,
+) -> Result<ImportReport, ImportError> {
+    let options = ImportOptions::new(default_region).max_rows(LARGE_MAX_ROWS);
+    let max_rows = row_cap(options.max_rows)?;
+    let expected = memchr::memchr_iter(b'\n', bytes).count().min(max_rows);
+    let import = read_csv_sized(bytes, &options, expected)?;
+    for note in &import.notes {
+        tracing::info!("import: {note}");
+    }
+    Ok(import.report)
+}
+
+/// Imports contacts from a CSV file, read as a stream: see [`read_csv`].
+pub fn import_csv_file(path: &Path, options: &ImportOptions<'_>) -> Result<CsvImport, ImportError> {
+    let file = std::fs::File::open(path).map_err(|e| ImportError::Read {
+        message: format!("{}: {e}", printable(&path.display().to_string())),
+    })?;
+    read_csv(file, options)
+}
+
+/// Imports contacts from CSV read as a stream, in memory bounded by the row cap.
+///
+/// The bytes may be UTF-8, UTF-16 with a byte-order mark, or Windows-1252, which spreadsheet
+/// programs write on Western European machines (without it "Jörg" from an Excel export would be
+/// unreadable). Encodings are told apart per cell: a cell that is valid UTF-8 is read as UTF-8,
+/// any other as Windows-1252. A stream cannot be looked at whole first, and Western text written
+/// as Windows-1252 is practically never valid UTF-8 where it is not ASCII.
+pub fn read_csv(input: impl Read, options: &ImportOptions<'_>) -> Result<CsvImport, ImportError> {
+    read_csv_sized(input, options, 0)
+}
+
+fn read_csv_sized(
+    input: impl Read,
+    options: &ImportOptions<'_>,
+    expected_rows: usize,
+) -> Result<CsvImport, ImportError> {
+    let region = Region::parse_optional(options.default_region)?;
+    let max_rows = row_cap(options.max_rows)?;
+    let decoded = encoding_rs_io::DecodeReaderBytesBuilder::new()
+        .utf8_passthru(true)
+        .strip_bom(true)
+        .build(input);
+    let mut source = BufReader::new(decoded);
+    let start = Start::read(&mut source)?;
+    let scan = scan::Scan::new(
+        io::Cursor::new(start.header).chain(source),
+        start.delimiter,
+        MAX_RECORD_BYTES,
+    );
+    let mut rows = Rows {
+        reader: csv::ReaderBuilder::new()
+            .delimiter(start.delimiter)
+            .flexible(true)
+            .has_headers(false)
+            .from_reader(scan),
+        bytes: csv::ByteRecord::new(),
+        text: csv::StringRecord::new(),
+        delimiter: start.delimiter,
+        line_offset: start.line_offset,
     };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .has_headers(true)
-        .from_reader(body.as_bytes());
-    let header = reader.headers().map_err(|_| ImportError::Empty)?;
-    let columns = columns_of(header)?;
-    Ok(read_rows(
-        &mut reader,
-        body,
-        &columns,
-        default_region,
-        line_offset,
-    ))
+    let columns = match rows.next()? {
+        Some(_) => columns_of(&rows.text),
+        None => Err(ImportError::Empty),
+    };
+    let columns = columns.map_err(|e| rows.unclosed_quote().unwrap_or(e))?;
+    let mut out = Collector::with_capacity(expected_rows);
+    let mut count = 0usize;
+    while let Some(line) = rows.next()? {
+        if rows.text.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        count += 1;
+        if count > max_rows {
+            return Err(ImportError::TooManyRows { max: max_rows });
+        }
+        let fields = columns
+            .fields(&rows.text, region)
+            .map_err(|c| columns.refuse(c, line))?;
+        match build_contact(fields, region, line) {
+            Ok(contact) => out.push_contact(contact, line),
+            Err(reason) => out.push_error(line, &rows.raw(), &reason),
+        }
+    }
+    if let Some(e) = rows.unclosed_quote() {
+        return Err(e);
+    }
+    Ok(CsvImport {
+        report: out.report,
+        notes: columns.notes(),
+    })
+}
+
+/// What the first line says before the parser starts: the delimiter, and whether it was an
+/// Excel `sep=` line (skipped) or the header (handed on to the parser).
+struct Start {
+    delimiter: u8,
+    header: Vec<u8>,
+    line_offset: usize,
+}
+
+impl Start {
+    fn read(source: &mut impl BufRead) -> Result<Start, ImportError> {
+        let mut first = Vec::new();
+        let limit = u64::try_from(MAX_RECORD_BYTES).unwrap_or(u64::MAX);
+        source
+            .take(limit + 1)
+            .read_until(b'\n', &mut first)
+            .map_err(|e| ImportError::Read {
+                message: e.to_string(),
+            })?;
+        if first.len() > MAX_RECORD_BYTES {
+            return Err(ImportError::RecordTooLong { line: 1 });
+        }
+        if first.contains(&0) {
+            return Err(ImportError::NotText);
+        }
+        if let Some(delimiter) = excel_separator_line(&first) {
+            return Ok(Start {
+                delimiter,
+                header: Vec::new(),
+                line_offset: 1,
+            });
+        }
+        Ok(Start {
+            delimiter: sniff_delimiter(&String::from_utf8_lossy(&first)),
+            header: first,
+            line_offset: 0,
+        })
+    }
+}
+
+/// The parser, with the current record as bytes and as text.
+struct Rows<R: Read> {
+    reader: csv::Reader<scan::Scan<R>>,
+    bytes: csv::ByteRecord,
+    text: csv::StringRecord,
+    delimiter: u8,
+    line_offset: usize,
+}
+
+impl<R: Read> Rows<R> {
+    /// Reads the next record into `text` and returns the line it starts on.
+    fn next(&mut self) -> Result<Option<usize>, ImportError> {
+        match self.reader.read_byte_record(&mut self.bytes) {
+            Ok(true) => {}
+            Ok(false) => return Ok(None),
+            Err(e) => return Err(self.failure(&e)),
+        }
+        // The record's last line, less the line breaks inside quoted cells.
+        let end = self.reader.position().byte();
+        let inside: usize = self
+            .bytes
+            .iter()
+            .map(|f| memchr::memchr_iter(b'\n', f).count())
+            .sum();
+        let last = self.reader.get_mut().line_of(end.saturating_sub(1));
+        self.text.clear();
+        for cell in &self.bytes {
+            self.text.push_field(&decode_cell(cell));
+        }
+        Ok(Some(last.saturating_sub(inside) + self.line_offset))
+    }
+
+    fn failure(&self, e: &csv::Error) -> ImportError {
+        match self.reader.get_ref().stop() {
+            Some(scan::Stop::RecordTooLong { line }) => ImportError::RecordTooLong {
+                line: line + self.line_offset,
+            },
+            Some(scan::Stop::QuoteNotClosed { line }) => ImportError::UnterminatedQuote {
+                line: line + self.line_offset,
+            },
+            None => ImportError::Read {
+                message: e.to_string(),
+            },
+        }
+    }
+
+    fn unclosed_quote(&self) -> Option<ImportError> {
+        let line = self.reader.get_ref().unclosed_quote()?;
+        Some(ImportError::UnterminatedQuote {
+            line: line + self.line_offset,
+        })
+    }
+
+    /// The current record written back as a CSV line, to show with its reason.
+    fn raw(&self) -> String {
+        let delimiter = char::from(self.delimiter);
+        let cells: Vec<Cow<'_, str>> = self
+            .text
+            .iter()
+            .map(|c| {
+                if c.contains([delimiter, '"', '\n', '\r']) {
+                    Cow::Owned(format!("\"{}\"", c.replace('"', "\"\"")))
+                } else {
+                    Cow::Borrowed(c)
+                }
+            })
+            .collect();
+        cells.join(&delimiter.to_string())
+    }
+}
+
+fn decode_cell(cell: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(cell) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => {
+            encoding_rs::WINDOWS_1252
+                .decode_without_bom_handling(cell)
+                .0
+        }
+    }
 }
 
 /// Reads the header line, refusing files without one or without a phone column, since every
@@ -513,10 +1108,10 @@ fn columns_of(header: &csv::StringRecord) -> Result<Columns, ImportError> {
         return Err(ImportError::Empty);
     }
     let columns = Columns::from_header(header);
-    if !columns.phone.is_empty() {
+    if columns.has_phone() {
         return Ok(columns);
     }
-    let cells = header.iter().collect::<Vec<_>>().join(", ");
+    let cells = shown(&header.iter().collect::<Vec<_>>().join(", "), MAX_RAW_CHARS);
     if header.iter().any(is_number_word) {
         Err(ImportError::MissingHeader { first_line: cells })
     } else {
@@ -524,93 +1119,36 @@ fn columns_of(header: &csv::StringRecord) -> Result<Columns, ImportError> {
     }
 }
 
-/// Imports contacts from bytes of unknown encoding (see [`decode_text`]).
-pub fn import_csv_bytes(
-    bytes: &[u8],
-    default_region: Option<&str>,
-) -> Result<ImportReport, ImportError> {
-    import_csv(&decode_text(bytes), default_region)
-}
-
-fn read_rows(
-    reader: &mut csv::Reader<&[u8]>,
-    body: &str,
-    columns: &Columns,
-    default_region: Option<Region>,
-    line_offset: usize,
-) -> ImportReport {
-    let mut out = Collector::with_capacity(body.bytes().filter(|&b| b == b'\n').count());
-    let mut lines = LineCounter::default();
-    let mut record = csv::StringRecord::new();
-    loop {
-        let start = reader.position().byte();
-        let outcome = reader.read_record(&mut record);
-        let end = reader.position().byte();
-        let (raw, raw_start) = raw_slice(body, start, end);
-        let line = lines.line_at(body, raw_start) + line_offset;
-        match outcome {
-            Ok(false) => break,
-            Ok(true) if record.iter().all(|f| f.trim().is_empty()) => {}
-            Ok(true) => {
-                let result = build_contact(columns.fields(&record), default_region, line);
-                out.push(result, line, raw);
-            }
-            Err(e) => {
-                out.push(Err(format!("unreadable CSV: {e}")), line, raw);
-                if end == start {
-                    break;
-                }
-            }
-        }
-    }
-    out.report
-}
-
-/// 1-based line numbers from byte offsets, computed incrementally. The CSV reader's own line
-/// numbers are off by one after a CRLF line end, and every report line must match the line a
-/// user sees in their editor.
-#[derive(Default)]
-struct LineCounter {
-    byte: usize,
-    newlines: usize,
-}
-
-impl LineCounter {
-    fn line_at(&mut self, body: &str, byte: usize) -> usize {
-        if byte > self.byte {
-            let seen = body.get(self.byte..byte).unwrap_or("");
-            self.newlines += seen.bytes().filter(|&b| b == b'\n').count();
-            self.byte = byte;
-        }
-        self.newlines + 1
-    }
-}
-
-/// The text of one record as it appears in the input, without the surrounding line breaks,
-/// and the byte offset where that text starts.
-fn raw_slice(body: &str, start: u64, end: u64) -> (&str, usize) {
-    let (Ok(start), Ok(end)) = (usize::try_from(start), usize::try_from(end)) else {
-        return ("", 0);
-    };
-    let slice = body.get(start..end).unwrap_or("");
-    let trimmed = slice.trim_start_matches(['\r', '\n']);
-    let offset = start + (slice.len() - trimmed.len());
-    (trimmed.trim_end_matches(['\r', '\n']), offset)
-}
-
 /// Imports a pasted list such as `Jan Jansen 06-12345678, Piet 0031 6 12345678` with one
-/// contact per line, comma or semicolon. In each entry the run of number-like words is the phone
-/// number (so spaces inside a number are fine), a word with `@` is the e-mail address, and the
-/// other words are the name.
+/// contact per line, comma or semicolon, capped at [`LARGE_MAX_ROWS`] entries. In each entry the
+/// run of number-like words is the phone number (so spaces inside a number are fine), a word
+/// with `@` is the e-mail address, and the other words are the name.
 pub fn import_text(input: &str, default_region: Option<&str>) -> Result<ImportReport, ImportError> {
-    let default_region = Region::parse_optional(default_region)?;
+    import_text_with(
+        input,
+        &ImportOptions::new(default_region).max_rows(LARGE_MAX_ROWS),
+    )
+}
+
+/// [`import_text`] with a chosen cap.
+pub fn import_text_with(
+    input: &str,
+    options: &ImportOptions<'_>,
+) -> Result<ImportReport, ImportError> {
+    let default_region = Region::parse_optional(options.default_region)?;
+    let max = row_cap(options.max_rows)?;
     let mut out = Collector::default();
+    let mut count = 0usize;
     for (index, line) in input.lines().enumerate() {
         for entry in line
             .split([',', ';'])
             .map(str::trim)
             .filter(|e| !e.is_empty())
         {
+            count += 1;
+            if count > max {
+                return Err(ImportError::TooManyEntries { max });
+            }
             let line = index + 1;
             let result =
                 parse_entry(entry).and_then(|row| build_contact(row, default_region, line));
@@ -995,6 +1533,195 @@ mod tests {
         assert_eq!(sniff_delimiter("\"a,b\";c"), b';');
         assert_eq!(sniff_delimiter("a,b;c,d"), b',');
         assert_eq!(sniff_delimiter("phone"), b',');
+    }
+
+    fn read(input: &[u8], max_rows: usize) -> Result<CsvImport, ImportError> {
+        read_csv(input, &ImportOptions::new(Some("NL")).max_rows(max_rows))
+    }
+
+    fn no_controls(message: &str) {
+        assert!(
+            !message.chars().any(crate::safe_text::needs_escape),
+            "{message:?}"
+        );
+    }
+
+    #[test]
+    fn duplicate_columns_that_agree_are_read_as_one_with_a_note() {
+        let r = read(
+            b"phone,name,telephone,City,city\n0612345678,Jan,+31612345678,Delft,\n,Piet,0612345679,,Delft\n",
+            10,
+        )
+        .unwrap();
+        assert!(r.report.errors.is_empty(), "{:?}", r.report.errors);
+        let numbers: Vec<&str> = r.report.contacts.iter().map(|c| c.e164()).collect();
+        assert_eq!(numbers, ["+31612345678", "+31612345679"]);
+        let city = |i: usize| r.report.contacts[i].extra().get("City").cloned();
+        assert_eq!(
+            (city(0), city(1)),
+            (Some("Delft".into()), Some("Delft".into()))
+        );
+        assert_eq!(r.notes.len(), 2, "{:?}", r.notes);
+        assert!(r.notes[0].contains("\"phone\" (column 1) and \"telephone\" (column 3)"));
+        assert!(r.notes[0].contains("phone number"));
+        assert!(r.notes[1].contains("\"City\" (column 4) and \"city\" (column 5)"));
+    }
+
+    #[test]
+    fn duplicate_columns_that_disagree_refuse_the_file_naming_them() {
+        let err = read(
+            b"telephone,name,telephone\n0612345678,Jan,0612345678\n0612345670,Piet,0612345679\n",
+            10,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err,
+            ImportError::ConflictingColumns {
+                field: "phone number".into(),
+                columns: "\"telephone\" (column 1) and \"telephone\" (column 3)".into(),
+                line: 3,
+                values: "\"0612345670\" and \"0612345679\"".into(),
+            }
+        );
+        assert!(err.to_string().contains("delete or rename one of them"));
+        let err = read(b"phone,first name,voornaam\n0612345678,Jan,Piet\n", 10).unwrap_err();
+        assert!(
+            matches!(&err, ImportError::ConflictingColumns { field, .. } if field == "given name")
+        );
+        // A mobile and a phone column are two fields: the mobile wins, no conflict.
+        assert!(read(b"phone,mobile\n0201234567,0612345678\n", 10).is_ok());
+    }
+
+    #[test]
+    fn an_unterminated_quote_is_refused_with_its_line() {
+        let input = b"phone,name\n0612345678,Jan\n0612345679,\"Piet\n0612345670,Klaas\n";
+        assert_eq!(
+            read(input, 10),
+            Err(ImportError::UnterminatedQuote { line: 3 })
+        );
+        assert_eq!(
+            import_csv("sep=,\nphone,name\n0612345678,\"Jan", Some("NL")),
+            Err(ImportError::UnterminatedQuote { line: 3 })
+        );
+        assert_eq!(
+            import_csv("\"phone,name\n0612345678,Jan\n", Some("NL")),
+            Err(ImportError::UnterminatedQuote { line: 1 })
+        );
+        let closed = read(b"phone,name\n0612345678,\"Jan \"\"J\"\" \nJansen\"\n", 10).unwrap();
+        assert_eq!(closed.report.contacts[0].given_name(), Some("Jan"));
+    }
+
+    #[test]
+    fn utf16_with_a_bom_is_decoded_and_without_one_refused_cleanly() {
+        let text = "phone;name\n0612345678;Jörg\n";
+        let le: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        let be: Vec<u8> = [0xFE, 0xFF]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_be_bytes))
+            .collect();
+        for bytes in [&le, &be] {
+            let r = import_csv_bytes(bytes, Some("NL")).unwrap();
+            assert_eq!(r.contacts[0].given_name(), Some("Jörg"));
+            assert_eq!(r.contacts[0].line(), Some(2));
+        }
+        let err = import_csv_bytes(&le[2..], Some("NL")).unwrap_err();
+        assert_eq!(err, ImportError::NotText);
+        no_controls(&err.to_string());
+    }
+
+    #[test]
+    fn messages_and_rows_never_carry_control_characters() {
+        let err = import_csv("na\x01me,e\x1b]0;x\x07mail\nJan,j@x.nl\n", Some("NL")).unwrap_err();
+        no_controls(&err.to_string());
+        assert!(err.to_string().contains("e\\x1b]0;x\\x07mail"), "{err}");
+        let r = csv("phone,name\n06\x1b[2J,Jan\u{202e}\n");
+        no_controls(&r.errors[0].reason);
+        no_controls(&r.errors[0].raw);
+        let r = text("Jan\x1b[31m 06123\u{9b}");
+        no_controls(&r.errors[0].reason);
+        no_controls(&r.errors[0].raw);
+    }
+
+    #[test]
+    fn an_overlong_cell_fails_its_row_and_the_rest_go_on() {
+        let long = "x".repeat(MAX_FIELD_CHARS + 1);
+        let input = format!(
+            "phone,givenName,Notes\n0612345678,{long},\n0612345679,Piet,{long}\n0612345670,Klaas,ok\n"
+        );
+        let r = csv(&input);
+        assert_eq!(r.contacts.len(), 1);
+        assert_eq!(r.contacts[0].given_name(), Some("Klaas"));
+        assert!(
+            r.errors[0].reason.contains("given name is 201 characters"),
+            "{:?}",
+            r.errors
+        );
+        assert!(
+            r.errors[1].reason.contains("\"Notes\" cell is 201"),
+            "{:?}",
+            r.errors
+        );
+        assert!(r.errors[0].raw.chars().count() <= MAX_RAW_CHARS + 1);
+        let wide: String = (0..30).map(|i| format!(",Field{i}")).collect();
+        let values: String = (0..30).map(|_| format!(",{}", "v".repeat(150))).collect();
+        let r = csv(&format!("phone{wide}\n0612345678{values}\n"));
+        assert!(
+            r.errors[0].reason.contains("bytes of contact data"),
+            "{:?}",
+            r.errors
+        );
+    }
+
+    #[test]
+    fn past_the_row_cap_the_file_is_refused() {
+        let rows = "phone,name\n0612345671\n\n,,\n0612345672\n0612345673\n";
+        let r = read(rows.as_bytes(), 3).unwrap();
+        assert_eq!(r.report.contacts.len(), 3, "blank rows do not count");
+        let err = read(format!("{rows}0612345674\n").as_bytes(), 3).unwrap_err();
+        assert_eq!(err, ImportError::TooManyRows { max: 3 });
+        let err = ImportError::TooManyRows { max: 10_000 }.to_string();
+        assert!(
+            err.starts_with("the file has more than 10,000 rows"),
+            "{err}"
+        );
+        assert!(err.contains(MAX_ROWS_ENV), "{err}");
+        let pasted = import_text_with(
+            "0612345671, 0612345672",
+            &ImportOptions::new(Some("NL")).max_rows(1),
+        );
+        assert_eq!(pasted, Err(ImportError::TooManyEntries { max: 1 }));
+    }
+
+    #[test]
+    fn a_record_without_an_end_is_refused_before_it_fills_memory() {
+        let mut input = b"phone\n".to_vec();
+        input.extend(std::iter::repeat_n(b'1', MAX_RECORD_BYTES + 10));
+        assert_eq!(
+            read(&input, 10),
+            Err(ImportError::RecordTooLong { line: 2 })
+        );
+        let header = vec![b'a'; MAX_RECORD_BYTES + 10];
+        assert_eq!(
+            read(&header, 10),
+            Err(ImportError::RecordTooLong { line: 1 })
+        );
+        let mut quoted = b"phone,note\n0612345678,\"".to_vec();
+        quoted.extend(b"line\n".repeat(MAX_RECORD_BYTES / 5 + 1));
+        assert_eq!(
+            read(&quoted, 10),
+            Err(ImportError::UnterminatedQuote { line: 2 })
+        );
+    }
+
+    #[test]
+    fn counts_read_with_thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1_048_576), "1,048,576");
     }
 
     /// Nanoseconds this thread has run on a CPU (Linux), so the measurement below is not

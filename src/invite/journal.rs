@@ -6,7 +6,7 @@
 //! The token is never part of a record.
 
 use std::collections::BTreeMap;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -121,12 +121,9 @@ impl Journal {
             path: path.clone(),
             source,
         };
-        std::fs::create_dir_all(&dir).map_err(err)?;
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .map_err(err)?;
+        // Journals hold names and numbers: only their owner may read them.
+        crate::paths::create_private_dir_all(&dir).map_err(err)?;
+        let file = crate::paths::open_private_append(&path).map_err(err)?;
         Ok(Journal {
             path,
             file: Mutex::new(file),

@@ -5,6 +5,7 @@ pub mod contact;
 pub mod cooldown;
 pub mod engine;
 pub mod events;
+pub mod export;
 pub mod import;
 pub mod journal;
 pub mod link;

@@ -67,7 +67,12 @@ pub struct Template {
     pub leave_delay_ms: u64,
     pub send_accept: bool,
     pub send_leave: bool,
+    /// The most segments one SMS may take once a contact's values are filled in.
+    pub max_segments: usize,
 }
+
+/// Twilio refuses a message body longer than this, however it is segmented.
+pub const MAX_SMS_CHARS: usize = 1600;
 
 impl Default for Template {
     fn default() -> Self {
@@ -87,6 +92,7 @@ impl Default for Template {
             leave_delay_ms: 11_000,
             send_accept: true,
             send_leave: true,
+            max_segments: 4,
         }
     }
 }
@@ -158,6 +164,11 @@ pub enum TemplateProblem {
     InvalidLocale(String),
     #[error("name is empty; give the template a name to recognise it by")]
     EmptyName,
+    #[error("max_segments is 0; allow at least 1 segment per SMS")]
+    NoSegments,
+    /// The texts are too long even before any contact's values are in.
+    #[error("{0}")]
+    TooLong(String),
 }
 
 /// All problems of one template, so a user fixes them in one go instead of one per run.
@@ -192,6 +203,20 @@ pub enum RenderError {
     /// The template's placeholders are malformed; validation would have said so.
     #[error(transparent)]
     Invalid(#[from] TemplateProblems),
+    /// A value would put a control character or a direction override into the SMS: a name
+    /// that rewrites the customer's screen, or hides what it says, is not sent.
+    #[error(
+        "{{{name}}} of this contact holds a control character or a text-direction override ({shown}); fix it in the list"
+    )]
+    Unsafe { name: String, shown: String },
+    /// The SMS would be longer than it may be.
+    #[error("the {which} SMS would be {chars} characters, {segments} segment(s); {limit}")]
+    TooLong {
+        which: &'static str,
+        chars: usize,
+        segments: usize,
+        limit: String,
+    },
 }
 
 /// The texts of one contact's invitation, with their variables filled in.
@@ -282,7 +307,7 @@ fn render_text(
     field: &'static str,
     vars: &dyn Fn(&str) -> Option<String>,
     missing: &mut Vec<String>,
-) -> Result<String, TemplateProblems> {
+) -> Result<String, RenderError> {
     let pieces = parse_text(text).map_err(|problem| {
         TemplateProblems(vec![TemplateProblem::Placeholder { field, problem }])
     })?;
@@ -299,6 +324,14 @@ fn render_text(
                 let value = vars(name)
                     .map(|v| sanitize_value(&v))
                     .filter(|v| !v.is_empty());
+                if let Some(v) = value.as_deref()
+                    && v.chars().any(crate::safe_text::needs_escape)
+                {
+                    return Err(RenderError::Unsafe {
+                        name: name.to_owned(),
+                        shown: crate::safe_text::printable(v).into_owned(),
+                    });
+                }
                 match (value, fallback) {
                     (Some(v), _) => out.push_str(&v),
                     (None, Some(f)) => out.push_str(f),
@@ -411,6 +444,23 @@ impl Template {
             problems.push(TemplateProblem::SenderId(e));
         }
         self.check_delays(&mut problems);
+        if self.max_segments == 0 {
+            problems.push(TemplateProblem::NoSegments);
+        } else if problems.is_empty() {
+            // With a short stand-in for every value, the texts alone must already fit.
+            let short = |name: &str| Some(name.chars().take(4).collect::<String>());
+            if let Err(RenderError::TooLong {
+                which,
+                chars,
+                segments,
+                limit,
+            }) = self.render(&short)
+            {
+                problems.push(TemplateProblem::TooLong(format!(
+                    "the {which} SMS is {chars} characters, {segments} segment(s) even before a contact's values are in; {limit}"
+                )));
+            }
+        }
         if let Some(country) = self.region()
             && !phone::is_known_region(country)
         {
@@ -516,11 +566,37 @@ impl Template {
             link_text: render_text(&self.link_text, "link_text", vars, &mut missing)?,
             link_label: render_text(&self.link_label, "link_label", vars, &mut missing)?,
         };
-        if missing.is_empty() {
-            Ok(rendered)
-        } else {
-            Err(MissingVars { names: missing }.into())
+        if !missing.is_empty() {
+            return Err(MissingVars { names: missing }.into());
         }
+        self.check_length(&rendered)?;
+        Ok(rendered)
+    }
+
+    /// Each SMS within Twilio's 1,600 characters and the template's segment ceiling, counted as
+    /// the contact will receive it (the platform's placeholders at a plausible length).
+    fn check_length(&self, rendered: &RenderedTemplate) -> Result<(), RenderError> {
+        let (welcome, link) = self.sms_previews(rendered);
+        for (which, text) in [("welcome", welcome), ("link", link)] {
+            let info = segments::analyze(&text);
+            let limit = if info.chars > MAX_SMS_CHARS {
+                format!("an SMS may have at most {MAX_SMS_CHARS} characters")
+            } else if info.segments > self.max_segments {
+                format!(
+                    "the template allows {} (max_segments); shorten the text or the values",
+                    self.max_segments
+                )
+            } else {
+                continue;
+            };
+            return Err(RenderError::TooLong {
+                which,
+                chars: info.chars,
+                segments: info.segments,
+                limit,
+            });
+        }
+        Ok(())
     }
 
     /// The link the contact taps: the CLP URL with its own query kept and the platform's
@@ -732,6 +808,78 @@ mod tests {
             Ok(r) => r,
             Err(e) => panic!("render failed: {e}"),
         }
+    }
+
+    #[test]
+    fn a_value_with_control_characters_is_refused_with_the_reason() {
+        let t = valid();
+        let e = t
+            .render(&vars(&[
+                ("givenName", "Jan\u{1b}]52;c;aGk=\u{7}"),
+                ("organization", "Acme"),
+            ]))
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "{givenName} of this contact holds a control character or a text-direction override (Jan\\x1b]52;c;aGk=\\x07); fix it in the list"
+        );
+        let rlo = t
+            .render(&vars(&[
+                ("givenName", "Jan\u{202e}"),
+                ("organization", "Acme"),
+            ]))
+            .unwrap_err();
+        assert!(matches!(rlo, RenderError::Unsafe { .. }), "{rlo}");
+    }
+
+    #[test]
+    fn an_sms_longer_than_allowed_is_refused_per_contact_and_in_the_template() {
+        let t = valid();
+        // A 10,000-character name would make the welcome SMS dozens of segments long.
+        let long = "N".repeat(10_000);
+        let e = t
+            .render(&vars(&[("givenName", &long), ("organization", "Acme")]))
+            .unwrap_err();
+        assert!(
+            matches!(
+                &e,
+                RenderError::TooLong {
+                    which: "welcome",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        assert!(e.to_string().contains("at most 1600 characters"), "{e}");
+        // Within 1,600 characters but past the template's ceiling.
+        let tight = Template {
+            max_segments: 1,
+            ..valid()
+        };
+        let e = tight
+            .render(&vars(&[
+                ("givenName", &"N".repeat(200)),
+                ("organization", "Acme"),
+            ]))
+            .unwrap_err();
+        assert!(e.to_string().contains("max_segments"), "{e}");
+        // A 100 KB text fails the template itself, before any contact.
+        let huge = Template {
+            welcome_text: "x".repeat(100 * 1024),
+            ..valid()
+        };
+        assert!(
+            problems(&huge)
+                .iter()
+                .any(|p| matches!(p, TemplateProblem::TooLong(_))),
+            "{:?}",
+            problems(&huge)
+        );
+        let none = Template {
+            max_segments: 0,
+            ..valid()
+        };
+        assert_eq!(problems(&none), vec![TemplateProblem::NoSegments]);
     }
 
     #[test]

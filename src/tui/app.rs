@@ -365,10 +365,14 @@ impl Runtime {
                 tokio::spawn(async move {
                     let p = path.clone();
                     let result = tokio::task::spawn_blocking(move || {
-                        let bytes = std::fs::read(&p)
-                            .map_err(|e| format!("cannot read {}: {e}", p.display()))?;
-                        crate::invite::import::import_csv_bytes(&bytes, region.as_deref())
-                            .map_err(|e| e.to_string())
+                        use crate::invite::import::{
+                            ImportOptions, LARGE_MAX_ROWS, import_csv_file,
+                        };
+                        // The TUI takes large lists (it stays fast with 100,000 rows); a
+                        // larger file is refused early, in bounded memory.
+                        let options =
+                            ImportOptions::new(region.as_deref()).max_rows(LARGE_MAX_ROWS);
+                        import_csv_file(&p, &options).map_err(|e| format!("{e} ({})", e.hint()))
                     })
                     .await
                     .unwrap_or_else(|e| Err(e.to_string()));

@@ -485,6 +485,8 @@ pub enum Attention {
     SamePhone(usize),
     /// The lookup of this target failed; the send checks it again.
     LookupFailed { target: usize, error: String },
+    /// The SMS cannot be made for this target (a value with control characters, too long).
+    CannotRender { target: usize, reason: String },
 }
 
 /// The confirm screen: who is about to be invited, the readiness report, and the decisions
@@ -505,6 +507,9 @@ pub struct Confirm {
     pub typed: String,
     /// The selected line of the attention list.
     pub selected: usize,
+    /// Targets whose SMS cannot be made, with the reason the send would give (computed when
+    /// the targets or the template change).
+    pub unrenderable: Vec<(usize, String)>,
 }
 
 impl Confirm {
@@ -529,6 +534,14 @@ impl Confirm {
                 out.push(Attention::Refused { target: i, refusal });
             }
         }
+        out.extend(
+            self.unrenderable
+                .iter()
+                .map(|(target, reason)| Attention::CannotRender {
+                    target: *target,
+                    reason: reason.clone(),
+                }),
+        );
         out.extend((0..self.same_phone.len()).map(Attention::SamePhone));
         out
     }

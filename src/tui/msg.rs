@@ -10,7 +10,7 @@ use super::model::{Lookup, Session};
 use crate::api::models::Organization;
 use crate::invite::contact::Contact;
 use crate::invite::events::Event as EngineEvent;
-use crate::invite::import::ImportReport;
+use crate::invite::import::CsvImport;
 use crate::invite::journal::{RunListing, StoredRun};
 use crate::invite::link::LinkBook;
 use crate::invite::readiness::{OrgSms, Report};
@@ -38,7 +38,7 @@ pub enum Msg {
     },
     Imported {
         path: PathBuf,
-        result: Result<ImportReport, String>,
+        result: Result<CsvImport, String>,
     },
     Engine(EngineEvent),
     /// A send could not start (e.g. its journal cannot be written); nothing was sent.

@@ -7,7 +7,7 @@ use crate::invite::batch::{self, SamePhone};
 use crate::invite::link::{self, LinkBook, LinkSource};
 use crate::invite::readiness::{Action, Report};
 use crate::invite::target::Target;
-use crate::invite::template::Template;
+use crate::invite::template::{RenderError, Template};
 use crate::invite::verdict::{Force, Remedy};
 use crate::tui::effect::Effect;
 use crate::tui::keymap::Command;
@@ -31,6 +31,7 @@ pub fn start(m: &mut Model, targets: Vec<Target>, resume: Option<String>) -> Vec
         ..Confirm::default()
     };
     nav::go(m, Screen::Confirm);
+    check_renders(m);
     let mut effects = vec![super::orgs::assess(m, &org, targets.clone())];
     if look_up {
         effects.push(Effect::LookUp {
@@ -48,7 +49,36 @@ pub fn reassess(m: &mut Model) -> Vec<Effect> {
         return vec![];
     };
     m.confirm.report = None;
+    check_renders(m);
     vec![super::orgs::assess(m, &org, m.confirm.targets.clone())]
+}
+
+/// Which targets' SMS cannot be made, by the template's own rules (the send would fail them
+/// with the same reason). Values the platform's profile would add are not known here; a
+/// missing one is left to the send, which fills it from the profile first.
+pub fn check_renders(m: &mut Model) {
+    let t = effective_template(m);
+    let org = m
+        .org
+        .as_ref()
+        .map(|o| o.label().to_string())
+        .unwrap_or_default();
+    m.confirm.unrenderable = m
+        .confirm
+        .targets
+        .iter()
+        .enumerate()
+        .take(super::LOOKUP_AHEAD_MAX)
+        .filter_map(|(i, target)| {
+            let vars = |name: &str| target.variable(name, &org);
+            match t.render(&vars) {
+                Err(e @ (RenderError::Unsafe { .. } | RenderError::TooLong { .. })) => {
+                    Some((i, e.to_string()))
+                }
+                _ => None,
+            }
+        })
+        .collect();
 }
 
 /// The report arrived. When the organization has no link address at all, and that is all
@@ -322,6 +352,7 @@ pub fn picked(m: &mut Model, p: PickList) -> Vec<Effect> {
             }
         }
     }
+    check_renders(m);
     let n = m.confirm.attention(m.clock).len();
     clamp(&mut m.confirm.selected, n);
     vec![]

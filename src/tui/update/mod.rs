@@ -100,8 +100,18 @@ pub fn update(m: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
             vec![]
         }
         Msg::Imported { path, result } => match result {
-            Ok(report) => {
-                contacts::take_rows(m, report, Source::Imported, &path.display().to_string())
+            Ok(imported) => {
+                let effects = contacts::take_rows(
+                    m,
+                    imported.report,
+                    Source::Imported,
+                    &path.display().to_string(),
+                );
+                // Notes about the file as a whole head the panel of lines not added.
+                for (i, note) in imported.notes.into_iter().enumerate() {
+                    m.contacts.problems.insert(i, format!("note: {note}"));
+                }
+                effects
             }
             Err(e) => {
                 toast(m, Level::Error, e);

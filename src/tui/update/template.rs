@@ -9,7 +9,7 @@ use crate::tui::keymap::Command;
 use crate::tui::model::*;
 
 /// The editable template fields, in screen order.
-pub const TEMPLATE_FIELDS: [&str; 13] = [
+pub const TEMPLATE_FIELDS: [&str; 14] = [
     "welcome_text",
     "link_text",
     "link_label",
@@ -22,6 +22,7 @@ pub const TEMPLATE_FIELDS: [&str; 13] = [
     "leave_delay_ms",
     "send_accept",
     "send_leave",
+    "max_segments",
     "name",
 ];
 
@@ -142,6 +143,7 @@ pub fn field_value(t: &Template, name: &str) -> String {
         "leave_delay_ms" => t.leave_delay_ms.to_string(),
         "send_accept" => t.send_accept.to_string(),
         "send_leave" => t.send_leave.to_string(),
+        "max_segments" => t.max_segments.to_string(),
         _ => String::new(),
     }
 }
@@ -159,6 +161,7 @@ fn field_help(name: &str) -> &'static str {
         }
         "country" => "two-letter country for numbers typed without +: NL, BE, DE, …",
         "send_accept" | "send_leave" => "true or false",
+        "max_segments" => "the most segments one SMS may take with a contact's values in",
         n if n.ends_with("_ms") => "milliseconds after the request arrives",
         _ => "",
     }
@@ -189,6 +192,12 @@ fn set_field(t: &mut Template, name: &str, raw: &str) -> Result<(), String> {
         "leave_delay_ms" => t.leave_delay_ms = num(raw)?,
         "send_accept" => t.send_accept = flag(raw)?,
         "send_leave" => t.send_leave = flag(raw)?,
+        "max_segments" => {
+            t.max_segments = raw
+                .trim()
+                .parse()
+                .map_err(|_| "max_segments must be a whole number, 1 or more".to_string())?
+        }
         _ => return Err(format!("unknown field {name}")),
     }
     Ok(())

@@ -4,6 +4,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::orgs::{ReportView, report_lines};
+use super::shown;
 use super::template::preview;
 use crate::invite::batch;
 use crate::invite::quiet_hours;
@@ -24,7 +25,7 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let n = c.targets.len();
     let mut lines = vec![Line::from(vec![
         Span::styled("Organization  ", theme.muted),
-        Span::styled(org.clone(), theme.title),
+        Span::styled(shown(&org).into_owned(), theme.title),
         Span::styled(
             c.resume
                 .as_ref()
@@ -35,7 +36,7 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     ])];
     lines.push(Line::from(vec![
         Span::styled("Recipients    ", theme.muted),
-        Span::raw(recipients(m)),
+        Span::raw(shown(&recipients(m)).into_owned()),
     ]));
     lines.push(Line::raw(""));
     match &c.report {
@@ -88,8 +89,12 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
                 "First recipient's SMS ({authuser}, {authtoken} filled in by the platform):",
                 theme.muted,
             ));
-            lines.extend(p.welcome.lines().map(|l| Line::raw(format!("  {l}"))));
-            lines.extend(p.link.lines().map(|l| Line::raw(format!("  {l}"))));
+            lines.extend(
+                p.welcome
+                    .lines()
+                    .map(|l| Line::raw(format!("  {}", shown(l)))),
+            );
+            lines.extend(p.link.lines().map(|l| Line::raw(format!("  {}", shown(l)))));
         }
         Err(e) => lines.push(Line::styled(format!("✗ {e}"), theme.error)),
     }
@@ -124,6 +129,10 @@ fn recipients(m: &Model) -> String {
     }
     let (mut new, mut existing, mut skipped, mut failed, mut unknown) = (0, 0, 0, 0, 0);
     for i in 0..n {
+        if c.unrenderable.iter().any(|(t, _)| *t == i) {
+            failed += 1;
+            continue;
+        }
         match c.verdict(i, m.clock) {
             None => unknown += 1,
             Some(Ok(Pick::New)) => new += 1,
@@ -214,6 +223,14 @@ fn attention_lines(m: &Model, theme: &Theme, lines: &mut Vec<Line<'_>>) {
                 ),
                 false,
             ),
+            Attention::CannotRender { target, reason } => (
+                format!(
+                    "{} {}: not sent: {reason}",
+                    c.targets[*target].e164,
+                    c.targets[*target].full_name().unwrap_or_default()
+                ),
+                false,
+            ),
             Attention::LookupFailed { target, error } => (
                 format!(
                     "{}: lookup failed ({error}); the send checks it again",
@@ -229,7 +246,7 @@ fn attention_lines(m: &Model, theme: &Theme, lines: &mut Vec<Line<'_>>) {
         } else {
             theme.warn
         };
-        lines.push(Line::styled(format!("{marker} ! {text}"), style));
+        lines.push(Line::styled(format!("{marker} ! {}", shown(&text)), style));
     }
     let more = items.len().saturating_sub(first + ATTENTION_LINES);
     if more > 0 {

@@ -3,7 +3,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
 
-use super::{clip, scroll_offset};
+use super::{clip, scroll_offset, shown};
 use crate::tui::model::{Model, Source};
 use crate::tui::theme::Theme;
 use crate::tui::update::row_status;
@@ -89,10 +89,10 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
             let row = Row::new(vec![
                 Cell::from(mark),
                 Cell::from(r.contact().e164().to_string()),
-                Cell::from(clip(&name, 24)),
+                Cell::from(clip(&shown(&name), 24)),
                 Cell::from(Span::styled(source, theme.muted)),
                 Cell::from(Span::styled(
-                    format!("{status}{warn}"),
+                    shown(&format!("{status}{warn}")).into_owned(),
                     if alert || !warn.is_empty() {
                         theme.warn
                     } else {
@@ -125,13 +125,13 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     );
     frame.render_widget(table, table_area);
     if problems_h > 0 {
-        let shown = usize::from(problems_h) - 1;
+        let visible_lines = usize::from(problems_h) - 1;
         let first = c
             .problems_scroll
-            .min(c.problems.len().saturating_sub(shown));
+            .min(c.problems.len().saturating_sub(visible_lines));
         let how = if c.problems_focus {
             " (↑↓ scroll · tab back to the list)"
-        } else if c.problems.len() > shown {
+        } else if c.problems.len() > visible_lines {
             " (tab to scroll)"
         } else {
             ""
@@ -141,7 +141,7 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
                 "{} line(s) not added, {}-{}{how}:",
                 c.problems.len(),
                 first + 1,
-                (first + shown).min(c.problems.len())
+                (first + visible_lines).min(c.problems.len())
             ),
             if c.problems_focus {
                 theme.focus
@@ -154,8 +154,8 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
             c.problems
                 .iter()
                 .skip(first)
-                .take(shown)
-                .map(|p| Line::styled(format!("  {}", clip(p, w)), theme.muted)),
+                .take(visible_lines)
+                .map(|p| Line::styled(format!("  {}", clip(&shown(p), w)), theme.muted)),
         );
         frame.render_widget(Paragraph::new(lines), problems);
     }

@@ -19,6 +19,10 @@ use ratatui::widgets::Paragraph;
 
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
+/// Text from outside (names, reasons) as the screen shows it: control characters and
+/// bidirectional overrides escaped, so a name cannot act on the terminal or disguise itself.
+pub(crate) use crate::safe_text::printable as shown;
+
 use super::keymap::{Command, Keymap, Mode};
 use super::model::{Level, Model, Screen};
 use super::theme::Theme;
@@ -54,6 +58,18 @@ pub fn view(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame) {
     draw_status(m, theme, frame, status);
     draw_hints(m, theme, keymap, frame, hints);
     overlays::draw(m, theme, keymap, frame, area);
+    defuse(frame.buffer_mut());
+}
+
+/// The last guard: a cell whose text would act on the terminal (a control character, a
+/// bidirectional override that some text from outside brought in where [`shown`] was not
+/// applied) is drawn as a visible replacement character instead.
+fn defuse(buf: &mut ratatui::buffer::Buffer) {
+    for cell in buf.content.iter_mut() {
+        if cell.symbol().chars().any(crate::safe_text::needs_escape) {
+            cell.set_symbol("\u{fffd}");
+        }
+    }
 }
 
 fn too_small(theme: &Theme, frame: &mut Frame, area: Rect) {
@@ -75,14 +91,20 @@ fn draw_header(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let mut spans = vec![Span::styled(" sms-invite ", theme.title)];
     if let Some(s) = &m.session {
         let demo = if s.demo { " [DEMO sandbox]" } else { "" };
-        spans.push(Span::styled(format!("· {}{demo} ", s.name), theme.base));
+        spans.push(Span::styled(
+            format!("· {}{demo} ", shown(&s.name)),
+            theme.base,
+        ));
     }
     if let Some(org) = m
         .org
         .as_ref()
         .filter(|_| m.screen != Screen::Orgs && m.screen != Screen::SignIn)
     {
-        spans.push(Span::styled(format!("· {} ", org.label()), theme.focus));
+        spans.push(Span::styled(
+            format!("· {} ", shown(org.label())),
+            theme.focus,
+        ));
     }
     let title = match m.screen {
         Screen::SignIn => "sign in",
@@ -118,7 +140,7 @@ fn draw_status(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         };
         frame.render_widget(
             Paragraph::new(Line::styled(
-                format!(" {mark} {}", t.text),
+                format!(" {mark} {}", shown(&t.text)),
                 level_style(theme, t.level),
             )),
             area,

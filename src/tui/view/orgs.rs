@@ -3,7 +3,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
 
-use super::{clip, scroll_offset};
+use super::{clip, scroll_offset, shown};
 use crate::invite::readiness::{Action, Report, SmsStatus, Verdict};
 use crate::tui::model::Model;
 use crate::tui::theme::Theme;
@@ -30,7 +30,11 @@ pub fn session_line<'a>(m: &Model, theme: &Theme) -> Line<'a> {
         .map(|o| o.org.label().to_string())
         .unwrap_or_else(|| s.organization.clone());
     Line::styled(
-        format!(" signed in as {} ({role}) of {org} · {expiry}", s.name),
+        format!(
+            " signed in as {} ({role}) of {} · {expiry}",
+            shown(&s.name),
+            shown(&org)
+        ),
         theme.muted,
     )
 }
@@ -97,12 +101,12 @@ pub fn draw_orgs(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
             };
             let row = Row::new(vec![
                 Cell::from(clip(
-                    &format!("{}{}", "  ".repeat(depth), o.org.label()),
+                    &format!("{}{}", "  ".repeat(depth), shown(o.org.label())),
                     name_w,
                 )),
                 Cell::from(Span::styled(word, style)),
                 Cell::from(Span::styled(
-                    clip(&o.status.detail(), detail_w),
+                    clip(&shown(&o.status.detail()), detail_w),
                     theme.muted,
                 )),
             ]);
@@ -191,7 +195,8 @@ pub fn report_lines<'a>(
             Verdict::NotReady => ("✗ NOT READY", theme.error),
             Verdict::Unknown => ("? unknown  ", theme.warn),
         };
-        let wrapped = textwrap::wrap(&item.detail, text_w);
+        let detail = shown(&item.detail);
+        let wrapped = textwrap::wrap(&detail, text_w);
         let mut rest = wrapped.iter();
         lines.push(Line::from(vec![
             Span::styled(word, style),
@@ -206,7 +211,7 @@ pub fn report_lines<'a>(
                 Some(Action::EditTemplate) => " (t)",
                 Some(Action::SignIn) | None => "",
             };
-            let text = format!("→ {fix}{key}");
+            let text = format!("→ {}{key}", shown(fix));
             for l in textwrap::wrap(&text, text_w) {
                 lines.push(Line::styled(format!("{indent}{l}"), theme.muted));
             }
@@ -219,7 +224,7 @@ pub fn draw_readiness(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let Some(r) = &m.readiness else { return };
     let mut lines = vec![
         Line::styled(
-            format!("SMS readiness of {} ({})", r.org.label(), r.org.id),
+            format!("SMS readiness of {} ({})", shown(r.org.label()), r.org.id),
             theme.title,
         ),
         Line::raw(""),

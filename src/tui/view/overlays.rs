@@ -3,7 +3,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use super::{centered, clip};
+use super::{centered, clip, shown};
 use crate::tui::keymap::{Command, Keymap, Mode};
 use crate::tui::model::{EditorKind, Model, Overlay, PickOption};
 use crate::tui::theme::Theme;
@@ -18,9 +18,9 @@ pub fn draw(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame, area: 
             let inner_w = usize::from(r.width.saturating_sub(4));
             let value = p.input.value();
             let scroll = p.input.visual_scroll(inner_w);
-            let shown: String = value.chars().skip(scroll).take(inner_w).collect();
+            let typed: String = value.chars().skip(scroll).take(inner_w).collect();
             let mut lines = vec![
-                Line::styled(format!("> {shown}▏"), theme.input),
+                Line::styled(format!("> {typed}▏"), theme.input),
                 Line::styled(clip(&p.help, inner_w), theme.muted),
             ];
             if let Some(e) = &p.error {
@@ -30,7 +30,7 @@ pub fn draw(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame, area: 
             let block = Block::default()
                 .borders(Borders::ALL)
                 .border_style(theme.focus)
-                .title(Line::styled(format!(" {} ", p.title), theme.title));
+                .title(Line::styled(format!(" {} ", shown(&p.title)), theme.title));
             frame.render_widget(
                 Paragraph::new(lines)
                     .wrap(Wrap { trim: false })
@@ -102,7 +102,7 @@ pub fn draw(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame, area: 
                 .enumerate()
                 .map(|(i, o)| {
                     let text = match o {
-                        PickOption::One { label, .. } => format!("only {label}"),
+                        PickOption::One { label, .. } => format!("only {}", shown(label)),
                         PickOption::All { count } => {
                             format!("all of them: {count} invitations to one phone")
                         }
@@ -191,10 +191,16 @@ fn detail(
         .borders(Borders::ALL)
         .border_style(theme.focus)
         .title(Line::styled(
-            format!(" {} — ↑↓ scroll · any other key closes ", clip(title, 50)),
+            format!(
+                " {} — ↑↓ scroll · any other key closes ",
+                clip(&shown(title), 50)
+            ),
             theme.title,
         ));
-    let text: Vec<Line> = lines.iter().map(|l| Line::raw(l.clone())).collect();
+    let text: Vec<Line> = lines
+        .iter()
+        .map(|l| Line::raw(shown(l).into_owned()))
+        .collect();
     let offset = u16::try_from(scroll).unwrap_or(u16::MAX);
     frame.render_widget(
         Paragraph::new(text)

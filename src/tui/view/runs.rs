@@ -3,7 +3,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
 
-use super::{clip, scroll_offset};
+use super::{clip, scroll_offset, shown};
 use crate::tui::model::Model;
 use crate::tui::theme::Theme;
 
@@ -51,7 +51,7 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
             let state = if run.finished { "" } else { " (unfinished)" };
             let row = Row::new(vec![
                 Cell::from(run.header.started_at.format("%Y-%m-%d %H:%M").to_string()),
-                Cell::from(clip(&run.header.org_name, 22)),
+                Cell::from(clip(&shown(&run.header.org_name), 22)),
                 Cell::from(Span::styled(clip(&run.header.run, 24), theme.muted)),
                 Cell::from(Span::styled(
                     clip(&format!("{}{state}", summary.counts()), counts_w),

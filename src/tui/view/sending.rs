@@ -3,7 +3,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Gauge, Paragraph, Row, Table};
 
-use super::{clip, scroll_offset};
+use super::{clip, scroll_offset, shown};
 use crate::invite::events::State;
 use crate::tui::model::Model;
 use crate::tui::theme::Theme;
@@ -88,7 +88,7 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let elapsed = elapsed_ms / 1000;
     // Contacts the run worked on; those a cancel left not started are not a rate.
     let worked = done;
-    // Under a second a rate is noise ("1000.0/s" for one contact), so none is shown then.
+    // Under a second a rate is noise ("1000.0/s" for one contact), so none is visible_lines then.
     let rate = if elapsed_ms >= 1000 {
         worked as f64 * 1000.0 / elapsed_ms as f64
     } else {
@@ -192,9 +192,9 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
                     state_style(theme, st),
                 )),
                 Cell::from(u.e164.clone()),
-                Cell::from(clip(&u.name.clone().unwrap_or_default(), 20)),
+                Cell::from(clip(&shown(&u.name.clone().unwrap_or_default()), 20)),
                 Cell::from(Span::styled(
-                    clip(&detail.unwrap_or_default(), detail_w),
+                    clip(&shown(&detail.unwrap_or_default()), detail_w),
                     theme.muted,
                 )),
             ]);
@@ -218,19 +218,21 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     frame.render_widget(table, table_area);
     if fail_h > 0 {
         let w = usize::from(fail_area.width.saturating_sub(4));
-        let shown = usize::from(fail_h.saturating_sub(1));
-        let first = s.failures_scroll.min(failures.len().saturating_sub(shown));
+        let visible_lines = usize::from(fail_h.saturating_sub(1));
+        let first = s
+            .failures_scroll
+            .min(failures.len().saturating_sub(visible_lines));
         let lines: Vec<Line> = failures
             .iter()
             .skip(first)
-            .take(shown)
+            .take(visible_lines)
             .map(|r| {
                 Line::styled(
                     clip(
                         &format!(
                             "{}: {}",
                             r.update.e164,
-                            r.update.reason.clone().unwrap_or_default()
+                            shown(&r.update.reason.clone().unwrap_or_default())
                         ),
                         w,
                     ),
@@ -240,7 +242,7 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
             .collect();
         let how = if s.failures_focus {
             " · ↑↓ scroll · tab back"
-        } else if failures.len() > shown {
+        } else if failures.len() > visible_lines {
             " · tab to scroll"
         } else {
             ""
@@ -257,7 +259,7 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
                     " {} failure(s), {}-{}{how} ",
                     failures.len(),
                     first + 1,
-                    (first + shown).min(failures.len())
+                    (first + visible_lines).min(failures.len())
                 ),
                 theme.error,
             ));
