@@ -98,7 +98,12 @@ fn journal_lines(dir: &Path) -> (String, Vec<Value>) {
     let Ok(entries) = std::fs::read_dir(&runs) else {
         return (String::new(), vec![]);
     };
-    let Some(path) = entries.flatten().map(|e| e.path()).next() else {
+    // The run's journal (its lock file and any cut torn line sit beside it).
+    let Some(path) = entries
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "jsonl"))
+    else {
         return (String::new(), vec![]);
     };
     let text = std::fs::read_to_string(&path).unwrap_or_default();

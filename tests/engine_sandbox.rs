@@ -245,9 +245,19 @@ async fn two_requests_per_invitation_and_ordered_arrays() {
         .iter()
         .map(|r| format!("{} {}", r["method"], r["route"]))
         .collect();
+    // Lookup + one POST per contact, new or existing; for the existing contact, one check of
+    // its conversation for another machine's invitation (batched with any others in flight).
     assert_eq!(
-        invite_requests, 22,
-        "lookup + one POST per contact, new or existing: {routes:?}"
+        invite_requests, 23,
+        "lookup + one POST per contact, one batched check: {routes:?}"
+    );
+    assert_eq!(
+        routes
+            .iter()
+            .filter(|r| *r == "\"GET\" \"messages\"")
+            .count(),
+        1,
+        "{routes:?}"
     );
     let posted = sandbox
         .requests()

@@ -130,6 +130,8 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_FAILED: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 pub const EXIT_AUTH: u8 = 3;
+/// Another process is working on the run (`send --resume`).
+pub const EXIT_BUSY: u8 = 4;
 
 /// A client signed in with a token the platform accepted, and who it belongs to.
 pub struct Connected {

@@ -15,7 +15,7 @@ use crate::invite::contact::Contact;
 use crate::invite::engine::{self, Engine, EngineConfig, Job};
 use crate::invite::events::{ContactUpdate, Event, Summary};
 use crate::invite::import::{self, ImportReport};
-use crate::invite::journal::{self, Journal, RunHeader, StoredRun};
+use crate::invite::journal::{self, Journal, RunHeader, RunLock, StoredRun};
 use crate::invite::link::{self, LinkChoice, LinkSource};
 use crate::invite::phone;
 use crate::invite::quiet_hours;
@@ -33,19 +33,19 @@ struct Prepared {
     link: LinkChoice,
     run_id: String,
     jobs: Vec<Job>,
-    /// The run being resumed.
-    resumed: Option<StoredRun>,
+    /// The run being resumed, held by this process from the start.
+    resumed: Option<(StoredRun, RunLock)>,
 }
 
 pub async fn run(global: &Global, args: SendArgs) -> Result<u8, Failure> {
     let conn = super::connect(global).await?;
     let data_dir = crate::paths::data_dir();
     let config_dir = crate::paths::config_dir();
-    let p = match &args.resume {
+    let mut p = match &args.resume {
         Some(run) => prepare_resume(&conn, &data_dir, run).await?,
         None => prepare_fresh(&conn, &config_dir, &args).await?,
     };
-    if let Some(stored) = p.resumed.as_ref().filter(|_| p.jobs.is_empty()) {
+    if let Some((stored, _)) = p.resumed.as_ref().filter(|_| p.jobs.is_empty()) {
         err!(
             "Run {}: every contact is already sent or skipped; nothing to do.",
             p.run_id
@@ -91,21 +91,17 @@ pub async fn run(global: &Global, args: SendArgs) -> Result<u8, Failure> {
         err!("Nothing sent.");
         return Ok(EXIT_FAILED);
     }
-    let journal_fail = |e: journal::JournalError| Failure {
-        code: EXIT_FAILED,
-        message: e.to_string(),
-        hint: Some("check SMS_INVITE_DATA_DIR".into()),
-    };
+    let resuming = p.resumed.is_some();
     let journal = if args.dry_run {
         None
-    } else if p.resumed.is_some() {
+    } else if let Some((_, lock)) = p.resumed.take() {
         Some(Arc::new(
-            Journal::resume(&data_dir, &p.run_id).map_err(journal_fail)?,
+            Journal::resume_held(&data_dir, &p.run_id, lock).map_err(journal_failure)?,
         ))
     } else {
-        let header = RunHeader::new(&p.run_id, &p.org, &p.template).map_err(journal_fail)?;
+        let header = RunHeader::new(&p.run_id, &p.org, &p.template).map_err(journal_failure)?;
         Some(Arc::new(
-            Journal::start(&data_dir, &header, &p.jobs).map_err(journal_fail)?,
+            Journal::start(&data_dir, &header, &p.jobs).map_err(journal_failure)?,
         ))
     };
     let mut config = EngineConfig::new(data_dir.clone());
@@ -127,12 +123,13 @@ pub async fn run(global: &Global, args: SendArgs) -> Result<u8, Failure> {
         cancel.clone(),
     ));
     let jobs = p.jobs;
+    let abort = engine.abort_token();
     let task = tokio::spawn({
         let run_id = run_id.clone();
         async move { engine.run(&run_id, jobs, journal).await }
     });
     let mut printer = super::printer::Printer::new(args.json);
-    let mut interrupted = false;
+    let mut interrupts = 0;
     loop {
         tokio::select! {
             event = rx.recv() => match event {
@@ -144,10 +141,15 @@ pub async fn run(global: &Global, args: SendArgs) -> Result<u8, Failure> {
                 Some(e) => printer.handle(&e),
                 None => break,
             },
-            _ = tokio::signal::ctrl_c(), if !interrupted => {
-                interrupted = true;
-                cancel.cancel();
-                err!("\nStopping: contacts in flight finish, the rest are marked not started (resume with --resume {run_id}).");
+            _ = tokio::signal::ctrl_c(), if interrupts < 2 => {
+                interrupts += 1;
+                if interrupts == 1 {
+                    cancel.cancel();
+                    err!("\nStopping: contacts in flight finish, the rest are marked not started (resume with --resume {run_id}). Ctrl-C again to stop waiting for them.");
+                } else {
+                    abort.cancel();
+                    err!("\nStopping now: contacts in flight are marked unknown; --resume {run_id} checks them before sending anything again.");
+                }
             }
         }
     }
@@ -160,7 +162,7 @@ pub async fn run(global: &Global, args: SendArgs) -> Result<u8, Failure> {
     let whole = (!args.dry_run)
         .then(|| journal::load_run(&data_dir, &run_id).ok())
         .flatten();
-    if let Some(stored) = whole.as_ref().filter(|_| p.resumed.is_some()) {
+    if let Some(stored) = whole.as_ref().filter(|_| resuming) {
         err!("Run {run_id} as a whole: {}", stored.summary().counts());
     }
     if let Some(path) = &args.export {
@@ -178,6 +180,24 @@ pub async fn run(global: &Global, args: SendArgs) -> Result<u8, Failure> {
     Ok(summary.exit_code())
 }
 
+/// A journal problem as the user sees it: another process on the run has its own exit code.
+fn journal_failure(e: journal::JournalError) -> Failure {
+    match e {
+        journal::JournalError::Busy { .. } => Failure {
+            code: super::EXIT_BUSY,
+            message: e.to_string(),
+            hint: Some(
+                "wait for it to finish, or stop it; the run is held until that process ends".into(),
+            ),
+        },
+        e => Failure {
+            code: EXIT_FAILED,
+            message: e.to_string(),
+            hint: Some("check SMS_INVITE_DATA_DIR (space, permissions)".into()),
+        },
+    }
+}
+
 /// A path as the operator can find it again, whatever the working directory was.
 fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
@@ -188,6 +208,8 @@ async fn prepare_resume(
     data_dir: &Path,
     run: &str,
 ) -> Result<Prepared, Failure> {
+    // Held before anything is read or asked: a second process on this run stops here.
+    let lock = RunLock::acquire(data_dir, run).map_err(journal_failure)?;
     let stored = journal::load_run(data_dir, run)
         .map_err(|e| usage(e.to_string(), "pass a run id printed by an earlier send"))?;
     let template = Template::from_toml(&stored.header.template, "the resumed run's template")
@@ -207,7 +229,7 @@ async fn prepare_resume(
         template,
         run_id: run.to_string(),
         jobs: engine::jobs_for_resume(&stored),
-        resumed: Some(stored),
+        resumed: Some((stored, lock)),
     })
 }
 

@@ -19,9 +19,11 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 
+use super::claims;
 use super::cooldown::{self, LastInvite};
 use super::events::{ContactUpdate, Event, Preview, SmsFigures, State, Summary};
-use super::journal::{Journal, StoredRun};
+use super::journal::{Journal, JournalError, StoredRun};
+use super::seen_on_platform::{self, SeenOnPlatform};
 use super::segments;
 use super::target::Target;
 use super::template::{RenderError, Template};
@@ -116,6 +118,11 @@ pub struct Engine {
     cancel: CancellationToken,
     /// Why the engine stopped the run itself (authentication failed).
     halted: std::sync::Mutex<Option<String>>,
+    /// Which numbers other runs on this machine are inviting.
+    claims: claims::Ledger,
+    /// Stops waiting on contacts in flight at once (a second Ctrl-C): they end as unknown,
+    /// which a resume checks before anything is sent again.
+    abort: CancellationToken,
 }
 
 /// How to deliver one invitation.
@@ -159,6 +166,7 @@ impl Engine {
         events: UnboundedSender<Event>,
         cancel: CancellationToken,
     ) -> Engine {
+        let claims = claims::Ledger::new(&config.data_dir);
         Engine {
             client,
             org,
@@ -167,7 +175,14 @@ impl Engine {
             events,
             cancel,
             halted: std::sync::Mutex::new(None),
+            claims,
+            abort: CancellationToken::new(),
         }
+    }
+
+    /// The token that abandons the contacts in flight (see the `abort` field).
+    pub fn abort_token(&self) -> CancellationToken {
+        self.abort.clone()
     }
 
     /// The client's rate-limit, retry and renewal notices as this run's events, for as long
@@ -198,33 +213,61 @@ impl Engine {
     /// would fail the same way, so the rest is left not started, to resume after signing in.
     fn describe(&self, e: &ApiError) -> String {
         if e.is_auth() {
-            if let Ok(mut h) = self.halted.lock()
-                && h.is_none()
-            {
-                *h = Some(format!(
-                    "authentication failed ({}); sign in again and resume the run",
-                    e.message
-                ));
-            }
-            self.cancel.cancel();
+            self.halt(format!(
+                "authentication failed ({}); sign in again and resume the run",
+                e.message
+            ));
         }
         describe_error(e)
+    }
+
+    /// Stops the run from starting anything more, with why (the first reason wins).
+    fn halt(&self, why: String) {
+        if let Ok(mut h) = self.halted.lock()
+            && h.is_none()
+        {
+            tracing::error!("run stopped: {why}");
+            *h = Some(why);
+        }
+        self.cancel.cancel();
+    }
+
+    /// A journal that cannot be written stops the run: a send it could not record would be
+    /// sent again by a resume.
+    fn journal_failed(&self, e: &JournalError) {
+        self.halt(format!(
+            "the run journal cannot be written ({e}); stopped before the next send. Free space or fix the folder, then resume the run: anything uncertain is checked before it is sent again"
+        ));
+    }
+
+    /// Why a contact was not started: the reason the run stopped, or the operator's cancel.
+    fn halted_reason(&self) -> String {
+        self.halted
+            .lock()
+            .ok()
+            .and_then(|h| h.clone())
+            .unwrap_or_else(|| "cancelled before it started; resume the run to send it".into())
     }
 
     fn emit(&self, e: Event) {
         let _ = self.events.send(e);
     }
 
-    fn update(&self, journal: Option<&Journal>, u: &ContactUpdate) {
-        if let Some(j) = journal
-            && let Err(e) = j.update(&self.org.id, &self.template.template_hash(), u)
-        {
-            tracing::error!("{e}");
-            self.emit(Event::Notice {
-                message: e.to_string(),
-            });
-        }
+    /// Journals and reports a contact's new state; false when the journal could not take it
+    /// (the run is then stopped).
+    fn update(&self, journal: Option<&Journal>, u: &ContactUpdate) -> bool {
+        let recorded = match journal {
+            Some(j) => match j.update(&self.org.id, &self.template.template_hash(), u) {
+                Ok(()) => true,
+                Err(e) => {
+                    self.journal_failed(&e);
+                    false
+                }
+            },
+            None => true,
+        };
         self.emit(Event::Contact(Box::new(u.clone())));
+        recorded
     }
 
     /// Runs the jobs and returns the totals; `journal` is `None` for a dry run.
@@ -255,6 +298,12 @@ impl Engine {
             )
         };
         let recent = Arc::new(recent);
+        // Another machine's recent invitations, read from the existing contacts' conversations.
+        let elsewhere = (!self.config.force.cooldown).then(|| {
+            let since = Utc::now()
+                - chrono::Duration::from_std(self.config.cooldown).unwrap_or(chrono::Duration::MAX);
+            SeenOnPlatform::start(self.client.clone(), since)
+        });
         for job in &jobs {
             self.emit(Event::Contact(Box::new(ContactUpdate {
                 index: job.index,
@@ -266,13 +315,26 @@ impl Engine {
             })));
         }
         let total = jobs.len();
+        let run_id: Arc<str> = Arc::from(run_id);
         let results: Vec<ContactUpdate> = futures::stream::iter(jobs.into_iter().map(|job| {
             let engine = self.clone();
+            let run_id = run_id.clone();
+            let elsewhere = elsewhere.clone();
             let journal = journal.clone();
             let recent = recent.clone();
             async move {
-                let u = engine.invite(&job, journal.as_deref(), &recent).await;
-                engine.update(journal.as_deref(), &u);
+                let work = engine.invite(&run_id, &job, journal.as_deref(), &recent, elsewhere.as_ref());
+                let mut u = tokio::select! {
+                    u = work => u,
+                    _ = engine.abort.cancelled() => abandoned(&job),
+                };
+                if !engine.update(journal.as_deref(), &u) && u.state() == State::Sent {
+                    // Sent, but the journal still says "sending": a resume checks it.
+                    u.warnings.push(
+                        "the journal could not record this result; a resume checks it with the platform before anything is sent again".into(),
+                    );
+                    engine.emit(Event::Contact(Box::new(u.clone())));
+                }
                 u
             }
         }))
@@ -304,9 +366,11 @@ impl Engine {
     /// One contact, start to final state.
     async fn invite(
         &self,
+        run_id: &str,
         job: &Job,
         journal: Option<&Journal>,
         recent: &BTreeMap<String, LastInvite>,
+        elsewhere: Option<&SeenOnPlatform>,
     ) -> ContactUpdate {
         let t = &job.target;
         let force = self.config.force.or(t.force);
@@ -324,13 +388,7 @@ impl Engine {
             u
         };
         if self.cancel.is_cancelled() {
-            let why = self
-                .halted
-                .lock()
-                .ok()
-                .and_then(|h| h.clone())
-                .unwrap_or_else(|| "cancelled before it started; resume the run to send it".into());
-            return finish(u, State::NotStarted, Some(why));
+            return finish(u, State::NotStarted, Some(self.halted_reason()));
         }
         let last = recent.get(&t.e164);
         if let Some(r) = verdict::cooled(last, self.config.cooldown, force, Utc::now()) {
@@ -390,6 +448,13 @@ impl Engine {
             Ok(p) => p,
             Err(r) => return refused(u, r),
         };
+        if let (Plan::Existing { conversation }, Some(elsewhere)) = (&plan, elsewhere)
+            && let Some(r) = self
+                .invited_elsewhere(elsewhere, conversation, &job.invite_id, force, &mut u)
+                .await
+        {
+            return refused(u, r);
+        }
         // Values typed or imported win; an existing contact's profile fills the gaps, so a
         // re-invite by number alone still greets the contact by name.
         let org_label = self.org.label().to_string();
@@ -433,17 +498,114 @@ impl Engine {
                 welcome,
                 link,
             });
+            // Another run's claim would skip it; a dry run only looks.
+            if let Some(r) = self.claimed_elsewhere(t, run_id, force, false) {
+                return refused(u, r);
+            }
             return finish(u, State::WouldSend, None);
         }
-        self.deliver(
-            plan,
-            &messages,
-            t.email.as_deref(),
-            &job.invite_id,
-            u,
-            journal,
-        )
-        .await
+        // The number is claimed for this run right before the send, so a second run started
+        // meanwhile over the same list skips it instead of sending it again.
+        if let Some(r) = self.claimed_elsewhere(t, run_id, force, true) {
+            return refused(u, r);
+        }
+        if self.cancel.is_cancelled() {
+            self.release(t, run_id);
+            return finish(u, State::NotStarted, Some(self.halted_reason()));
+        }
+        let u = self
+            .deliver(
+                plan,
+                &messages,
+                t.email.as_deref(),
+                &job.invite_id,
+                u,
+                journal,
+            )
+            .await;
+        if matches!(u.state(), State::Failed | State::NotStarted) {
+            self.release(t, run_id);
+        }
+        u
+    }
+
+    /// An invitation of this template another run sent into the conversation within the
+    /// cooldown, as a skip. A failed check does not stop the send (the ledger still covers
+    /// this machine); the contact's result says it could not be checked.
+    async fn invited_elsewhere(
+        &self,
+        elsewhere: &SeenOnPlatform,
+        conversation: &str,
+        invite_id: &str,
+        force: Force,
+        u: &mut ContactUpdate,
+    ) -> Option<Refusal> {
+        match elsewhere.in_conversation(conversation).await {
+            Ok(seen) => {
+                let hash = self.template.template_hash();
+                let other = seen_on_platform::latest_other(&seen, invite_id, &hash)?;
+                let last = LastInvite {
+                    at: other.at,
+                    run: format!("invite {}, seen in the conversation", other.invite_id),
+                };
+                verdict::cooled(Some(&last), self.config.cooldown, force, Utc::now())
+            }
+            Err(e) => {
+                u.warnings.push(format!(
+                    "could not check the conversation for invitations from other machines: {e}"
+                ));
+                None
+            }
+        }
+    }
+
+    fn claim_subject<'a>(&'a self, t: &'a Target, hash: &'a str) -> claims::Subject<'a> {
+        claims::Subject {
+            e164: &t.e164,
+            org: &self.org.id,
+            template_hash: hash,
+        }
+    }
+
+    /// Another run's claim on this number within the cooldown, as a skip; with `take`, this
+    /// run's claim is recorded when there is none. A ledger that cannot be written stops the
+    /// run, as a journal that cannot be written does.
+    fn claimed_elsewhere(
+        &self,
+        t: &Target,
+        run_id: &str,
+        force: Force,
+        take: bool,
+    ) -> Option<Refusal> {
+        let hash = self.template.template_hash();
+        let subject = self.claim_subject(t, &hash);
+        let window = self.config.cooldown;
+        let held = if take {
+            self.claims.claim(subject, run_id, window, force.cooldown)
+        } else {
+            self.claims.holder(subject, run_id, window)
+        };
+        match held {
+            Ok(held) => verdict::cooled(held.as_ref(), window, force, Utc::now()),
+            Err(e) => {
+                self.halt(format!(
+                    "the claims ledger in the data dir cannot be written ({e}); stopped before the next send, so no other run can miss this one's numbers"
+                ));
+                Some(Refusal {
+                    state: State::NotStarted,
+                    reason: self.halted_reason(),
+                    remedy: None,
+                })
+            }
+        }
+    }
+
+    /// Ends this run's claim on a number it did not invite after all.
+    fn release(&self, t: &Target, run_id: &str) {
+        let hash = self.template.template_hash();
+        if let Err(e) = self.claims.release(self.claim_subject(t, &hash), run_id) {
+            tracing::warn!("releasing the claim on {}: {e}", t.e164);
+        }
     }
 
     /// New contact, existing one (with its profile), or a reason not to send: the rules of
@@ -531,7 +693,13 @@ impl Engine {
         loop {
             attempts += 1;
             u.state = Some(State::Sending);
-            self.update(journal, &u);
+            // "About to send" is on disk before the POST, or there is no POST.
+            if !self.update(journal, &u) || journal.is_some_and(Journal::is_broken) {
+                let why = self.halted_reason();
+                u.state = Some(State::NotStarted);
+                u.reason = Some(why);
+                return u;
+            }
             let result = match &plan {
                 Plan::New(body) => self
                     .client
@@ -678,6 +846,22 @@ fn profile_value(p: &Profile, name: &str) -> Option<String> {
             .map(str::to_string),
     };
     v.filter(|s| !s.trim().is_empty())
+}
+
+/// A contact left in flight by an abort: it may or may not have reached the platform.
+fn abandoned(job: &Job) -> ContactUpdate {
+    ContactUpdate {
+        index: job.index,
+        e164: job.target.e164.clone(),
+        name: job.target.full_name(),
+        invite_id: Some(job.invite_id.clone()),
+        state: Some(State::Unknown),
+        reason: Some(
+            "stopped while in flight; a resume checks whether it arrived before sending it again"
+                .into(),
+        ),
+        ..Default::default()
+    }
 }
 
 /// Ends a contact with a refusal of the shared rules.

@@ -31,6 +31,13 @@ pub enum JournalError {
     NoSuchRun(String, PathBuf),
     #[error("the journal of run {run} is unreadable: {reason}")]
     Corrupt { run: String, reason: String },
+    /// Another process works on this run; two at once would send twice.
+    #[error("run {run} is being worked on by another sms-invite ({holder})")]
+    Busy { run: String, holder: String },
+    /// An earlier write failed, so the file may end in a partial line; nothing more is
+    /// appended to it in this process.
+    #[error("the run journal {0} stopped accepting writes after an error")]
+    Broken(PathBuf),
 }
 
 /// The first record of a run: everything needed to resume it without the original input.
@@ -74,6 +81,71 @@ pub struct Journal {
     path: PathBuf,
     file: Mutex<File>,
     run: String,
+    /// Set by the first failed write (see [`JournalError::Broken`]).
+    broken: std::sync::atomic::AtomicBool,
+    /// Held for as long as the journal is open.
+    _lock: RunLock,
+}
+
+/// A run held by this process: an exclusive lock on `runs/RUN.lock`, which also says who
+/// holds it (pid, since when) for the message another process shows. The operating system
+/// releases the lock when the process ends, however it ends, so a crash leaves no stale lock.
+pub struct RunLock {
+    _file: File,
+}
+
+impl RunLock {
+    /// Takes the run, or says who has it.
+    pub fn acquire(data_dir: &Path, run: &str) -> Result<RunLock, JournalError> {
+        let dir = runs_dir(data_dir);
+        let path = dir.join(format!("{run}.lock"));
+        let err = |source| JournalError::Write {
+            path: path.clone(),
+            source,
+        };
+        crate::paths::create_private_dir_all(&dir).map_err(err)?;
+        let mut file = crate::paths::private_file_options()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(err)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let mut holder = String::new();
+                let _ = std::io::Read::read_to_string(&mut file, &mut holder);
+                return Err(JournalError::Busy {
+                    run: run.to_string(),
+                    holder: describe_holder(&holder),
+                });
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(err(e)),
+        }
+        let me = json!({"pid": std::process::id(), "since": Utc::now()}).to_string();
+        file.set_len(0)
+            .and_then(|()| std::io::Seek::rewind(&mut file))
+            .and_then(|_| file.write_all(me.as_bytes()))
+            .and_then(|()| file.flush())
+            .map_err(err)?;
+        Ok(RunLock { _file: file })
+    }
+}
+
+/// "pid 4242, since 10:42:03 UTC" from the lock file's contents.
+fn describe_holder(contents: &str) -> String {
+    let v: Value = serde_json::from_str(contents).unwrap_or_default();
+    match (v["pid"].as_u64(), v["since"].as_str()) {
+        (Some(pid), Some(since)) => {
+            let since = since
+                .parse::<DateTime<Utc>>()
+                .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+                .unwrap_or_else(|_| since.to_string());
+            format!("pid {pid}, since {since}")
+        }
+        _ => "a process that has not said who it is".to_string(),
+    }
 }
 
 pub fn runs_dir(data_dir: &Path) -> PathBuf {
@@ -102,19 +174,33 @@ impl Journal {
         for job in jobs {
             j.target(job.index, &job.target, &job.invite_id)?;
         }
+        j.sync()?;
         Ok(j)
     }
 
     /// Reopens a run to send what is left of it (a resume or a retry); the attempt is
     /// recorded, and the run's history stays in one file.
     pub fn resume(data_dir: &Path, run: &str) -> Result<Journal, JournalError> {
-        let j = Journal::open(data_dir, run)?;
+        let lock = RunLock::acquire(data_dir, run)?;
+        Journal::resume_held(data_dir, run, lock)
+    }
+
+    /// [`Journal::resume`] for a run this process already holds (it took the lock before
+    /// asking anything, so a second process is refused before it even confirms).
+    pub fn resume_held(data_dir: &Path, run: &str, lock: RunLock) -> Result<Journal, JournalError> {
+        let j = Journal::open_held(data_dir, run, lock)?;
         j.append(json!({"kind": "resumed"}))?;
         Ok(j)
     }
 
-    /// Creates (or, for a resume, reopens) the journal of `run`.
+    /// Creates (or, for a resume, reopens) the journal of `run`, holding the run for this
+    /// process, and cuts a torn last line (a kill mid-write) before anything is appended.
     pub fn open(data_dir: &Path, run: &str) -> Result<Journal, JournalError> {
+        let lock = RunLock::acquire(data_dir, run)?;
+        Journal::open_held(data_dir, run, lock)
+    }
+
+    fn open_held(data_dir: &Path, run: &str, lock: RunLock) -> Result<Journal, JournalError> {
         let dir = runs_dir(data_dir);
         let path = dir.join(format!("{run}.jsonl"));
         let err = |source| JournalError::Write {
@@ -123,11 +209,14 @@ impl Journal {
         };
         // Journals hold names and numbers: only their owner may read them.
         crate::paths::create_private_dir_all(&dir).map_err(err)?;
+        repair_torn_end(&path).map_err(err)?;
         let file = crate::paths::open_private_append(&path).map_err(err)?;
         Ok(Journal {
             path,
             file: Mutex::new(file),
             run: run.to_string(),
+            broken: std::sync::atomic::AtomicBool::new(false),
+            _lock: lock,
         })
     }
 
@@ -140,19 +229,40 @@ impl Journal {
     }
 
     /// Appends one record as a single write, so a kill leaves whole lines (or a torn last
-    /// line, which the reader skips).
-    fn append(&self, mut record: Value) -> Result<(), JournalError> {
+    /// line, which the next open cuts). With `durable`, the record is on disk (fsync) before
+    /// this returns: the record that says "about to send" must survive a power cut that
+    /// the send itself survives. After a failed write nothing more is appended.
+    fn append_record(&self, mut record: Value, durable: bool) -> Result<(), JournalError> {
+        use std::sync::atomic::Ordering;
+        if self.broken.load(Ordering::SeqCst) {
+            return Err(JournalError::Broken(self.path.clone()));
+        }
         record["run"] = json!(self.run);
         record["at"] = json!(Utc::now());
         let mut line = record.to_string();
         line.push('\n');
         let mut f = self.file.lock().unwrap_or_else(|p| p.into_inner());
-        f.write_all(line.as_bytes())
-            .and_then(|_| f.flush())
-            .map_err(|source| JournalError::Write {
+        let written = f.write_all(line.as_bytes()).and_then(|_| f.flush());
+        let written = match written {
+            Ok(()) if durable => f.sync_data(),
+            other => other,
+        };
+        written.map_err(|source| {
+            self.broken.store(true, Ordering::SeqCst);
+            JournalError::Write {
                 path: self.path.clone(),
                 source,
-            })
+            }
+        })
+    }
+
+    fn append(&self, record: Value) -> Result<(), JournalError> {
+        self.append_record(record, false)
+    }
+
+    /// Whether a write has failed (the run must stop before its next send).
+    pub fn is_broken(&self) -> bool {
+        self.broken.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     pub fn header(&self, h: &RunHeader) -> Result<(), JournalError> {
@@ -173,22 +283,88 @@ impl Journal {
                            "inviteId": invite_id, "e164": target.e164}))
     }
 
+    /// Everything written so far is on disk.
+    pub fn sync(&self) -> Result<(), JournalError> {
+        let f = self.file.lock().unwrap_or_else(|p| p.into_inner());
+        f.sync_data().map_err(|source| {
+            self.broken.store(true, std::sync::atomic::Ordering::SeqCst);
+            JournalError::Write {
+                path: self.path.clone(),
+                source,
+            }
+        })
+    }
+
+    /// A contact's new state; "sending" is made durable before it returns, since the POST
+    /// follows it.
     pub fn update(
         &self,
         org: &str,
         template_hash: &str,
         u: &ContactUpdate,
     ) -> Result<(), JournalError> {
-        self.append(json!({
+        self.append_record(json!({
             "kind": "contact", "index": u.index, "org": org, "templateHash": template_hash,
             "e164": u.e164, "status": u.state(), "reason": u.reason, "inviteId": u.invite_id,
             "contact": u.contact_id, "conversation": u.conversation, "newContact": u.new_contact,
             "reconciled": u.reconciled, "warnings": u.warnings, "remedy": u.remedy,
-        }))
+        }), u.state() == State::Sending)
     }
 
     pub fn finished(&self, s: &Summary) -> Result<(), JournalError> {
         self.append(json!({"kind": "finished", "summary": s}))
+    }
+}
+
+/// Cuts a partial last line (a kill mid-write) off the journal, keeping the cut bytes in
+/// `RUN.jsonl.torn` beside it, so the next record starts on a line of its own instead of gluing
+/// onto the torn one (which would make both unreadable).
+fn repair_torn_end(path: &Path) -> std::io::Result<()> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = match std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+    {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    let len = file.metadata()?.len();
+    if len == 0 {
+        return Ok(());
+    }
+    // The torn part is at most one record long; read the tail in growing windows.
+    let mut window: u64 = 64 * 1024;
+    loop {
+        let start = len.saturating_sub(window);
+        file.seek(SeekFrom::Start(start))?;
+        let mut tail = Vec::with_capacity((len - start) as usize);
+        file.read_to_end(&mut tail)?;
+        if tail.last() == Some(&b'\n') {
+            return Ok(());
+        }
+        let cut = match tail.iter().rposition(|&b| b == b'\n') {
+            Some(i) => start + i as u64 + 1,
+            None if start == 0 => 0,
+            None => {
+                window *= 4;
+                continue;
+            }
+        };
+        let torn = &tail[(cut - start) as usize..];
+        let mut aside = crate::paths::open_private_append(&path.with_extension("jsonl.torn"))?;
+        aside.write_all(torn)?;
+        aside.write_all(b"\n")?;
+        aside.sync_data()?;
+        file.set_len(cut)?;
+        file.sync_data()?;
+        tracing::warn!(
+            "journal {}: cut a torn last line of {} bytes (kept in .torn)",
+            path.display(),
+            torn.len()
+        );
+        return Ok(());
     }
 }
 

@@ -1,6 +1,7 @@
 //! The domain core: numbers, templates, SMS segments, readiness, and the send engine.
 
 pub mod batch;
+pub mod claims;
 pub mod contact;
 pub mod cooldown;
 pub mod engine;
@@ -12,6 +13,7 @@ pub mod link;
 pub mod phone;
 pub mod quiet_hours;
 pub mod readiness;
+pub mod seen_on_platform;
 pub mod segments;
 pub mod sender_id;
 pub mod target;

@@ -631,6 +631,8 @@ impl Template {
     fn meta(&self, invite_id: &str, with_sender: bool) -> Value {
         let mut meta = Map::new();
         meta.insert("inviteId".to_owned(), json!(invite_id));
+        // Lets another machine's run see which invitation this was (its cooldown).
+        meta.insert("templateHash".to_owned(), json!(self.template_hash()));
         if with_sender && let Some(sender) = self.sender() {
             meta.insert("SenderID".to_owned(), json!(sender));
         }
@@ -1256,16 +1258,17 @@ mod tests {
         let t = valid();
         let r = rendered(&t, &[("givenName", "Jan"), ("organization", "Acme")]);
         let m = t.messages(&r, "inv-1", 1234);
+        let meta = json!({"inviteId": "inv-1", "templateHash": t.template_hash()});
         let expected = json!([
-            {"type": "command", "text": "/accept", "meta": {"inviteId": "inv-1"}},
+            {"type": "command", "text": "/accept", "meta": meta},
             {"text": r.welcome_text, "role": "agent", "touchpoint": "sms", "delay": 1000,
-             "meta": {"inviteId": "inv-1"}},
+             "meta": meta},
             {"text": "Please click on the link to plan your meeting with us:", "role": "agent",
              "touchpoint": "sms", "delay": 10000,
              "actions": [{"type": "link", "text": "link:",
                           "uri": "https://clp.example.nl/chat?id={authuser}&token={authtoken}&ts=1234"}],
-             "meta": {"inviteId": "inv-1"}},
-            {"type": "command", "text": "/leave", "delay": 11000, "meta": {"inviteId": "inv-1"}},
+             "meta": meta},
+            {"type": "command", "text": "/leave", "delay": 11000, "meta": meta},
         ]);
         assert_eq!(Value::Array(m), expected);
     }
