@@ -38,6 +38,7 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<u8, Failure> {
+    survive_file_size_limits();
     let before = cli.client;
     match cli.command {
         Some(Command::Sandbox(args)) => commands::sandbox::run(args).await,
@@ -57,5 +58,19 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
             commands::link::run(&global, args).await
         }
         None => commands::tui::run(&before.resolve(&ClientArgs::default()), cli.tui).await,
+    }
+}
+
+/// A write past the file-size limit (`ulimit -f`) raises SIGXFSZ, whose default is to kill
+/// the process on the spot, mid-send. Taking the signal instead makes that write fail with
+/// EFBIG, which the journal turns into a clean stop before the next send.
+fn survive_file_size_limits() {
+    #[cfg(target_os = "linux")]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        const SIGXFSZ: i32 = 25;
+        if let Ok(mut s) = signal(SignalKind::from_raw(SIGXFSZ)) {
+            tokio::spawn(async move { while s.recv().await.is_some() {} });
+        }
     }
 }

@@ -141,9 +141,10 @@ impl Summary {
         }
     }
 
-    /// Exit status: 1 when anything failed, is unknown or did not start.
+    /// Exit status: 1 when anything failed, is unknown or did not start, or the run was
+    /// stopped (its journal may not know everything that happened).
     pub fn exit_code(&self) -> u8 {
-        u8::from(self.failed + self.unknown + self.not_started > 0)
+        u8::from(self.failed + self.unknown + self.not_started > 0 || self.halted.is_some())
     }
 
     /// Totals of these states, counted afresh (e.g. a whole batch across its attempts).
