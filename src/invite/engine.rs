@@ -109,6 +109,55 @@ pub fn jobs_for_resume(run: &StoredRun) -> Vec<Job> {
         .collect()
 }
 
+/// Jobs for the next attempt of a stored run with `targets` chosen on a confirm screen (the
+/// TUI's retry): a contact the run already has keeps its index and invite id (so an uncertain
+/// one is checked first); a new one (each of several platform contacts sharing a phone) gets
+/// the next index. `run` must be read under the run's lock: a target that is sent or skipped
+/// by then was finished by another process while the screen was open, and is left out rather
+/// than sent again. The second value lists the jobs whose target the journal does not have
+/// yet (new, or its chosen platform contact changed).
+pub fn jobs_for_attempt(run: &StoredRun, targets: Vec<Target>) -> (Vec<Job>, Vec<usize>) {
+    let mut next = run.next_index();
+    let mut jobs = Vec::with_capacity(targets.len());
+    let mut changed = Vec::new();
+    for t in targets {
+        let same = |c: &&super::journal::StoredContact| {
+            c.target.e164 == t.e164 && c.target.contact_id == t.contact_id
+        };
+        if run.contacts.iter().filter(same).any(|c| c.state.is_done()) {
+            tracing::info!(run = %run.header.run, index = ?run.contacts.iter().find(same).map(|c| c.index), "left out: finished by another process");
+            continue;
+        }
+        let known = run.contacts.iter().find(|c| !c.state.is_done() && same(c));
+        let job = match known {
+            Some(c) => Job {
+                index: c.index,
+                invite_id: if c.invite_id.is_empty() {
+                    new_invite_id()
+                } else {
+                    c.invite_id.clone()
+                },
+                check_first: matches!(c.state, State::Sending | State::Unknown),
+                target: t,
+            },
+            None => {
+                next += 1;
+                Job {
+                    index: next - 1,
+                    invite_id: new_invite_id(),
+                    check_first: false,
+                    target: t,
+                }
+            }
+        };
+        if known.is_none_or(|c| c.target != job.target || c.invite_id != job.invite_id) {
+            changed.push(jobs.len());
+        }
+        jobs.push(job);
+    }
+    (jobs, changed)
+}
+
 pub struct Engine {
     client: Client,
     org: Organization,
@@ -911,6 +960,7 @@ mod tests {
             finished: false,
         };
         let jobs = jobs_for_resume(&run);
+        let retry: Vec<Target> = jobs.iter().map(|j| j.target.clone()).collect();
         let summary: Vec<(usize, &str, bool)> = jobs
             .iter()
             .map(|j| (j.index, j.invite_id.as_str(), j.check_first))
@@ -924,5 +974,25 @@ mod tests {
                 (5, "inv5", true)
             ]
         );
+
+        // The TUI's retry of the same contacts, after another process sent contact 2 and
+        // with one more platform contact sharing contact 3's phone chosen on the confirm.
+        let mut later = run.clone();
+        later.contacts[2].state = State::Sent;
+        let mut targets = retry;
+        targets.push(Target {
+            contact_id: Some("other".into()),
+            ..later.contacts[3].target.clone()
+        });
+        let (jobs, changed) = jobs_for_attempt(&later, targets);
+        let summary: Vec<(usize, bool)> = jobs.iter().map(|j| (j.index, j.check_first)).collect();
+        assert_eq!(
+            summary,
+            vec![(1, true), (3, false), (5, true), (6, false)],
+            "contact 2 was sent meanwhile and is left out; the new one is index 6"
+        );
+        assert_eq!(jobs[0].invite_id, "inv1");
+        assert_ne!(jobs[3].invite_id, "inv3");
+        assert_eq!(changed, vec![3], "only the new contact is journalled again");
     }
 }

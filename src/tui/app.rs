@@ -27,7 +27,6 @@ use crate::api::{Claims, Client, ClientConfig, Credentials, ErrorKind, Secret};
 use crate::invite::contact::{Contact, Details};
 use crate::invite::cooldown::{self, LastInvite};
 use crate::invite::engine::{self, Engine, EngineConfig};
-use crate::invite::events::State;
 use crate::invite::journal::{self, Journal, RunHeader, StoredRun};
 use crate::invite::link::LinkBook;
 use crate::invite::phone;
@@ -555,37 +554,16 @@ fn journal_for(
         let j = Journal::start(data_dir, &header, &jobs).map_err(|e| e.to_string())?;
         return Ok((run_id, jobs, j));
     };
+    // Held before the run is read again: a `send --resume` of this run in another process is
+    // refused here, or has finished and its sends are seen.
+    let lock = journal::RunLock::acquire(data_dir, &run).map_err(|e| e.to_string())?;
     let stored = journal::load_run(data_dir, &run).map_err(|e| e.to_string())?;
-    let j = Journal::resume(data_dir, &run).map_err(|e| e.to_string())?;
-    let mut next = stored.next_index();
-    let mut jobs = Vec::with_capacity(targets.len());
-    for t in targets {
-        let known = stored.contacts.iter().find(|c| {
-            !c.state.is_done() && c.target.e164 == t.e164 && c.target.contact_id == t.contact_id
-        });
-        let job = match known {
-            Some(c) => engine::Job {
-                index: c.index,
-                invite_id: c.invite_id.clone(),
-                check_first: matches!(c.state, State::Sending | State::Unknown),
-                target: t,
-            },
-            None => {
-                next += 1;
-                engine::Job {
-                    index: next - 1,
-                    invite_id: engine::new_invite_id(),
-                    check_first: false,
-                    target: t,
-                }
-            }
-        };
-        let changed = known.is_none_or(|c| c.target != job.target);
-        if changed {
-            j.target(job.index, &job.target, &job.invite_id)
-                .map_err(|e| e.to_string())?;
-        }
-        jobs.push(job);
+    let j = Journal::resume_held(data_dir, &run, lock).map_err(|e| e.to_string())?;
+    let (jobs, changed) = engine::jobs_for_attempt(&stored, targets);
+    for k in changed {
+        let job = &jobs[k];
+        j.target(job.index, &job.target, &job.invite_id)
+            .map_err(|e| e.to_string())?;
     }
     Ok((run, jobs, j))
 }

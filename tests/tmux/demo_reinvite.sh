@@ -10,7 +10,8 @@
 # that NO_COLOR=1 starts fine and draws without colours. Prints "N passed, M failed"; exits 1 on
 # the first failure, after printing the pane. TMUX_TEST_TIMEOUT (seconds, default 10) bounds
 # every wait. Also: an organization whose SMS is off is refused, the demo leaves the real
-# config dir untouched, and a bad explicit token opens the sign-in screen naming its source.
+# config dir untouched, a bad explicit token opens the sign-in screen naming its source, and
+# SIGINT or SIGTERM from outside still restores the terminal (exit 130, 143).
 set -euo pipefail
 
 BIN=${1:-target/debug/sms-invite}
@@ -237,5 +238,21 @@ wait_for "esc quit" "the hint says what esc does"
 keys Escape
 wait_for "EXIT=0" "esc quits, as its hint says"
 tm kill-session -t "$SESSION"
+
+# ---- 4. killed from outside (SIGINT, SIGTERM): the terminal is restored all the same ----
+for sig in INT TERM; do
+    start "sig$sig"
+    wait_for "✓ ready" "SIG$sig: organizations listed"
+    shell=$(tm list-panes -t "$SESSION" -F '#{pane_pid}')
+    tui=$(pgrep -P "$shell" -f sms-invite | head -1 || true)
+    if [[ -n "$tui" ]]; then kill -"$sig" "$tui"; fi
+    if [[ $sig == INT ]]; then code=130; else code=143; fi
+    wait_for "EXIT=$code" "SIG$sig: exits with $code"
+    wait_fmt '#{alternate_on}' 0 "SIG$sig: alternate screen left"
+    wait_for "TTY=cooked" "SIG$sig: tty back in cooked mode"
+    wait_fmt '#{cursor_flag}' 1 "SIG$sig: cursor shown again"
+    wait_fmt '#{mouse_any_flag}#{mouse_sgr_flag}' 00 "SIG$sig: mouse capture turned off"
+    tm kill-session -t "$SESSION"
+done
 
 summary
