@@ -1,5 +1,5 @@
 //! Where the tool keeps files: config and templates in the config dir, the run journal and
-//! the log in the data dir (DESIGN.md §5). Environment variables override both, which tests use
+//! the log in the data dir (README, "Configuration and environment"). Environment variables override both, which tests use
 //! to keep every run inside a temporary folder.
 //!
 //! The files the tool writes hold names and phone numbers of customers (journals, the log,

@@ -1,4 +1,4 @@
-//! The command-line contract of DESIGN.md §4-5, checked by running the real `sms-invite`
+//! The command-line contract of the README, checked by running the real `sms-invite`
 //! binary against an in-process sandbox over loopback.
 //!
 //! Every test owns its sandbox and a temporary folder that holds the data dir, the config dir,
@@ -6,7 +6,7 @@
 //! developer's own files. The child gets a cleared environment for the same reason: a token or
 //! an `XDG_*` variable in the developer's shell must not leak into a test. Every test ends with
 //! [`Cli::finish`], which scans everything the tool printed or wrote for the tokens it was given,
-//! so the "token never appears anywhere" rule of §5 is checked on every path the tests take.
+//! so the "token never appears anywhere" rule is checked on every path the tests take.
 
 mod common;
 
@@ -1176,7 +1176,7 @@ async fn the_secret_scan_catches_a_leak() {
 // ---------------------------------------------------------------------------------------------
 // bugs found while writing these tests
 
-/// DESIGN.md §2.3: a shared number in a batch fails "unless a contact id is given", and the
+/// docs/invitation.md, "Who it is": a shared number in a batch fails "unless a contact id is given", and the
 /// failure reason itself tells the user to add a `contactId` column.
 #[tokio::test(flavor = "multi_thread")]
 

@@ -1,4 +1,4 @@
-//! The send engine against the sandbox: every path of DESIGN.md §2, and "never lost, never
+//! The send engine against the sandbox: every path of docs/invitation.md, and "never lost, never
 //! doubled" checked against the sandbox's SMS delivery log.
 
 mod common;

@@ -1,4 +1,4 @@
-//! The sandbox's own fidelity to the platform notes (§1-6, §9), over raw HTTP so encodings and
+//! The sandbox's own fidelity to the platform as docs/platform.md describes it, over raw HTTP so encodings and
 //! headers are exactly what a client would send.
 
 mod common;

@@ -1,7 +1,7 @@
 //! Tokens and their claims.
 //!
 //! The platform's access token is an HS256 JWT whose claims (`_id`, `organization`, `scope`,
-//! `exp`) tell who is signed in and until when (§2.1-2.2). The client cannot verify the
+//! `exp`) tell who is signed in and until when (docs/platform.md, "Tokens and who is signed in"). The client cannot verify the
 //! signature (the secret is the platform's), so claims are decoded for display and for the
 //! "expired?" decision only, never trusted for access control.
 
@@ -36,7 +36,7 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// What the client needs to authenticate and to renew an expired token (§2.4).
+/// What the client needs to authenticate and to renew an expired token (docs/platform.md, "Renewing a token").
 #[derive(Clone, Debug)]
 pub struct Credentials {
     pub access: Secret,
@@ -103,7 +103,7 @@ impl Claims {
         Ok(data.claims)
     }
 
-    /// Decodes an access token and refuses a refresh token given in its place (§2.2).
+    /// Decodes an access token and refuses a refresh token given in its place (docs/platform.md, "Tokens and who is signed in").
     pub fn decode_access(token: &str) -> Result<Claims, TokenError> {
         let claims = Claims::decode(token)?;
         if claims.grant_type.as_deref() == Some("refresh_token") {

@@ -192,7 +192,7 @@ mod bytes_like {
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next: Option<Url>,
-    /// `X-Total-Count`, when the server sends it (an assumption, §3.4).
+    /// `X-Total-Count`, when the server sends it (an assumption, docs/platform.md "Pagination").
     pub total: Option<u64>,
 }
 
@@ -488,7 +488,7 @@ impl Client {
             })
     }
 
-    /// §2.4: refresh on 401 with a JWT error message, and on 403 once the token's `exp` passed
+    /// docs/platform.md, "Renewing a token": refresh on 401 with a JWT error message, and on 403 once the token's `exp` passed
     /// (the docs say expiry yields 403). Never for the refresh call itself (it does not come
     /// through here).
     fn should_refresh(&self, raw: &Raw, err: &ApiError, used: &Secret) -> bool {
@@ -751,7 +751,7 @@ impl Client {
         self.list_all("services", query, cap).await
     }
 
-    /// Contacts of `org` whose stored telephone is any of `spellings` (one request, §3.2
+    /// Contacts of `org` whose stored telephone is any of `spellings` (one request, docs/platform.md "List queries"
     /// in-list), with their conversation populated so participants come along; a platform
     /// that ignores `populate` answers with ids and the caller fetches the conversation.
     pub async fn contacts_by_phone(
@@ -792,7 +792,7 @@ impl Client {
         Ok((conv, status == 201))
     }
 
-    /// Posts messages as one array, which the platform processes in order (§5.5).
+    /// Posts messages as one array, which the platform processes in order (docs/platform.md, "Messages").
     pub async fn post_messages(
         &self,
         conversation: &str,
@@ -802,7 +802,7 @@ impl Client {
         let (_, value) = self
             .post::<Value>(&path, &Value::Array(messages.to_vec()))
             .await?;
-        // The answer to an array is presumably an array (§5.5, unknown); a single object is
+        // The answer to an array is presumably an array (docs/platform.md "Messages": unknown); a single object is
         // accepted too.
         let list = match value {
             Value::Array(items) => items,
@@ -823,7 +823,7 @@ impl Client {
             .await
     }
 
-    /// `POST /v2/auth/token` with e-mail and password (§2.3), without a bearer.
+    /// `POST /v2/auth/token` with e-mail and password (docs/platform.md, "Signing in with a password"), without a bearer.
     pub async fn login(
         config: &ClientConfig,
         email: &str,
@@ -941,7 +941,7 @@ fn walk_error(url: &Url, e: &pagination::WalkError) -> ApiError {
     ApiError::new(kind, "GET", url.path(), e.to_string())
 }
 
-/// The JWT errors that mean "renew the token" (§2.4), exactly as the SDK matches them.
+/// The JWT errors that mean "renew the token" (docs/platform.md, "Renewing a token"), exactly as the SDK matches them.
 pub fn is_refreshable_message(message: &str) -> bool {
     let m = message.to_ascii_lowercase();
     m.contains("jwt expired") || m.contains("invalid signature") || m.contains("invalid token")
@@ -992,7 +992,7 @@ fn decode_write<T: DeserializeOwned>(method: &Method, raw: &Raw) -> Result<T, Ap
     })
 }
 
-/// A 2xx body with an `error` key is a failure (legacy behaviour the SDK honours, §4.1).
+/// A 2xx body with an `error` key is a failure (legacy behaviour the SDK honours, docs/platform.md "Errors").
 fn legacy_error(method: &Method, raw: &Raw, value: &Value) -> Result<(), ApiError> {
     if let Some(err) = value.get("error").filter(|e| !e.is_null()) {
         let message = err

@@ -44,7 +44,7 @@ pub struct ApiError {
     pub path: String,
     /// For a POST or PATCH: the platform may have applied it although we saw no success
     /// (5xx, timeout, connection lost after sending). Such a write must be reconciled, never
-    /// blindly resent (DESIGN.md §2.6).
+    /// blindly resent (docs/invitation.md, "When the answer is lost").
     pub outcome_unknown: bool,
     pub retry_after: Option<Duration>,
 }

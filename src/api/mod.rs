@@ -2,8 +2,8 @@
 //!
 //! Everything the tool knows about the wire lives here: typed models that keep unknown fields,
 //! the query syntax, Link pagination, token refresh, retries and client-side rate limiting.
-//! Facts and their sources are in `shared/reference/web1on1-api.md`; section numbers in the
-//! doc comments refer to it.
+//! What is known about the platform, and what is not, is in `docs/platform.md`; the doc
+//! comments name its sections.
 
 pub mod auth;
 pub mod client;

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// An organization. The tree is in `org_path`: ancestor ids joined by `#`, root first, ending
-/// with the organization's own id (§5.1).
+/// with the organization's own id (docs/platform.md, "Organizations").
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Organization {
@@ -48,7 +48,7 @@ impl Organization {
     }
 }
 
-/// An integration of an organization; `type == "twilio"` is the SMS connector (§5.2).
+/// An integration of an organization; `type == "twilio"` is the SMS connector (docs/platform.md, "Services").
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Service {
@@ -71,7 +71,7 @@ pub struct Service {
 
 impl Service {
     /// A service counts as active unless the platform marks it disabled or inactive; the
-    /// real flag's name is unknown (§10), so both plausible spellings are honoured.
+    /// real flag's name is unknown (docs/sandbox.md), so both plausible spellings are honoured.
     pub fn is_active(&self) -> bool {
         self.enabled != Some(false)
             && !matches!(
@@ -120,7 +120,7 @@ impl Profile {
 }
 
 /// A reference field: an id, or the document itself when the request asked to `populate` it
-/// (§3.3).
+/// (docs/platform.md, "List queries").
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(untagged)]
 pub enum Ref<T> {
@@ -145,7 +145,7 @@ impl Ref<Conversation> {
     }
 }
 
-/// A contact; each is linked to exactly one conversation (§5.3).
+/// A contact; each is linked to exactly one conversation (docs/platform.md, "Contacts").
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Contact {
@@ -161,7 +161,7 @@ pub struct Contact {
     pub extra: Map<String, Value>,
 }
 
-/// A participant of a conversation (§5.4).
+/// A participant of a conversation (docs/platform.md, "Conversations and participants").
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Participant {
@@ -220,7 +220,7 @@ impl Conversation {
     }
 }
 
-/// A button on a message (§5.5).
+/// A button on a message (docs/platform.md, "Messages").
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Action {
@@ -291,7 +291,7 @@ pub struct User {
     pub extra: Map<String, Value>,
 }
 
-/// The answer of `POST /v2/auth/token` (login and refresh, §2.3-2.4). Its `Debug` is derived
+/// The answer of `POST /v2/auth/token` (login and refresh, docs/platform.md "Signing in with a password", "Renewing a token"). Its `Debug` is derived
 /// from fields that hide the tokens.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]

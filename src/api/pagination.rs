@@ -1,4 +1,4 @@
-//! Following `Link: <…>; rel="next"` (§3.4).
+//! Following `Link: <…>; rel="next"` (docs/platform.md, "Pagination").
 //!
 //! The platform sends absolute links; the SDK silently stops at page one on a relative link.
 //! This client resolves a relative link against the request URL instead, and refuses a link to

@@ -1,4 +1,4 @@
-//! List queries in the platform's syntax (§3).
+//! List queries in the platform's syntax (docs/platform.md, "List queries").
 //!
 //! Filters are document fields (dot paths allowed) with an optional operator prefix on the
 //! value; `[a,b]` means "one of". Values are percent-encoded like the SDK's
@@ -22,7 +22,7 @@ const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
 /// Keys are dot paths and are sent as they are, like the SDK does; anything else is encoded.
 const KEY: &AsciiSet = &COMPONENT.remove(b'@');
 
-/// A value operator, written as a prefix of the value (§3.2).
+/// A value operator, written as a prefix of the value (docs/platform.md, "List queries").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Op {
     /// `~`: contains (case-insensitive).

@@ -1,4 +1,4 @@
-//! When and how long to wait before trying a request again (§4.2-4.3).
+//! When and how long to wait before trying a request again (docs/platform.md, "Retries and rate limits").
 //!
 //! Idempotent methods are retried on 408, 429, 5xx and transport errors. POST and PATCH are
 //! retried only on 429 (rejected before processing) and on a failed connect (nothing was

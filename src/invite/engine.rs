@@ -1,5 +1,5 @@
 //! The send engine: invitations for a list of contacts, several contacts at a time, each as
-//! one ordered chain of requests (DESIGN.md §2), with every step reported as an [`Event`] and
+//! one ordered chain of requests (docs/invitation.md), with every step reported as an [`Event`] and
 //! journalled so nothing is lost or sent twice.
 //!
 //! Per contact: look the number up in both spellings (with the conversation populated, so an
@@ -595,7 +595,10 @@ impl Engine {
                 let other = seen_on_platform::latest_other(&seen, invite_id, &hash)?;
                 let last = LastInvite {
                     at: other.at,
-                    run: format!("invite {}, seen in the conversation", other.invite_id),
+                    run: format!(
+                        "by another run: invitation {}, seen in the conversation",
+                        other.invite_id
+                    ),
                 };
                 verdict::cooled(Some(&last), self.config.cooldown, force, Utc::now())
             }
@@ -842,7 +845,7 @@ impl Engine {
     }
 
     /// After the platform said "contact exists": find it by number, else by e-mail (the
-    /// platform also matches contacts on e-mail, §5.4).
+    /// platform also matches contacts on e-mail, docs/platform.md "Contacts").
     async fn find_existing(
         &self,
         e164: &str,

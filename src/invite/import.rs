@@ -4,7 +4,7 @@
 //! which line is wrong and why, so a bad row never stops the import: it is reported with its
 //! 1-based line and reason, and the good rows go on. Numbers are normalized first and then
 //! de-duplicated on E.164, because `06 1234 5678` and `+31612345678` are one person
-//! (`reference/sms-practice.md` §2.1, §2.5).
+//! (docs/sms.md, "Phone numbers" and "CSV files").
 //!
 //! A file is refused as a whole only when no row of it can be trusted: no header or no phone
 //! column, a quote that is never closed (every row after it would be swallowed), two columns

@@ -4,7 +4,7 @@
 //! be normalized the same way before lookup, de-duplication and create; otherwise one person
 //! becomes two contacts. We use the `phonenumber` crate (libphonenumber metadata) for the
 //! country rules, but clean the input ourselves first because the crate silently maps letters
-//! to keypad digits and parses e-mail addresses as numbers (`reference/sms-practice.md` §2.1).
+//! to keypad digits and parses e-mail addresses as numbers (docs/sms.md, "Phone numbers").
 //! Only ASCII digits and a leading `+` ever reach the parser.
 
 use phonenumber::{Mode, Type, country, metadata::DATABASE};

@@ -4,7 +4,7 @@
 //! SMS (welcome and link), so the preview must count them the way the network does: GSM 03.38
 //! (7-bit) when every character is in the GSM alphabet, UCS-2 (UTF-16 code units) as soon as one
 //! character is not. The numbers and edge cases follow Twilio's live-tested behaviour (see
-//! `reference/sms-practice.md` §2.2).
+//! docs/sms.md, "Segments and encodings").
 //!
 //! Characters are counted as Unicode scalar values, not grapheme clusters: that is what the
 //! network sees, and it keeps the crate free of a segmentation dependency. A flag emoji therefore

@@ -3,7 +3,7 @@
 //! A SenderID makes the SMS one-way (the contact cannot reply, only tap the link), and a
 //! rejected or rewritten SenderID fails silently on the handset, so we check it before any send
 //! rather than learn about it from a carrier error. The rules are the strict common subset of
-//! the providers' rules (`reference/sms-practice.md` §2.3): at most 11 ASCII letters, digits and
+//! the providers' rules (docs/sms.md, "Sender IDs"): at most 11 ASCII letters, digits and
 //! spaces, with at least one letter.
 
 use serde::Serialize;

@@ -1,10 +1,10 @@
 //! The invitation template: what the contact receives, loaded from TOML, checked, and rendered
-//! into the message array of `DESIGN.md` §2.5.
+//! into the message array of docs/invitation.md ("The message array").
 //!
 //! Texts may use contact variables (`{givenName}`, `{givenName|there}`, …). The platform has its
 //! own `{authuser}` and `{authtoken}` placeholders, filled in by the backend when the SMS goes
-//! out, so those two are reserved and passed through untouched (`reference/sms-practice.md`
-//! §2.7, §2.13). Braces are reserved for placeholders: there is no escape for a literal brace,
+//! out, so those two are reserved and passed through untouched (docs/platform.md,
+//! "Landing-page placeholders"). Braces are reserved for placeholders: there is no escape for a literal brace,
 //! because SMS texts almost never need one and `{{givenName}}` (mustache habit) is far more
 //! likely to be a mistake, which validation then points out.
 
@@ -639,7 +639,7 @@ impl Template {
         Value::Object(meta)
     }
 
-    /// The message array for one invitation (`DESIGN.md` §2.5), to be posted in one request so
+    /// The message array for one invitation (docs/invitation.md, "The message array"), to be posted in one request so
     /// the platform keeps the order. Every message carries `invite_id` in `meta.inviteId` so an
     /// uncertain send can be reconciled later; `meta.SenderID` appears only on the two SMS and
     /// only when a SenderID is set.

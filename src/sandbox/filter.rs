@@ -1,4 +1,4 @@
-//! The list query language on the server side (§3.2-3.4): filters on dot paths with operator
+//! The list query language on the server side (docs/platform.md, "List queries" and "Pagination"): filters on dot paths with operator
 //! prefixes, `[a,b]` in-lists, sort, select, limit and offset. Operators arrive raw or
 //! percent-encoded and `+` means a space, as the platform's query parser does.
 

@@ -1,8 +1,9 @@
 //! An in-memory simulator of the Web1on1 API subset the tool uses, served on loopback.
 //!
 //! It backs `--demo`, `sms-invite sandbox` and every test, because the real platform cannot be
-//! reached from here. It follows `shared/reference/web1on1-api.md`; where the reference says
-//! "unknown" the behaviour chosen is noted on [`store::Behaviour`] and switchable.
+//! reached from here. It follows the platform as `docs/platform.md` describes it; where that is
+//! unknown, the behaviour chosen is listed in `docs/sandbox.md`, noted on [`store::Behaviour`]
+//! and switchable.
 
 pub mod faults;
 pub mod filter;
@@ -215,7 +216,7 @@ impl Sandbox {
         )
     }
 
-    /// The `KEY=value` lines of DESIGN.md §4 for the admin bot.
+    /// The `KEY=value` environment lines (README, "Configuration and environment") for the admin bot.
     pub fn env_lines(&self) -> String {
         let l = self.bot_login();
         format!(

@@ -392,7 +392,7 @@ fn inspect(sh: &Shared, method: &Method, rest: &str, body: &Bytes) -> Reply {
     }
 }
 
-/// Which scopes may call a route (§2.5); `None` means the route does not exist.
+/// Which scopes may call a route (docs/platform.md, "Scopes"); `None` means the route does not exist.
 fn required_scopes(method: &str, parts: &[&str]) -> Option<&'static [&'static str]> {
     const ADMIN: &[&str] = &["admin"];
     const BOT_ADMIN: &[&str] = &["bot", "admin"];
@@ -676,7 +676,7 @@ fn patch_contact(store: &mut Store, caller: &Caller, id: &str, body: Option<Valu
     {
         return err(404, "Contact not found");
     }
-    // Top-level merge; a nested object replaces the stored one wholesale (§1.4).
+    // Top-level merge; a nested object replaces the stored one wholesale (docs/platform.md, "Transport and bodies").
     for (k, v) in changes {
         if k != "id" && k != "organization" && k != "orgPath" {
             doc[k.as_str()] = v;
@@ -689,7 +689,7 @@ fn patch_contact(store: &mut Store, caller: &Caller, id: &str, body: Option<Valu
 fn auth_token(sh: &Shared, body: Option<Value>) -> Reply {
     let body = body.unwrap_or(Value::Null);
     if let Some(refresh) = body.get("refreshToken").and_then(Value::as_str) {
-        // Never one of the messages that make the SDK refresh (§2.4 step 5).
+        // Never one of the messages that make the SDK refresh (docs/platform.md, "Renewing a token").
         let refused = || err(401, "Refresh token not accepted");
         let Ok(claims) = sh.keys.verify(refresh) else {
             return refused();

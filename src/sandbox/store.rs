@@ -1,6 +1,6 @@
 //! The sandbox's in-memory data and the platform behaviour on it: conversations created or
 //! upserted, messages stored in order and processed at their `delay`, participants accepting
-//! and leaving, and SMS delivered to contacts (§5.4-5.5, §6, §9).
+//! and leaving, and SMS delivered to contacts (docs/platform.md, "Conversations and participants", "Messages", "Landing-page placeholders").
 //!
 //! Documents are kept as JSON objects, so filters work on any field, as on the platform.
 
@@ -29,7 +29,7 @@ impl Caller {
     }
 }
 
-/// Behaviour switches for the unknowns of §10.
+/// Behaviour switches for the platform's unknowns (docs/sandbox.md).
 #[derive(Clone, Debug)]
 pub struct Behaviour {
     /// Creating a conversation for an existing contact fails (older docs) instead of upserting.
@@ -472,7 +472,7 @@ impl Store {
     }
 
     /// Sends a contact-facing SMS: renders the link actions into the text and fills the
-    /// platform placeholders, which only works once the contact has an SMS link (§6).
+    /// platform placeholders, which only works once the contact has an SMS link (docs/platform.md, "Landing-page placeholders").
     fn deliver(&mut self, conv: usize, msg: &Value, due: i64, b: &Behaviour) {
         let c = &self.conversations[conv];
         let org = s(c, "organization").to_string();

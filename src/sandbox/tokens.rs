@@ -1,5 +1,5 @@
 //! The sandbox's tokens: HS256 JWTs with the platform's claims, and the platform's error
-//! messages (those of the `jsonwebtoken` Node library, §2.4 and §9).
+//! messages (those of the `jsonwebtoken` Node library, docs/platform.md, "Renewing a token").
 
 use chrono::Utc;
 use jsonwebtoken::errors::ErrorKind as JwtKind;
