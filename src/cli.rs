@@ -138,6 +138,12 @@ pub struct SandboxArgs {
     /// Multiply message delays by this factor (1 = real time).
     #[arg(long, default_value_t = 1.0)]
     pub delay_scale: f64,
+    /// A failed SMS writes no `type: "status"` message into its conversation.
+    #[arg(long)]
+    pub no_status_messages: bool,
+    /// Share of SMS the carrier rejects, from 0 to 1 (the same ones on every run).
+    #[arg(long, default_value_t = 0.0, value_name = "F")]
+    pub sms_failure_rate: f64,
     /// Seed data file (JSON, same shape as assets/sandbox/seed.json).
     #[arg(long)]
     pub seed: Option<PathBuf>,

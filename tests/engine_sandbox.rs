@@ -681,6 +681,44 @@ async fn legacy_platform_conflict_falls_back_to_the_existing_conversation() {
     );
 }
 
+/// The contact a 409 points at goes through the same rules as one the lookup found: Sanne's
+/// conversation is held by an agent, so the fallback skips her instead of barging in.
+#[tokio::test]
+async fn legacy_platform_conflict_keeps_the_held_conversation_rule() {
+    let mut cfg = quick_config();
+    cfg.knobs.behaviour.legacy_create = true;
+    let (sandbox, client) = start(cfg).await;
+    sandbox.with_store(|s| {
+        for c in s.contacts.iter_mut() {
+            if c["profile"]["telephone"] == "+31612345681" {
+                c["profile"]["telephone"] = json!("+31 6 1234 5681");
+                c["profile"]["email"] = json!("sanne@example.nl");
+            }
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let mut sanne = target("0612345681");
+    sanne.email = Some("sanne@example.nl".into());
+    let run = run_jobs(
+        &client,
+        HOLDING,
+        engine::jobs_for(vec![sanne]),
+        config(dir.path()),
+        None,
+        CancellationToken::new(),
+        None,
+    )
+    .await;
+    assert!(sandbox.requests().iter().any(|r| r["status"] == 409));
+    assert_eq!(run.summary.skipped, 1, "{:?}", run.finals());
+    let reason = run.finals()["+31612345681"].1.clone().unwrap_or_default();
+    assert!(reason.contains("not barging in"), "{reason}");
+    assert!(
+        sandbox.deliveries().is_empty(),
+        "nothing was sent into the held conversation"
+    );
+}
+
 #[tokio::test]
 async fn a_failed_renewal_stops_the_run_once_instead_of_failing_every_contact() {
     let mut cfg = quick_config();

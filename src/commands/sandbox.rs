@@ -26,6 +26,12 @@ pub async fn run(args: SandboxArgs) -> Result<u8, Failure> {
             "1 keeps real time",
         ));
     }
+    if !(0.0..=1.0).contains(&args.sms_failure_rate) {
+        return Err(usage(
+            "--sms-failure-rate must be between 0 and 1",
+            "0.1 rejects one SMS in ten",
+        ));
+    }
     config.knobs.latency = Duration::from_millis(args.latency_ms);
     config.knobs.rate_limit = args.rate_limit;
     config.knobs.token_ttl_secs = args.token_ttl;
@@ -34,6 +40,8 @@ pub async fn run(args: SandboxArgs) -> Result<u8, Failure> {
         legacy_create: args.legacy_create,
         inherit_services: !args.no_inherit_services,
         delay_scale: args.delay_scale,
+        status_messages: !args.no_status_messages,
+        sms_failure_rate: args.sms_failure_rate,
     };
     if let Some(path) = &args.seed {
         config.seed_json = Some(std::fs::read_to_string(path).map_err(|e| {
@@ -59,6 +67,11 @@ pub async fn run(args: SandboxArgs) -> Result<u8, Failure> {
     );
     err!(
         "# to use them in a shell: sms-invite sandbox > sandbox.env &  then  set -a; . ./sandbox.env; set +a"
+    );
+    err!(
+        "# the customer's phone: {}/__sandbox/phone  (landing page for links: {}/__sandbox/clp/NAME)",
+        sandbox.base_url(),
+        sandbox.base_url()
     );
     tracing::info!(url = sandbox.base_url(), "sandbox started");
     wait_for_stop().await;

@@ -18,9 +18,6 @@ use crate::tui::app::{self, Clipboard, Deps};
 use crate::tui::model::Model;
 use crate::tui::terminal::TerminalGuard;
 
-/// The landing page the demo's Acme organizations link to.
-pub const DEMO_CLP_URL: &str = "https://clp.example.com/acme";
-
 /// Where the TUI keeps its files: the operator's own dirs, or for `--demo` a temporary pair
 /// that disappears with it, so nothing done in the demo touches a real organization's link
 /// address, templates or cooldowns.
@@ -179,8 +176,9 @@ fn signed_in_token(global: &Global) -> Result<Option<(Credentials, String)>, Str
     }
 }
 
-/// The demo's Acme organizations have their landing page saved; the others do not, so the
-/// demo also shows how the TUI asks for one.
+/// The demo's Acme organizations have their landing page saved: the sandbox's own, so the
+/// operator can open the link from the sandbox's handset page and play the customer. The
+/// others have none, so the demo also shows how the TUI asks for one.
 fn seed_demo_links(sandbox: &Sandbox, config_dir: &std::path::Path) -> Result<(), Failure> {
     let orgs: Vec<Organization> = sandbox.with_store(|s| {
         s.orgs
@@ -190,7 +188,9 @@ fn seed_demo_links(sandbox: &Sandbox, config_dir: &std::path::Path) -> Result<()
     });
     let mut book = super::link_book(config_dir)?;
     for org in orgs.iter().filter(|o| o.label().starts_with("Acme")) {
-        book.set(org, Some(DEMO_CLP_URL)).map_err(|e| Failure {
+        let slug = org.name.as_deref().unwrap_or(&org.id);
+        let url = format!("{}/__sandbox/clp/{slug}", sandbox.base_url());
+        book.set(org, Some(&url)).map_err(|e| Failure {
             code: super::EXIT_FAILED,
             message: e,
             hint: None,

@@ -563,16 +563,12 @@ impl Engine {
             return finish(u, State::NotStarted, Some(self.halted_reason()));
         }
         let u = self
-            .deliver(
-                plan,
-                &messages,
-                t.email.as_deref(),
-                &job.invite_id,
-                u,
-                journal,
-            )
+            .deliver(plan, &messages, (t, force), &job.invite_id, u, journal)
             .await;
-        if matches!(u.state(), State::Failed | State::NotStarted) {
+        if matches!(
+            u.state(),
+            State::Failed | State::NotStarted | State::Skipped
+        ) {
             self.release(t, run_id);
         }
         u
@@ -731,12 +727,13 @@ impl Engine {
         ))
     }
 
-    /// Sends, and after an uncertain answer reconciles before any resend.
+    /// Sends, and after an uncertain answer reconciles before any resend. `who` is the
+    /// contact and the operator's overrides, for a platform that says "exists" to a create.
     async fn deliver(
         &self,
         mut plan: Plan,
         messages: &[Value],
-        email: Option<&str>,
+        who: (&Target, Force),
         invite_id: &str,
         mut u: ContactUpdate,
         journal: Option<&Journal>,
@@ -779,22 +776,27 @@ impl Engine {
                 Err(e) => e,
             };
             if err.kind == ErrorKind::Conflict && matches!(plan, Plan::New(_)) {
-                // The platform refuses to create an existing contact (older behaviour): send
-                // to that contact's conversation instead.
-                match self.find_existing(&u.e164, email).await {
-                    Ok(found) if found.len() == 1 => {
-                        let c = &found[0];
-                        let conversation = c
-                            .conversation
-                            .as_ref()
-                            .map(|r| r.id().to_string())
-                            .unwrap_or_default();
-                        u.new_contact = Some(false);
-                        u.contact_id = Some(c.id.clone());
+                // The platform refuses to create an existing contact (older behaviour): the
+                // contact it means goes through the same rules as one found by the lookup
+                // (several sharing the number, a person holding the conversation, none).
+                let (t, force) = who;
+                let found = match self.find_existing(&u.e164, t.email.as_deref()).await {
+                    Ok(found) => found,
+                    Err(e) => {
+                        u.state = Some(State::Failed);
+                        u.reason = Some(format!(
+                            "the platform says the contact exists, and looking it up failed: {}",
+                            self.describe(&e)
+                        ));
+                        return u;
+                    }
+                };
+                match self.choose(t, force, &found, &mut u).await {
+                    Ok((Plan::Existing { conversation }, _)) => {
                         plan = Plan::Existing { conversation };
                         continue;
                     }
-                    _ => {
+                    Ok((Plan::New(_), _)) => {
                         u.state = Some(State::Failed);
                         u.reason = Some(format!(
                             "the platform says the contact exists but it cannot be found: {}",
@@ -802,6 +804,7 @@ impl Engine {
                         ));
                         return u;
                     }
+                    Err(r) => return refused(u, r),
                 }
             }
             if !err.outcome_unknown {
@@ -867,18 +870,29 @@ impl Engine {
         }
     }
 
-    /// Does the platform have a message of this invitation?
+    /// Does the platform have a message of this invitation? Only a message that carries this
+    /// invite id is proof: a platform that ignored the filter and answered with some other
+    /// message of the organization leaves the outcome unknown, never "sent".
     async fn reconcile(&self, invite_id: &str) -> Result<Found, ApiError> {
         let q = Query::new()
             .eq("organization", &self.org.id)
             .eq("meta.inviteId", invite_id)
             .limit(1);
         let found = self.client.messages(&q, 1).await?;
-        Ok(match found.first() {
-            Some(m) => Found::Yes {
-                conversation: m.conversation.clone(),
-            },
-            None => Found::No,
+        let Some(m) = found.first() else {
+            return Ok(Found::No);
+        };
+        if m.meta.get("inviteId").and_then(Value::as_str) != Some(invite_id) {
+            return Err(ApiError::new(
+                ErrorKind::InvalidResponse,
+                "GET",
+                "/v2/messages",
+                "the platform answered the invite-id search with another message, so whether \
+                 this invitation arrived cannot be told",
+            ));
+        }
+        Ok(Found::Yes {
+            conversation: m.conversation.clone(),
         })
     }
 }

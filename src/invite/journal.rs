@@ -114,11 +114,9 @@ impl RunLock {
         match file.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
-                let mut holder = String::new();
-                let _ = std::io::Read::read_to_string(&mut file, &mut holder);
                 return Err(JournalError::Busy {
                     run: run.to_string(),
-                    holder: describe_holder(&holder),
+                    holder: describe_holder(&read_holder(&mut file)),
                 });
             }
             Err(std::fs::TryLockError::Error(e)) => return Err(err(e)),
@@ -134,6 +132,23 @@ impl RunLock {
 }
 
 /// "pid 4242, since 10:42:03 UTC" from the lock file's contents.
+/// What the holder wrote about itself. It writes just after taking the lock, so a process
+/// that lost the race by a moment waits briefly for those few bytes rather than saying it
+/// does not know who holds the run.
+fn read_holder(file: &mut File) -> String {
+    let mut holder = String::new();
+    for _ in 0..50 {
+        holder.clear();
+        let read = std::io::Seek::rewind(file)
+            .and_then(|()| std::io::Read::read_to_string(file, &mut holder));
+        if read.is_err() || serde_json::from_str::<Value>(&holder).is_ok() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    holder
+}
+
 fn describe_holder(contents: &str) -> String {
     let v: Value = serde_json::from_str(contents).unwrap_or_default();
     match (v["pid"].as_u64(), v["since"].as_str()) {

@@ -5,6 +5,7 @@
 //! unknown, the behaviour chosen is listed in `docs/sandbox.md`, noted on [`store::Behaviour`]
 //! and switchable.
 
+pub mod customer;
 pub mod faults;
 pub mod filter;
 pub mod server;

@@ -231,6 +231,9 @@ pub async fn handle(
     let path = uri.path().to_string();
     let query = uri.query().unwrap_or("").to_string();
     if let Some(rest) = path.strip_prefix("/__sandbox/") {
+        if let Some(page) = super::customer::handle(&sh, &method, rest, &query, &body) {
+            return page;
+        }
         return respond(inspect(&sh, &method, rest, &body));
     }
     let knobs = sh.knobs();

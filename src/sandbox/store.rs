@@ -10,7 +10,7 @@ use std::collections::{BinaryHeap, HashMap, HashSet};
 use chrono::{TimeZone, Utc};
 use hmac::{Hmac, Mac};
 use serde_json::{Map, Value, json};
-use sha2::Sha256;
+use sha2::{Digest, Sha256};
 
 /// A failed operation: status and the `error.message` to answer with.
 pub type Fail = (u16, String);
@@ -38,6 +38,12 @@ pub struct Behaviour {
     pub inherit_services: bool,
     /// Multiplies every message `delay` (1.0 = real time; tests use less).
     pub delay_scale: f64,
+    /// A failed SMS also writes a `type: "status"` message into its conversation. How the real
+    /// platform words (or whether it writes) one is unknown; the wording is the sandbox's own.
+    pub status_messages: bool,
+    /// The share of SMS the carrier rejects (0 to 1), picked by the message id so a run is
+    /// repeatable.
+    pub sms_failure_rate: f64,
 }
 
 impl Default for Behaviour {
@@ -46,6 +52,8 @@ impl Default for Behaviour {
             legacy_create: false,
             inherit_services: true,
             delay_scale: 1.0,
+            status_messages: true,
+            sms_failure_rate: 0.0,
         }
     }
 }
@@ -542,6 +550,13 @@ impl Store {
                 "failed",
                 Some("the organization has no active twilio (SMS) service".to_string()),
             )
+        } else if !looks_like_e164(&to) {
+            ("failed", Some(format!("{to} is not a valid mobile number")))
+        } else if carrier_rejects(s(msg, "id"), b.sms_failure_rate) {
+            (
+                "failed",
+                Some("the carrier rejected the message (sandbox fault)".to_string()),
+            )
         } else {
             ("delivered", None)
         };
@@ -564,7 +579,104 @@ impl Store {
         }));
         if status == "delivered" && !contact.is_empty() {
             self.linked.insert(contact);
+        } else if b.status_messages {
+            let text = format!(
+                "SMS to {} could not be delivered: {}",
+                if to.is_empty() { "the contact" } else { &to },
+                reason.as_deref().unwrap_or("unknown reason")
+            );
+            let meta = json!({"delivery": id, "message": s(msg, "id")});
+            self.insert_message(conv, "status", "system", "system", "sms", &text, meta, due);
         }
+    }
+
+    /// A message the platform or the contact writes (not an API caller): stored as processed,
+    /// at `at`, with nothing queued.
+    #[allow(clippy::too_many_arguments)]
+    fn insert_message(
+        &mut self,
+        conv: usize,
+        kind: &str,
+        role: &str,
+        user: &str,
+        touchpoint: &str,
+        text: &str,
+        meta: Value,
+        at: i64,
+    ) -> Value {
+        let id = self.new_id();
+        let c = &self.conversations[conv];
+        let msg = json!({
+            "id": id, "conversation": s(c, "id"), "organization": s(c, "organization"),
+            "orgPath": s(c, "orgPath"), "type": kind, "role": role, "user": user,
+            "touchpoint": touchpoint, "text": text, "isBackchannel": false, "meta": meta,
+            "createdAt": iso(at), "updatedAt": iso(at),
+        });
+        self.messages.push(msg.clone());
+        if let Some(Value::Array(ids)) = self.conversations[conv].get_mut("messages") {
+            ids.push(json!(id));
+        }
+        self.conversations[conv]["updatedAt"] = json!(iso(at));
+        msg
+    }
+
+    /// The contact writes into its conversation: through the landing page (`web`) or by
+    /// answering the SMS (`sms`).
+    pub fn contact_writes(
+        &mut self,
+        conversation: &str,
+        touchpoint: &str,
+        text: &str,
+    ) -> Result<Value, Fail> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err((400, "the message is empty".into()));
+        }
+        if text.chars().count() > 2000 {
+            return Err((400, "the message is longer than 2,000 characters".into()));
+        }
+        let Some(conv) = self.conv_idx(conversation) else {
+            return Err((404, "Conversation not found".into()));
+        };
+        let contact = s(&self.conversations[conv], "contact").to_string();
+        Ok(self.insert_message(
+            conv,
+            "chat",
+            "contact",
+            &contact,
+            touchpoint,
+            text,
+            json!({}),
+            now_ms(),
+        ))
+    }
+
+    /// The contact behind a landing-page link: its id and the `{authtoken}` the delivery put
+    /// next to it must match.
+    pub fn contact_for_link(&self, id: &str, token: &str) -> Result<&Value, &'static str> {
+        if id.is_empty() || token.is_empty() {
+            return Err("the link is missing its id or token");
+        }
+        if id.contains('{') || token.contains('{') {
+            return Err(
+                "the link was sent before the contact's first SMS, so its sign-in values were never filled in",
+            );
+        }
+        let Some(i) = self.contact_idx(id) else {
+            return Err("no contact has this id");
+        };
+        if !self.token_matches(id, token) {
+            return Err("the token does not belong to this contact");
+        }
+        Ok(&self.contacts[i])
+    }
+
+    /// A conversation's messages in order, for the pages that show it.
+    pub fn conversation_messages(&self, conversation: &str) -> Vec<&Value> {
+        self.messages
+            .iter()
+            .filter(|m| s(m, "conversation") == conversation)
+            .collect()
     }
 
     /// A stable fake `{authtoken}` per contact.
@@ -576,10 +688,42 @@ impl Store {
         hex::encode(&mac.finalize().into_bytes()[..16])
     }
 
+    /// Whether `token` is the contact's `{authtoken}`, compared in constant time.
+    fn token_matches(&self, contact: &str, token: &str) -> bool {
+        let (Ok(given), Ok(mut mac)) = (
+            hex::decode(token),
+            Hmac::<Sha256>::new_from_slice(&self.secret),
+        ) else {
+            return false;
+        };
+        mac.update(contact.as_bytes());
+        given.len() == 16 && mac.verify_truncated_left(&given).is_ok()
+    }
+
     /// Marks seeded contacts that already had SMS as linked.
     pub fn link(&mut self, contact: &str) {
         self.linked.insert(contact.to_string());
     }
+}
+
+/// `+` and 8 to 15 digits: what a carrier would take at all.
+fn looks_like_e164(to: &str) -> bool {
+    to.strip_prefix('+').is_some_and(|d| {
+        (8..=15).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()) && !d.starts_with('0')
+    })
+}
+
+/// Whether the carrier rejects the SMS of message `id`, at `rate`: the same answer every time
+/// for one message.
+fn carrier_rejects(id: &str, rate: f64) -> bool {
+    if rate <= 0.0 {
+        return false;
+    }
+    let digest = Sha256::digest(id.as_bytes());
+    let draw = f64::from(u32::from_be_bytes([
+        digest[0], digest[1], digest[2], digest[3],
+    ])) / f64::from(u32::MAX);
+    draw < rate
 }
 
 fn validate_messages(list: &[Value]) -> Result<(), Fail> {
