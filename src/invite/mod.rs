@@ -7,6 +7,7 @@ pub mod cooldown;
 pub mod engine;
 pub mod events;
 pub mod export;
+pub mod follow;
 pub mod import;
 pub mod journal;
 pub mod link;
