@@ -162,7 +162,7 @@ fn handset(sh: &Shared, query: &[(String, String)]) -> Response {
                 @for d in store.deliveries.iter().filter(|d| s(d, "to") == *to) {
                     article.sms.failed[s(d, "status") != "delivered"] {
                         p.meta {
-                            "from " (s(d, "from")) " · " (s(d, "deliveredAt"))
+                            "from " (s(d, "from")) " · " (when(s(d, "deliveredAt")))
                             @if s(d, "status") != "delivered" { " · " strong { "not delivered: " (s(d, "reason")) } }
                         }
                         p.text { (linked_text(s(d, "text"))) }
@@ -274,7 +274,7 @@ fn landing(sh: &Shared, slug: &str, query: &[(String, String)], notice: Option<&
             ol.chat {
                 @for m in &shown {
                     li class=(format!("msg {}", s(m, "role"))) data-role=(s(m, "role")) data-touchpoint=(s(m, "touchpoint")) {
-                        span.who { (speaker(m)) }
+                        span.who { (speaker(m, &org)) }
                         span.text { (s(m, "text")) }
                     }
                 }
@@ -291,12 +291,19 @@ fn landing(sh: &Shared, slug: &str, query: &[(String, String)], notice: Option<&
     page(StatusCode::OK, &format!("Chat with {org}"), body)
 }
 
-fn speaker(m: &Value) -> &str {
+fn speaker<'a>(m: &Value, org: &'a str) -> &'a str {
     match s(m, "role") {
         "contact" => "You",
         "system" => "Notice",
-        _ => "Us",
+        _ => org,
     }
+}
+
+/// "2026-12-02 06:50:33 UTC" from the platform's ISO time.
+fn when(iso: &str) -> String {
+    iso.parse::<chrono::DateTime<chrono::Utc>>()
+        .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+        .unwrap_or_else(|_| iso.to_string())
 }
 
 /// The slug as it may appear in a path: letters, digits, `-` and `_` only.
