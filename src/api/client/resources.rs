@@ -37,18 +37,6 @@ impl Client {
         Ok((raw.status.as_u16(), value))
     }
 
-    pub async fn patch<T: DeserializeOwned>(
-        &self,
-        path: &str,
-        body: &impl Serialize,
-    ) -> Result<T, ApiError> {
-        let body = to_value(body)?;
-        let raw = self
-            .send_json(Method::PATCH, path, &Query::new(), Some(&body))
-            .await?;
-        decode_write(&Method::PATCH, &raw)
-    }
-
     pub async fn organization(&self, id: &str) -> Result<Organization, ApiError> {
         self.get(
             &format!("organizations/{}", path_segment(id)?),
