@@ -22,7 +22,7 @@ fn main() -> ExitCode {
         Ok(r) => r,
         Err(e) => {
             err!("error: cannot start the async runtime: {e}");
-            return ExitCode::from(1);
+            return ExitCode::from(commands::EXIT_FAILED);
         }
     };
     match runtime.block_on(run(cli)) {

@@ -269,12 +269,6 @@ pub struct Message {
     pub extra: Map<String, Value>,
 }
 
-impl Message {
-    pub fn meta_str(&self, key: &str) -> Option<&str> {
-        self.meta.get(key).and_then(Value::as_str)
-    }
-}
-
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct User {

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use super::{Failure, usage};
+use super::{EXIT_OK, Failure, usage};
 use crate::cli::{Global, LinkArgs};
 use crate::invite::link::{self, LinkSource};
 use crate::safe_text::printable;
@@ -36,7 +36,7 @@ pub async fn run(global: &Global, args: LinkArgs) -> Result<u8, Failure> {
             printable(org.label()),
             book.path().display()
         );
-        return Ok(0);
+        return Ok(EXIT_OK);
     }
     let template = super::load_template(&config_dir, None)?;
     let choice = link::choose(None, &book, &org.id, &template.clp_url);
@@ -54,5 +54,5 @@ pub async fn run(global: &Global, args: LinkArgs) -> Result<u8, Failure> {
             printable(&choice.origin(org.label()))
         ),
     };
-    Ok(0)
+    Ok(EXIT_OK)
 }

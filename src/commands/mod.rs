@@ -125,10 +125,14 @@ pub fn credentials_for(access: Secret, source: &TokenSource) -> Result<Credentia
     Ok(creds)
 }
 
-/// Exit codes of the command-line contract.
+// Exit codes of the command-line contract (the README lists them); scripts branch on them.
+/// Done: everything asked for happened (a send: nothing failed, nothing left unknown).
 pub const EXIT_OK: u8 = 0;
+/// Finished with failures, stopped, or (check) not ready.
 pub const EXIT_FAILED: u8 = 1;
+/// Bad usage or input; nothing was sent.
 pub const EXIT_USAGE: u8 = 2;
+/// The platform refused the token and it could not be renewed.
 pub const EXIT_AUTH: u8 = 3;
 /// Another process is working on the run (`send --resume`).
 pub const EXIT_BUSY: u8 = 4;

@@ -7,7 +7,7 @@
 
 use serde_json::json;
 
-use super::Failure;
+use super::{EXIT_OK, Failure};
 use crate::cli::Global;
 use crate::invite::readiness::{self, OrgSms, SmsStatus};
 use crate::out;
@@ -21,7 +21,7 @@ pub async fn run(global: &Global, as_json: bool) -> Result<u8, Failure> {
     } else {
         print_table(&list);
     }
-    Ok(0)
+    Ok(EXIT_OK)
 }
 
 fn print_json(list: &[OrgSms]) {

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::time::Duration;
 
-use super::{Failure, usage};
+use super::{EXIT_FAILED, EXIT_OK, Failure, usage};
 use crate::cli::SandboxArgs;
 use crate::err;
 use crate::sandbox::{Behaviour, FaultRule, Sandbox, SandboxConfig};
@@ -52,7 +52,7 @@ pub async fn run(args: SandboxArgs) -> Result<u8, Failure> {
         })?);
     }
     let sandbox = Sandbox::start(config).await.map_err(|e| Failure {
-        code: 1,
+        code: EXIT_FAILED,
         message: e.to_string(),
         hint: Some("pick another --port".into()),
     })?;
@@ -76,7 +76,7 @@ pub async fn run(args: SandboxArgs) -> Result<u8, Failure> {
     tracing::info!(url = sandbox.base_url(), "sandbox started");
     wait_for_stop().await;
     err!("# sandbox stopped");
-    Ok(0)
+    Ok(EXIT_OK)
 }
 
 pub async fn wait_for_stop() {

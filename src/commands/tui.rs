@@ -152,7 +152,7 @@ pub async fn run(global: &Global, args: TuiArgs) -> Result<u8, Failure> {
     for line in crate::tui::exit_note(&model) {
         err!("{line}");
     }
-    Ok(0)
+    Ok(super::EXIT_OK)
 }
 
 /// The token to sign in with: one given explicitly (`--token-file`, `SMS_INVITE_TOKEN`) always

@@ -88,8 +88,8 @@ impl Ledger {
         window: Duration,
         force: bool,
     ) -> std::io::Result<Option<LastInvite>> {
-        self.locked(|ledger, file, seen| {
-            ledger.catch_up(file, seen)?;
+        self.locked(|file, seen| {
+            catch_up(file, seen)?;
             let now = Utc::now();
             let key = key(subject);
             let holder = seen
@@ -102,22 +102,22 @@ impl Ledger {
             {
                 return Ok(Some(LastInvite { at, run: by }));
             }
-            ledger.append(file, seen, subject, run, false)?;
+            append(file, seen, subject, run, false)?;
             Ok(None)
         })
     }
 
     /// Ends `run`'s claim on `subject` (its contact got no invitation).
     pub fn release(&self, subject: Subject<'_>, run: &str) -> std::io::Result<()> {
-        self.locked(|ledger, file, seen| {
-            ledger.catch_up(file, seen)?;
+        self.locked(|file, seen| {
+            catch_up(file, seen)?;
             let held = seen
                 .by_number
                 .get(&key(subject))
                 .and_then(|k| k.claim.as_ref())
                 .is_some_and(|(_, by)| by == run);
             if held {
-                ledger.append(file, seen, subject, run, true)?;
+                append(file, seen, subject, run, true)?;
             }
             Ok(())
         })
@@ -131,8 +131,8 @@ impl Ledger {
         run: &str,
         window: Duration,
     ) -> std::io::Result<Option<LastInvite>> {
-        self.locked(|ledger, file, seen| {
-            ledger.catch_up(file, seen)?;
+        self.locked(|file, seen| {
+            catch_up(file, seen)?;
             let now = Utc::now();
             Ok(seen
                 .by_number
@@ -146,7 +146,7 @@ impl Ledger {
     /// Runs `f` holding the machine-wide lock, with the ledger open for reading and appending.
     fn locked<R>(
         &self,
-        f: impl FnOnce(&Ledger, &mut File, &mut Seen) -> std::io::Result<R>,
+        f: impl FnOnce(&mut File, &mut Seen) -> std::io::Result<R>,
     ) -> std::io::Result<R> {
         if let Some(dir) = self.path.parent() {
             crate::paths::create_private_dir_all(dir)?;
@@ -163,74 +163,13 @@ impl Ledger {
             .create(true)
             .open(&self.path)?;
         let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
-        let result = f(self, &mut file, &mut seen);
+        let result = f(&mut file, &mut seen);
         let pruned = match &result {
             Ok(_) => self.prune_if_large(&mut seen),
             Err(_) => Ok(()),
         };
         drop(lock);
         pruned.and(result)
-    }
-
-    /// Reads what other processes appended since this one last looked.
-    fn catch_up(&self, file: &mut File, seen: &mut Seen) -> std::io::Result<()> {
-        let len = file.metadata()?.len();
-        if len < seen.offset {
-            // Pruned by another process: read it all again.
-            *seen = Seen::default();
-        }
-        file.seek(SeekFrom::Start(seen.offset))?;
-        let mut reader = BufReader::new(file.take(len - seen.offset));
-        let mut line = String::new();
-        loop {
-            line.clear();
-            let n = reader.read_line(&mut line)?;
-            if n == 0 || !line.ends_with('\n') {
-                // A line still being written (or torn) is read again next time.
-                break;
-            }
-            seen.offset += n as u64;
-            if let Ok(r) = serde_json::from_str::<Record>(&line) {
-                apply(seen, r);
-            }
-        }
-        Ok(())
-    }
-
-    fn append(
-        &self,
-        file: &mut File,
-        seen: &mut Seen,
-        subject: Subject<'_>,
-        run: &str,
-        release: bool,
-    ) -> std::io::Result<()> {
-        let r = Record {
-            e164: subject.e164.to_string(),
-            org: subject.org.to_string(),
-            template_hash: subject.template_hash.to_string(),
-            run: run.to_string(),
-            at: Utc::now(),
-            release,
-        };
-        let mut line = serde_json::to_string(&r).map_err(std::io::Error::other)?;
-        line.push('\n');
-        // A line torn by a kill is closed first, or this record would glue onto it.
-        let len = file.metadata()?.len();
-        if len > 0 {
-            let mut last = [0u8; 1];
-            file.seek(SeekFrom::Start(len - 1))?;
-            file.read_exact(&mut last)?;
-            if last[0] != b'\n' {
-                line.insert(0, '\n');
-            }
-        }
-        file.write_all(line.as_bytes())?;
-        // On disk before the send it allows.
-        file.sync_data()?;
-        seen.offset = len + line.len() as u64;
-        apply(seen, r);
-        Ok(())
     }
 
     /// Rewrites the ledger without claims older than any cooldown, once it has grown large.
@@ -264,6 +203,66 @@ impl Ledger {
         seen.by_number.retain(|_, k| k.claim.is_some());
         Ok(())
     }
+}
+
+/// Reads what other processes appended since this one last looked.
+fn catch_up(file: &mut File, seen: &mut Seen) -> std::io::Result<()> {
+    let len = file.metadata()?.len();
+    if len < seen.offset {
+        // Pruned by another process: read it all again.
+        *seen = Seen::default();
+    }
+    file.seek(SeekFrom::Start(seen.offset))?;
+    let mut reader = BufReader::new(file.take(len - seen.offset));
+    let mut line = String::new();
+    loop {
+        line.clear();
+        let n = reader.read_line(&mut line)?;
+        if n == 0 || !line.ends_with('\n') {
+            // A line still being written (or torn) is read again next time.
+            break;
+        }
+        seen.offset += n as u64;
+        if let Ok(r) = serde_json::from_str::<Record>(&line) {
+            apply(seen, r);
+        }
+    }
+    Ok(())
+}
+
+fn append(
+    file: &mut File,
+    seen: &mut Seen,
+    subject: Subject<'_>,
+    run: &str,
+    release: bool,
+) -> std::io::Result<()> {
+    let r = Record {
+        e164: subject.e164.to_string(),
+        org: subject.org.to_string(),
+        template_hash: subject.template_hash.to_string(),
+        run: run.to_string(),
+        at: Utc::now(),
+        release,
+    };
+    let mut line = serde_json::to_string(&r).map_err(std::io::Error::other)?;
+    line.push('\n');
+    // A line torn by a kill is closed first, or this record would glue onto it.
+    let len = file.metadata()?.len();
+    if len > 0 {
+        let mut last = [0u8; 1];
+        file.seek(SeekFrom::Start(len - 1))?;
+        file.read_exact(&mut last)?;
+        if last[0] != b'\n' {
+            line.insert(0, '\n');
+        }
+    }
+    file.write_all(line.as_bytes())?;
+    // On disk before the send it allows.
+    file.sync_data()?;
+    seen.offset = len + line.len() as u64;
+    apply(seen, r);
+    Ok(())
 }
 
 fn key(s: Subject<'_>) -> (String, String, String) {

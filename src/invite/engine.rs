@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use futures::StreamExt;
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 
@@ -28,6 +28,7 @@ use super::segments;
 use super::target::Target;
 use super::template::{RenderError, Template};
 use super::verdict::{self, Force, Pick, Refusal};
+use super::wire;
 use crate::api::client::Subscription;
 use crate::api::models::{Contact, Organization, Profile};
 use crate::api::{ApiError, Client, ClientEvent, ErrorKind, Query};
@@ -528,12 +529,11 @@ impl Engine {
         };
         let messages = self.template.messages(&rendered, &job.invite_id, now_ms());
         let plan = match plan {
-            Plan::New(_) => Plan::New(json!({
-                "organization": self.org.id,
-                "type": "contact",
-                "contact": {"profile": t.profile(&self.template.locale)},
-                "messages": messages,
-            })),
+            Plan::New(_) => Plan::New(wire::new_conversation(
+                &self.org.id,
+                t.profile(&self.template.locale),
+                &messages,
+            )),
             existing => existing,
         };
         if self.config.dry_run {

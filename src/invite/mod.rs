@@ -20,3 +20,4 @@ pub mod sender_id;
 pub mod target;
 pub mod template;
 pub mod verdict;
+pub mod wire;

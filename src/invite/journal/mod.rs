@@ -3,11 +3,13 @@
 //! point can be resumed without sending anything twice: an invitation left at "sending" is
 //! reconciled against the platform by its invite id before anything is resent.
 //!
-//! The token is never part of a record.
+//! The token is never part of a record. What a record looks like on disk is `record.rs`.
+
+mod record;
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -15,6 +17,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use self::record::{ContactRecord, Entry, Record, StateRecord, TargetRecord};
 use super::cooldown::LastInvite;
 use super::events::{ContactUpdate, State, Summary};
 use super::target::Target;
@@ -55,7 +58,7 @@ pub struct RunHeader {
 }
 
 impl RunHeader {
-    /// The header of a new run; `note` says how it came about (e.g. "retry of …").
+    /// The header of a new run.
     pub fn new(
         run: &str,
         org: &crate::api::models::Organization,
@@ -204,7 +207,7 @@ impl Journal {
     /// asking anything, so a second process is refused before it even confirms).
     pub fn resume_held(data_dir: &Path, run: &str, lock: RunLock) -> Result<Journal, JournalError> {
         let j = Journal::open_held(data_dir, run, lock)?;
-        j.append(json!({"kind": "resumed"}))?;
+        j.append(&Record::Resumed)?;
         Ok(j)
     }
 
@@ -247,15 +250,16 @@ impl Journal {
     /// line, which the next open cuts). With `durable`, the record is on disk (fsync) before
     /// this returns: the record that says "about to send" must survive a power cut that
     /// the send itself survives. After a failed write nothing more is appended.
-    fn append_record(&self, mut record: Value, durable: bool) -> Result<(), JournalError> {
+    fn append_record(&self, record: &Record, durable: bool) -> Result<(), JournalError> {
         use std::sync::atomic::Ordering;
         if self.broken.load(Ordering::SeqCst) {
             return Err(JournalError::Broken(self.path.clone()));
         }
-        record["run"] = json!(self.run);
-        record["at"] = json!(Utc::now());
-        let mut line = record.to_string();
-        line.push('\n');
+        let line =
+            record::line(record, &self.run, Utc::now()).map_err(|e| JournalError::Write {
+                path: self.path.clone(),
+                source: std::io::Error::other(e),
+            })?;
         let mut f = self.file.lock().unwrap_or_else(|p| p.into_inner());
         let written = f.write_all(line.as_bytes()).and_then(|_| f.flush());
         let written = match written {
@@ -271,7 +275,7 @@ impl Journal {
         })
     }
 
-    fn append(&self, record: Value) -> Result<(), JournalError> {
+    fn append(&self, record: &Record) -> Result<(), JournalError> {
         self.append_record(record, false)
     }
 
@@ -281,9 +285,7 @@ impl Journal {
     }
 
     pub fn header(&self, h: &RunHeader) -> Result<(), JournalError> {
-        let mut v = serde_json::to_value(h).unwrap_or_default();
-        v["kind"] = json!("run");
-        self.append(v)
+        self.append(&Record::Run(h.clone()))
     }
 
     /// Records a contact of the run (or a changed decision about it, e.g. an override chosen
@@ -294,8 +296,12 @@ impl Journal {
         target: &Target,
         invite_id: &str,
     ) -> Result<(), JournalError> {
-        self.append(json!({"kind": "contact", "index": index, "target": target,
-                           "inviteId": invite_id, "e164": target.e164}))
+        self.append(&Record::Contact(ContactRecord::Target(TargetRecord {
+            index,
+            target: target.clone(),
+            invite_id: invite_id.to_string(),
+            e164: target.e164.clone(),
+        })))
     }
 
     /// Everything written so far is on disk.
@@ -318,16 +324,31 @@ impl Journal {
         template_hash: &str,
         u: &ContactUpdate,
     ) -> Result<(), JournalError> {
-        self.append_record(json!({
-            "kind": "contact", "index": u.index, "org": org, "templateHash": template_hash,
-            "e164": u.e164, "status": u.state(), "reason": u.reason, "inviteId": u.invite_id,
-            "contact": u.contact_id, "conversation": u.conversation, "newContact": u.new_contact,
-            "reconciled": u.reconciled, "warnings": u.warnings, "remedy": u.remedy,
-        }), u.state() == State::Sending)
+        let record = StateRecord {
+            index: u.index,
+            org: Some(org.to_string()),
+            template_hash: Some(template_hash.to_string()),
+            e164: Some(u.e164.clone()),
+            status: Some(u.state()),
+            reason: u.reason.clone(),
+            invite_id: u.invite_id.clone(),
+            contact: u.contact_id.clone(),
+            conversation: u.conversation.clone(),
+            new_contact: u.new_contact,
+            reconciled: u.reconciled,
+            warnings: u.warnings.clone(),
+            remedy: u.remedy,
+        };
+        self.append_record(
+            &Record::Contact(ContactRecord::State(record)),
+            u.state() == State::Sending,
+        )
     }
 
     pub fn finished(&self, s: &Summary) -> Result<(), JournalError> {
-        self.append(json!({"kind": "finished", "summary": s}))
+        self.append(&Record::Finished {
+            summary: Some(s.clone()),
+        })
     }
 }
 
@@ -465,118 +486,122 @@ impl StoredRun {
     }
 }
 
-fn read_lines(path: &Path) -> std::io::Result<Vec<Value>> {
-    let f = File::open(path)?;
-    // A torn last line (killed mid-write) is skipped, not fatal.
-    Ok(BufReader::new(f)
-        .lines()
-        .map_while(Result::ok)
-        .filter_map(|l| serde_json::from_str(&l).ok())
-        .collect())
-}
-
 pub fn load_run(data_dir: &Path, run: &str) -> Result<StoredRun, JournalError> {
     let dir = runs_dir(data_dir);
     if run.is_empty() || run.contains(['/', '\\']) || run.starts_with('.') {
         return Err(JournalError::NoSuchRun(run.to_string(), dir));
     }
     let path = dir.join(format!("{run}.jsonl"));
-    let lines =
-        read_lines(&path).map_err(|_| JournalError::NoSuchRun(run.to_string(), dir.clone()))?;
-    parse_run(run, &lines)
+    let entries =
+        record::read(&path).map_err(|_| JournalError::NoSuchRun(run.to_string(), dir.clone()))?;
+    parse_run(run, &entries)
 }
 
-fn parse_run(run: &str, lines: &[Value]) -> Result<StoredRun, JournalError> {
+fn parse_run(run: &str, entries: &[Result<Entry, String>]) -> Result<StoredRun, JournalError> {
     let corrupt = |reason: &str| JournalError::Corrupt {
         run: run.to_string(),
         reason: reason.to_string(),
     };
-    let header_line = lines
+    let header = entries
         .iter()
-        .find(|l| l["kind"] == "run")
-        .ok_or_else(|| corrupt("no run record"))?;
-    let header: RunHeader =
-        serde_json::from_value(header_line.clone()).map_err(|e| corrupt(&e.to_string()))?;
+        .find_map(|e| match e {
+            Ok(Entry {
+                record: Record::Run(h),
+                ..
+            }) => Some(h.clone()),
+            _ => None,
+        })
+        .ok_or_else(|| {
+            // A header that is there but cannot be read is most likely why there is none.
+            let unreadable = entries.iter().find_map(|e| e.as_ref().err());
+            corrupt(unreadable.map_or("no run record", String::as_str))
+        })?;
     let mut contacts: BTreeMap<usize, StoredContact> = BTreeMap::new();
-    for l in lines.iter().filter(|l| l["kind"] == "contact") {
-        let Some(index) = l["index"].as_u64().map(|i| i as usize) else {
+    for entry in entries.iter().flatten() {
+        let Record::Contact(record) = &entry.record else {
             continue;
         };
-        let state: Option<State> = serde_json::from_value(l["status"].clone()).ok();
-        let at = l["at"].as_str().and_then(|s| s.parse().ok());
-        if let Some(target) = l
-            .get("target")
-            .and_then(|t| serde_json::from_value::<Target>(t.clone()).ok())
-        {
-            let invite_id = l["inviteId"].as_str().unwrap_or("").to_string();
-            match contacts.get_mut(&index) {
+        let at = entry.stamp.at;
+        match record {
+            ContactRecord::Target(t) => match contacts.get_mut(&t.index) {
                 // A decision recorded again (a retry's override) keeps the contact's state.
                 Some(c) => {
-                    c.target = target;
-                    if !invite_id.is_empty() {
-                        c.invite_id = invite_id;
+                    c.target = t.target.clone();
+                    if !t.invite_id.is_empty() {
+                        c.invite_id = t.invite_id.clone();
                     }
                 }
                 None => {
-                    let mut c = StoredContact::new(index, target, invite_id);
+                    let mut c = StoredContact::new(t.index, t.target.clone(), t.invite_id.clone());
                     c.at = at;
-                    contacts.insert(index, c);
+                    contacts.insert(t.index, c);
+                }
+            },
+            ContactRecord::State(s) => {
+                let Some(c) = contacts.get_mut(&s.index) else {
+                    continue;
+                };
+                if let Some(state) = s.status {
+                    c.state = state;
+                    c.at = at;
+                    // Each state report says all there is to say: an old reason does not linger.
+                    c.reason = s.reason.clone();
+                    c.remedy = s.remedy;
+                    c.warnings = s.warnings.clone();
+                    if let Some(v) = s.new_contact {
+                        c.new_contact = Some(v);
+                    }
+                    c.reconciled = s.reconciled;
+                }
+                if let Some(v) = &s.conversation {
+                    c.conversation = Some(v.clone());
+                }
+                if let Some(v) = &s.contact {
+                    c.contact_id = Some(v.clone());
                 }
             }
         }
-        let Some(c) = contacts.get_mut(&index) else {
-            continue;
-        };
-        if let Some(s) = state {
-            c.state = s;
-            c.at = at;
-            // Each state report says all there is to say: an old reason does not linger.
-            c.reason = l["reason"].as_str().map(str::to_string);
-            c.remedy = serde_json::from_value(l["remedy"].clone()).ok().flatten();
-            c.warnings = serde_json::from_value(l["warnings"].clone()).unwrap_or_default();
-            if let Some(v) = l["newContact"].as_bool() {
-                c.new_contact = Some(v);
-            }
-            c.reconciled = l["reconciled"].as_bool().unwrap_or(false);
-        }
-        if let Some(v) = l["conversation"].as_str() {
-            c.conversation = Some(v.to_string());
-        }
-        if let Some(v) = l["contact"].as_str() {
-            c.contact_id = Some(v.to_string());
-        }
     }
+    // Finished unless a later attempt started again.
+    let finished = entries
+        .iter()
+        .rev()
+        .flatten()
+        .find_map(|e| match e.record {
+            Record::Finished { .. } => Some(true),
+            Record::Resumed => Some(false),
+            _ => None,
+        })
+        .unwrap_or(false);
     Ok(StoredRun {
         header,
         contacts: contacts.into_values().collect(),
-        // Finished unless a later attempt started again.
-        finished: lines
-            .iter()
-            .rev()
-            .find(|l| l["kind"] == "finished" || l["kind"] == "resumed")
-            .is_some_and(|l| l["kind"] == "finished"),
+        finished,
     })
 }
 
 /// Every number this journal records as sent in `org` with `template_hash`, with when and in
 /// which run: what the cooldown reads.
 pub fn sends_in(path: &Path, org: &str, template_hash: &str) -> Vec<(String, LastInvite)> {
-    let Ok(lines) = read_lines(path) else {
+    let Ok(entries) = record::read(path) else {
         return Vec::new();
     };
-    lines
+    entries
         .into_iter()
-        .filter(|l| {
-            l["kind"] == "contact"
-                && l["status"] == "sent"
-                && l["org"] == org
-                && l["templateHash"] == template_hash
-        })
-        .filter_map(|l| {
-            let e164 = l["e164"].as_str()?.to_string();
-            let at = l["at"].as_str()?.parse::<DateTime<Utc>>().ok()?;
-            let run = l["run"].as_str().unwrap_or("").to_string();
-            Some((e164, LastInvite { at, run }))
+        .flatten()
+        .filter_map(|e| {
+            let Record::Contact(ContactRecord::State(s)) = e.record else {
+                return None;
+            };
+            let matches = s.status == Some(State::Sent)
+                && s.org.as_deref() == Some(org)
+                && s.template_hash.as_deref() == Some(template_hash);
+            if !matches {
+                return None;
+            }
+            let at = e.stamp.at?;
+            let run = e.stamp.run.unwrap_or_default();
+            Some((s.e164?, LastInvite { at, run }))
         })
         .collect()
 }
