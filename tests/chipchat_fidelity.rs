@@ -6,13 +6,15 @@
 //! Needs Node (>= 18) and npm; a missing one fails the test instead of skipping it, so a
 //! machine without Node cannot silently report the fidelity as proven.
 
+mod common;
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use sms_invite::sandbox::{Sandbox, SandboxConfig};
+use sms_invite::sandbox::SandboxConfig;
 
 /// Short enough that fidelity.js can wait for tokens to expire (twice) within seconds.
 const TOKEN_TTL_SECS: i64 = 2;
@@ -140,21 +142,16 @@ async fn chipchat_sdk_works_against_the_sandbox() {
     config.knobs.token_ttl_secs = TOKEN_TTL_SECS;
     // Message delays would only slow the run; ordering is what is checked.
     config.knobs.behaviour.delay_scale = 0.0;
-    let sandbox = Sandbox::start(config).await.expect("start the sandbox");
+    let sandbox = common::start_sandbox(config).await;
 
     // Issued last, right before Node starts, so the short-lived token is still valid at first.
-    let login = sandbox.bot_login();
+    let mut envs = common::bot_env(&sandbox);
     assert!(
-        !login.token.is_empty(),
+        envs.iter()
+            .any(|(k, v)| *k == "SMS_INVITE_TOKEN" && !v.is_empty()),
         "the sandbox has no seeded admin bot"
     );
-    let envs = [
-        ("SMS_INVITE_API_URL", sandbox.base_url().to_string()),
-        ("SMS_INVITE_TOKEN", login.token.clone()),
-        ("SMS_INVITE_REFRESH_TOKEN", login.refresh_token.clone()),
-        ("SMS_INVITE_EMAIL", login.email.clone()),
-        ("FIDELITY_TTL_SECS", TOKEN_TTL_SECS.to_string()),
-    ];
+    envs.push(("FIDELITY_TTL_SECS", TOKEN_TTL_SECS.to_string()));
     let run = run_fidelity(&dir, &envs).await;
     println!(
         "---- node fidelity.js ({:.1} s) ----",

@@ -11,7 +11,7 @@ use futures::StreamExt;
 use serde_json::json;
 use sms_invite::api::models::{Contact, Organization};
 use sms_invite::api::{ClientEvent, Credentials, ErrorKind, Op, Query, Secret};
-use sms_invite::sandbox::{FaultRule, READER_USER_ID};
+use sms_invite::sandbox::FaultRule;
 
 #[tokio::test]
 async fn lists_follow_next_links_page_by_page() {
@@ -25,7 +25,7 @@ async fn lists_follow_next_links_page_by_page() {
         7,
         "every visible org, the foreign tenant excluded"
     );
-    assert!(all.iter().all(|o| o.id != "5f00000000000000000000ff"));
+    assert!(all.iter().all(|o| o.id != OTHER_TENANT));
     let offsets: Vec<String> = sandbox
         .requests()
         .iter()
@@ -171,9 +171,7 @@ async fn expired_token_is_renewed_once_and_the_request_replayed() {
 #[tokio::test]
 async fn failed_refresh_is_a_clear_auth_error_without_looping() {
     let (sandbox, _) = start(quick_config()).await;
-    let mut creds = Credentials::new(Secret::new(
-        sandbox.access_token(sms_invite::sandbox::BOT_USER_ID, -10),
-    ));
+    let mut creds = Credentials::new(Secret::new(sandbox.access_token(BOT_USER_ID, -10)));
     creds.refresh = Some(Secret::new("bogus.refresh.token"));
     let client = sms_invite::api::Client::new(client_config(&sandbox), creds).unwrap();
     let err = client.organization(HOLDING).await.unwrap_err();
@@ -195,12 +193,11 @@ async fn failed_refresh_is_a_clear_auth_error_without_looping() {
 #[tokio::test]
 async fn bad_signature_without_refresh_token_is_unauthorized() {
     let (sandbox, _) = start(quick_config()).await;
-    let other = sms_invite::sandbox::Sandbox::start(sms_invite::sandbox::SandboxConfig {
+    let other = start_sandbox(sms_invite::sandbox::SandboxConfig {
         secret: b"another-secret".to_vec(),
         ..quick_config()
     })
-    .await
-    .unwrap();
+    .await;
     let foreign = other.bot_login().token;
     let client = sms_invite::api::Client::new(
         client_config(&sandbox),
@@ -339,10 +336,7 @@ async fn scope_and_visibility_errors_carry_server_message_and_hint() {
         "GET /v2/services: HTTP 403: Permission denied"
     );
     assert!(err.hint().contains("admin"));
-    let err = client
-        .organization("5f00000000000000000000ff")
-        .await
-        .unwrap_err();
+    let err = client.organization(OTHER_TENANT).await.unwrap_err();
     assert_eq!(err.kind, ErrorKind::NotFound);
     let err = client
         .post_messages("5f0000000000000000000999", &[json!({"text": "x"})])

@@ -8,16 +8,16 @@
 //! torn-journal sweep takes every 12th byte offset by default and every one with
 //! `RACES_EVERY_OFFSET=1`.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
+use common::*;
 use serde_json::Value;
-use sms_invite::sandbox::{FaultRule, Sandbox, SandboxConfig};
-
-const ORG: &str = "Acme Holding";
-const LINK: &str = "https://clp.example.com/acme";
+use sms_invite::sandbox::{FaultRule, Sandbox};
 
 fn bin() -> PathBuf {
     std::env::var_os("SMS_INVITE_TEST_BIN")
@@ -32,16 +32,14 @@ struct World {
 
 impl World {
     async fn start(latency: Duration, faults: &[&str]) -> World {
-        let mut c = SandboxConfig::default();
-        c.knobs.behaviour.delay_scale = 0.0;
-        c.knobs.rate_limit = 0;
+        let mut c = quick_config();
         c.knobs.latency = latency;
         c.knobs.faults = faults
             .iter()
             .map(|f| FaultRule::parse(f).expect("fault rule"))
             .collect();
         World {
-            sandbox: Sandbox::start(c).await.expect("sandbox"),
+            sandbox: start_sandbox(c).await,
             dir: tempfile::tempdir().expect("dir"),
         }
     }
@@ -49,15 +47,11 @@ impl World {
     /// A command of the binary for the data dir `data` (each "machine" or operator has its
     /// own config dir; processes of one machine share `data`).
     fn cmd(&self, data: &str, args: &[&str]) -> Command {
-        let login = self.sandbox.bot_login();
         let mut cmd = Command::new(bin());
         cmd.args(args)
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("SMS_INVITE_API_URL", self.sandbox.base_url())
-            .env("SMS_INVITE_TOKEN", login.token)
-            .env("SMS_INVITE_REFRESH_TOKEN", login.refresh_token)
-            .env("SMS_INVITE_EMAIL", login.email)
+            .envs(bot_env(&self.sandbox))
             .env("SMS_INVITE_DATA_DIR", self.dir.path().join(data))
             .env("SMS_INVITE_CONFIG_DIR", self.dir.path().join("config"))
             .stdin(Stdio::null());
@@ -79,11 +73,11 @@ impl World {
         let mut a = vec![
             "send",
             "--org",
-            ORG,
+            HOLDING_NAME,
             "--contacts",
             list,
             "--clp-url",
-            LINK,
+            CLP,
             "--yes",
             "--json",
         ];

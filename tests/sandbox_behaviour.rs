@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use common::*;
 use serde_json::{Value, json};
-use sms_invite::sandbox::{AGENT_USER_ID, Sandbox};
+use sms_invite::sandbox::Sandbox;
 
 async fn raw(
     sandbox: &Sandbox,
@@ -34,7 +34,7 @@ async fn raw(
 
 #[tokio::test]
 async fn auth_errors_use_the_platform_messages() {
-    let sandbox = Sandbox::start(quick_config()).await.unwrap();
+    let sandbox = start_sandbox(quick_config()).await;
     let (s, _, b) = raw(&sandbox, "GET", "/v2/organizations", "", None).await;
     assert_eq!(
         (s, b["error"]["message"].as_str()),
@@ -45,7 +45,7 @@ async fn auth_errors_use_the_platform_messages() {
         (s, b["error"]["message"].as_str()),
         (401, Some("jwt malformed"))
     );
-    let expired = sandbox.access_token(sms_invite::sandbox::BOT_USER_ID, -1);
+    let expired = sandbox.access_token(BOT_USER_ID, -1);
     let (s, _, b) = raw(&sandbox, "GET", "/v2/organizations", &expired, None).await;
     assert_eq!(
         (s, b["error"]["message"].as_str()),
@@ -62,7 +62,7 @@ async fn auth_errors_use_the_platform_messages() {
 
 #[tokio::test]
 async fn login_and_rotating_refresh() {
-    let sandbox = Sandbox::start(quick_config()).await.unwrap();
+    let sandbox = start_sandbox(quick_config()).await;
     let email = sandbox.bot_login().email;
     let (s, _, b) = raw(
         &sandbox,
@@ -114,7 +114,7 @@ async fn login_and_rotating_refresh() {
 
 #[tokio::test]
 async fn lists_are_bare_arrays_with_absolute_links_and_counts() {
-    let sandbox = Sandbox::start(quick_config()).await.unwrap();
+    let sandbox = start_sandbox(quick_config()).await;
     let token = sandbox.bot_login().token;
     let (s, h, b) = raw(&sandbox, "GET", "/v2/contacts?limit=3", &token, None).await;
     assert_eq!(s, 200);
@@ -140,7 +140,7 @@ async fn lists_are_bare_arrays_with_absolute_links_and_counts() {
 
 #[tokio::test]
 async fn raw_plus_is_a_space_and_encoded_operators_work() {
-    let sandbox = Sandbox::start(quick_config()).await.unwrap();
+    let sandbox = start_sandbox(quick_config()).await;
     let token = sandbox.bot_login().token;
     let (_, _, b) = raw(
         &sandbox,
@@ -183,7 +183,7 @@ async fn raw_plus_is_a_space_and_encoded_operators_work() {
 
 #[tokio::test]
 async fn link_before_the_first_sms_stays_unfilled_and_is_flagged() {
-    let sandbox = Sandbox::start(quick_config()).await.unwrap();
+    let sandbox = start_sandbox(quick_config()).await;
     let token = sandbox.bot_login().token;
     // The link message alone, for a new contact: no SMS link exists yet.
     let body = json!({"organization": HOLDING, "type": "contact",
@@ -208,7 +208,7 @@ async fn link_before_the_first_sms_stays_unfilled_and_is_flagged() {
 async fn delays_schedule_delivery_in_order() {
     let mut config = quick_config();
     config.knobs.behaviour.delay_scale = 0.1;
-    let sandbox = Sandbox::start(config).await.unwrap();
+    let sandbox = start_sandbox(config).await;
     let token = sandbox.bot_login().token;
     let body = json!({"organization": HOLDING, "type": "contact",
         "contact": {"profile": {"telephone": "+31600000002"}},
@@ -241,12 +241,12 @@ async fn delays_schedule_delivery_in_order() {
 
 #[tokio::test]
 async fn agent_held_conversations_and_sms_capability() {
-    let sandbox = Sandbox::start(quick_config()).await.unwrap();
+    let sandbox = start_sandbox(quick_config()).await;
     let token = sandbox.bot_login().token;
     let (_, _, conv) = raw(
         &sandbox,
         "GET",
-        "/v2/conversations/5f0000000000000000000305",
+        &format!("/v2/conversations/{SANNE_CONV}"),
         &token,
         None,
     )
@@ -292,7 +292,7 @@ async fn agent_held_conversations_and_sms_capability() {
 
 #[tokio::test]
 async fn invalid_bodies_are_refused_before_anything_is_stored() {
-    let sandbox = Sandbox::start(quick_config()).await.unwrap();
+    let sandbox = start_sandbox(quick_config()).await;
     let token = sandbox.bot_login().token;
     let before = sandbox.with_store(|s| s.messages.len());
     let (s, _, b) = raw(
@@ -322,7 +322,7 @@ async fn invalid_bodies_are_refused_before_anything_is_stored() {
 
 #[tokio::test]
 async fn inspection_endpoints_change_faults_at_runtime() {
-    let sandbox = Sandbox::start(quick_config()).await.unwrap();
+    let sandbox = start_sandbox(quick_config()).await;
     let token = sandbox.bot_login().token;
     let (s, _, _) = raw(&sandbox, "POST", "/__sandbox/faults", "", Some(json!({"rules": [{"method": "GET", "route": "services", "kind": "error", "rate": 1.0}]}))).await;
     assert_eq!(s, 200);
