@@ -19,6 +19,9 @@ use common::*;
 use serde_json::Value;
 use sms_invite::sandbox::{FaultRule, Sandbox};
 
+/// Why prlimit is needed, printed with a skip or a CI failure.
+const PRLIMIT: &str = "the journal cases cap the file size with prlimit (util-linux)";
+
 fn bin() -> PathBuf {
     std::env::var_os("SMS_INVITE_TEST_BIN")
         .map(PathBuf::from)
@@ -269,6 +272,9 @@ async fn two_machines_see_each_others_invitations_in_the_conversation() {
 /// send, says why in --json, exits 1; a resume later sends the rest, each number once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_journal_that_stops_writing_stops_the_run() {
+    if !have_program("prlimit", &["--version"], PRLIMIT) {
+        return;
+    }
     let w = World::start(Duration::ZERO, &[]).await;
     let list_numbers = numbers(300, 40);
     let list = w.list("list.csv", &list_numbers);
@@ -320,6 +326,9 @@ fn rebased(cmd: Command, program: &str) -> Command {
 /// that record announced), a resume against a faulty sandbox sends each number once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_journal_torn_at_every_offset_of_its_last_records() {
+    if !have_program("prlimit", &["--version"], PRLIMIT) {
+        return;
+    }
     let w = World::start(
         Duration::ZERO,
         &["GET:*:error:0.05", "POST:*:after-write:0.05"],

@@ -1,12 +1,15 @@
 //! The one fixture of the integration tests: the sandbox seed's ids and numbers, the admin
 //! bot's credentials (for the library client and for the real binary), sandbox start helpers,
-//! and polling against a deadline instead of sleeping a guessed margin.
+//! polling against a deadline instead of sleeping a guessed margin, and the rule for tests that
+//! need a program outside Rust (skip with a reason locally, fail under CI).
 //!
 //! The ids are copied from `assets/sandbox/seed.json` once, here, so a change to the seed breaks
 //! one place instead of every test file that repeated them.
 #![allow(dead_code, unused_imports)]
 
 use std::future::Future;
+use std::io::Write;
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use sms_invite::api::{Client, ClientConfig, Credentials, Secret};
@@ -148,4 +151,48 @@ where
         }
         tokio::time::sleep(POLL).await;
     }
+}
+
+/// Whether this is a CI run (`CI=true`, as CI services and `.ci/run` set it).
+pub fn on_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
+}
+
+/// Whether `program` can be started (as `program args`, which should be a harmless version
+/// query); `purpose` says which test needs it. Only the start counts, not the exit status:
+/// version flags differ between GNU and BSD tools, and a test that uses the program reports
+/// its real failures itself.
+///
+/// A developer without tmux or Node should still get a green `cargo test` for everything
+/// else, so there the test is skipped with the reason printed. Under CI a skip would hide that
+/// a whole end-to-end check stopped running, so there a missing program fails the test.
+#[must_use]
+pub fn have_program(program: &str, args: &[&str], purpose: &str) -> bool {
+    match Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+    {
+        Ok(_) => true,
+        Err(e) => missing(&format!("{program} is not installed ({e})"), purpose),
+    }
+}
+
+/// Reports a missing requirement: a skip (false) locally, a panic under CI. The skip is
+/// written to stderr directly rather than with `eprintln!`, which the test harness swallows
+/// for passing tests: a skipped check must show up in a plain `cargo test`.
+pub fn missing(problem: &str, purpose: &str) -> bool {
+    if on_ci() {
+        panic!(
+            "{problem}; {purpose}. CI=true, so this fails instead of skipping: install it \
+             (.ci/run does)"
+        );
+    }
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "skipped: {problem}; {purpose} (under CI=true this fails instead)"
+    );
+    false
 }
