@@ -312,10 +312,8 @@ async fn dropped_post_is_reported_as_outcome_unknown() {
         .post_messages(JAN_CONV, &[json!({"text": "x", "role": "agent"})])
         .await
         .unwrap_err();
-    assert!(
-        matches!(err.kind, ErrorKind::Network | ErrorKind::Timeout),
-        "{err:?}"
-    );
+    // The connection breaks at once, long before any deadline: a network error, not a timeout.
+    assert_eq!(err.kind, ErrorKind::Network, "{err:?}");
     assert!(err.outcome_unknown);
     assert_eq!(count(&sandbox, "POST", "conversations/messages"), 1);
 }
