@@ -375,19 +375,21 @@ async fn a_journal_torn_at_every_offset_of_its_last_records() {
         let mut limited = rebased(limited, "prlimit");
         limited.stdin(Stdio::null());
         let first = run(limited).await;
-        if first.status.code() != Some(0) {
+        // A run the limit did not stop must have sent everything itself, each number once.
+        let resumed = if first.status.code() != Some(0) {
             stopped += 1;
             let run_id = the_run(&w.dir.path().join(&data));
-            let resumed =
-                run(w.cmd(&data, &["send", "--resume", &run_id, "--yes", "--json"])).await;
-            let per = w.sms_per_number(&list_numbers);
-            assert!(
-                per.values().all(|&n| n == 2),
-                "journal cut at byte {limit}: {per:?}\n{}\n{}",
-                text(&first),
-                text(&resumed)
-            );
-        }
+            Some(run(w.cmd(&data, &["send", "--resume", &run_id, "--yes", "--json"])).await)
+        } else {
+            None
+        };
+        let per = w.sms_per_number(&list_numbers);
+        assert!(
+            per.values().all(|&n| n == 2),
+            "journal cut at byte {limit}: {per:?}\n{}\n{}",
+            text(&first),
+            resumed.as_ref().map(text).unwrap_or_default()
+        );
         tried += 1;
     }
     println!(
