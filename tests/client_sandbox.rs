@@ -130,17 +130,18 @@ async fn filter_operators_reach_the_server_intact() {
     );
 }
 
+/// The client learns that its token expired only from the server's 401, so a token issued
+/// already expired stands in for one that aged: no waiting for a clock to pass a TTL.
 #[tokio::test]
 async fn expired_token_is_renewed_once_and_the_request_replayed() {
-    let mut config = quick_config();
-    config.knobs.token_ttl_secs = 1;
-    let (sandbox, client) = start(config).await;
+    let sandbox = start_sandbox(quick_config()).await;
+    let mut creds = bot_credentials(&sandbox);
+    creds.access = Secret::new(sandbox.access_token(BOT_USER_ID, -1));
+    let client = sms_invite::api::Client::new(client_config(&sandbox), creds).unwrap();
     let events = Arc::new(Mutex::new(Vec::new()));
     let sink = events.clone();
     let _notices = client.subscribe(move |e| sink.lock().unwrap().push(e));
-    client.organization(HOLDING).await.unwrap();
     let first = client.credentials();
-    tokio::time::sleep(Duration::from_millis(2100)).await;
     // Several requests at once after expiry: exactly one refresh (refresh tokens rotate).
     let (a, b, c) = tokio::join!(
         client.organization(HOLDING),
@@ -268,7 +269,14 @@ async fn posts_are_retried_after_429_but_never_after_5xx() {
         c.post_messages(JAN_CONV, &[json!({"text": "again", "role": "agent"})])
             .await
     });
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Lifted once the first attempt was answered 429, so the retry is what gets through.
+    wait_until("a POST answered 429", Duration::from_secs(10), || {
+        sandbox
+            .requests()
+            .iter()
+            .any(|r| r["route"] == "conversations/messages" && r["status"] == 429)
+    })
+    .await;
     sandbox.tune(|k| k.faults.clear());
     let created = task.await.unwrap().unwrap();
     assert_eq!(created.len(), 1);
@@ -409,8 +417,15 @@ async fn connection_refused_is_a_network_error_with_a_hint() {
     let (sandbox, _) = start(quick_config()).await;
     let url = sandbox.base_url().to_string();
     let token = sandbox.bot_login().token;
+    let addr = sandbox.addr();
     drop(sandbox);
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // The server stops on its own task; go on once its port refuses connections.
+    wait_until_async(
+        "the sandbox's port closed",
+        Duration::from_secs(10),
+        || async { tokio::net::TcpStream::connect(addr).await.is_err() },
+    )
+    .await;
     let mut config = sms_invite::api::ClientConfig::new(&url).unwrap();
     config.retry.max_retries = 1;
     config.retry.base_delay = Duration::from_millis(1);

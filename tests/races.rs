@@ -227,7 +227,16 @@ async fn two_fresh_sends_of_one_list() {
     let first = w.cmd("data", &World::send_args(&list, &[]));
     let second = w.cmd("data", &World::send_args(&list, &[]));
     let started = tokio::spawn(run(first));
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    // The second starts once the first is sending (or, failing, has ended), not after a
+    // guessed head start.
+    wait_until("the first send under way", Duration::from_secs(60), || {
+        started.is_finished()
+            || w.sandbox
+                .deliveries()
+                .iter()
+                .any(|d| d["status"] == "delivered")
+    })
+    .await;
     let second = run(second).await;
     let first = started.await.expect("first");
     let (s1, s2) = (summary(&first), summary(&second));

@@ -3,8 +3,6 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::*;
 use serde_json::{Value, json};
 use sms_invite::sandbox::Sandbox;
@@ -204,10 +202,14 @@ async fn link_before_the_first_sms_stays_unfilled_and_is_flagged() {
     assert!(last["text"].as_str().unwrap().contains("{authtoken}"));
 }
 
+/// The sandbox delivers a message when it is due and something looks (a request, the delivery
+/// log), so the test moves that clock itself with `Store::advance` to each due time instead of
+/// sleeping past the delays and hoping the machine kept up.
 #[tokio::test]
 async fn delays_schedule_delivery_in_order() {
     let mut config = quick_config();
-    config.knobs.behaviour.delay_scale = 0.1;
+    config.knobs.behaviour.delay_scale = 0.5;
+    let behaviour = config.knobs.behaviour.clone();
     let sandbox = start_sandbox(config).await;
     let token = sandbox.bot_login().token;
     let body = json!({"organization": HOLDING, "type": "contact",
@@ -218,25 +220,56 @@ async fn delays_schedule_delivery_in_order() {
             {"text": "link", "role": "agent", "touchpoint": "sms", "delay": 3000,
              "actions": [{"type": "link", "text": "go", "uri": "https://clp.example/?id={authuser}&token={authtoken}"}]}]});
     let (_, _, conv) = raw(&sandbox, "POST", "/v2/conversations", &token, Some(body)).await;
-    let mine = |s: &Sandbox| {
-        s.deliveries()
-            .into_iter()
+    let mine = |s: &sms_invite::sandbox::store::Store| {
+        s.deliveries
+            .iter()
             .filter(|d| d["conversation"] == conv["id"])
+            .cloned()
             .collect::<Vec<_>>()
     };
-    assert!(
-        mine(&sandbox).is_empty(),
-        "nothing is delivered before its delay"
-    );
-    tokio::time::sleep(Duration::from_millis(150)).await;
-    assert_eq!(mine(&sandbox).len(), 1, "the welcome after 100 ms");
-    tokio::time::sleep(Duration::from_millis(250)).await;
-    let d = mine(&sandbox);
-    assert_eq!(d.len(), 2);
+    // When each message was stored and when it is due, in the sandbox's milliseconds.
+    let ms = |v: &Value| {
+        chrono::DateTime::parse_from_rfc3339(v.as_str().expect("a timestamp"))
+            .expect("RFC 3339")
+            .timestamp_millis()
+    };
+    let (created, welcome_due, link_due) = sandbox.with_store(|s| {
+        let due = |text: &str| {
+            let m = s
+                .messages
+                .iter()
+                .find(|m| m["conversation"] == conv["id"] && m["text"] == text)
+                .expect("message stored");
+            (ms(&m["createdAt"]), ms(&m["scheduledAt"]))
+        };
+        let (created, welcome) = due("welcome");
+        (created, welcome, due("link").1)
+    });
     assert_eq!(
-        d[1]["placeholders"], "filled",
-        "the welcome linked the contact first"
+        welcome_due - created,
+        500,
+        "1000 ms at a delay scale of 0.5"
     );
+    assert_eq!(link_due - created, 1500, "3000 ms at a delay scale of 0.5");
+
+    sandbox.with_store(|s| {
+        assert!(mine(s).is_empty(), "nothing is delivered before its delay");
+        s.advance(welcome_due - 1, &behaviour);
+        assert!(mine(s).is_empty(), "nothing is delivered before its delay");
+        s.advance(welcome_due, &behaviour);
+        let d = mine(s);
+        assert_eq!(d.len(), 1, "the welcome at its delay");
+        assert_eq!(d[0]["text"], "welcome");
+        s.advance(link_due - 1, &behaviour);
+        assert_eq!(mine(s).len(), 1, "the link not before its delay");
+        s.advance(link_due, &behaviour);
+        let d = mine(s);
+        assert_eq!(d.len(), 2);
+        assert_eq!(
+            d[1]["placeholders"], "filled",
+            "the welcome linked the contact first"
+        );
+    });
 }
 
 #[tokio::test]
