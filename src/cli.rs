@@ -108,6 +108,24 @@ pub enum Command {
     Link(LinkArgs),
     /// Run the embedded API simulator on loopback until stopped; prints the env lines to use.
     Sandbox(SandboxArgs),
+    /// Print a shell completion script to stdout, e.g. `sms-invite completions bash`.
+    Completions(CompletionsArgs),
+    /// Print a manual page (roff) to stdout, e.g. `sms-invite man | man -l -`.
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// A command whose own page to print (sms-invite-send(1) for `send`); without one, the
+    /// page of sms-invite(1), which lists the commands.
+    pub command: Option<String>,
 }
 
 #[derive(Debug, Args)]
