@@ -13,7 +13,8 @@ use crate::api::client::DEFAULT_API_URL;
     about = "Send Web1on1 SMS invitations that bring a contact back to their conversation",
     after_help = "Token: env SMS_INVITE_TOKEN or --token-file; for renewal SMS_INVITE_REFRESH_TOKEN and SMS_INVITE_EMAIL.\n\
                   Try it without a token: `sms-invite --demo` (the TUI against the embedded sandbox), or\n`sms-invite sandbox` and export the lines it prints for the commands.\n\
-                  Exit codes: 0 success, 1 failures or not ready, 2 bad usage or input, 3 authentication failed."
+                  Exit codes: 0 success, 1 failures or not ready, 2 bad usage or input, 3 authentication failed,\n\
+                  4 the run is being sent by another process."
 )]
 pub struct Cli {
     #[command(flatten)]

@@ -354,7 +354,8 @@ async fn help_names_the_exit_codes_and_version_prints() {
         .stdout_has("0 success")
         .stdout_has("1 failures or not ready")
         .stdout_has("2 bad usage or input")
-        .stdout_has("3 authentication failed");
+        .stdout_has("3 authentication failed")
+        .stdout_has("4 the run is being sent by another process");
     let v = cli.run(&["--version"]).await;
     v.code(0);
     assert_eq!(
