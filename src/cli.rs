@@ -13,7 +13,8 @@ use crate::api::client::DEFAULT_API_URL;
     about = "Send Web1on1 SMS invitations that bring a contact back to their conversation",
     after_help = "Token: env SMS_INVITE_TOKEN or --token-file; for renewal SMS_INVITE_REFRESH_TOKEN and SMS_INVITE_EMAIL.\n\
                   Try it without a token: `sms-invite --demo` (the TUI against the embedded sandbox), or\n`sms-invite sandbox` and export the lines it prints for the commands.\n\
-                  Exit codes: 0 success, 1 failures or not ready, 2 bad usage or input, 3 authentication failed."
+                  Exit codes: 0 success, 1 failures or not ready, 2 bad usage or input, 3 authentication failed,\n\
+                  4 the run is being sent by another process."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -108,6 +109,24 @@ pub enum Command {
     Link(LinkArgs),
     /// Run the embedded API simulator on loopback until stopped; prints the env lines to use.
     Sandbox(SandboxArgs),
+    /// Print a shell completion script to stdout, e.g. `sms-invite completions bash`.
+    Completions(CompletionsArgs),
+    /// Print a manual page (roff) to stdout, e.g. `sms-invite man | man -l -`.
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// A command whose own page to print (sms-invite-send(1) for `send`); without one, the
+    /// page of sms-invite(1), which lists the commands.
+    pub command: Option<String>,
 }
 
 #[derive(Debug, Args)]

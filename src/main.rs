@@ -14,6 +14,14 @@ use sms_invite::{err, logging, paths};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Completions and manual pages only print text: no log file, no runtime, no data dir.
+    match &cli.command {
+        Some(Command::Completions(args)) => {
+            return exit(commands::generate::completions(args.shell));
+        }
+        Some(Command::Man(args)) => return exit(commands::generate::man(args.command.as_deref())),
+        _ => {}
+    }
     let _log = logging::init(&paths::log_file());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -25,7 +33,12 @@ fn main() -> ExitCode {
             return ExitCode::from(commands::EXIT_FAILED);
         }
     };
-    match runtime.block_on(run(cli)) {
+    exit(runtime.block_on(run(cli)))
+}
+
+/// The exit code of a command; a failure is printed first, with its hint.
+fn exit(result: Result<u8, Failure>) -> ExitCode {
+    match result {
         Ok(code) => ExitCode::from(code),
         Err(f) => {
             err!("error: {}", printable_lines(&f.message));
@@ -57,6 +70,8 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
             let global = args.client.resolve(&before);
             commands::link::run(&global, args).await
         }
+        Some(Command::Completions(args)) => commands::generate::completions(args.shell),
+        Some(Command::Man(args)) => commands::generate::man(args.command.as_deref()),
         None => commands::tui::run(&before.resolve(&ClientArgs::default()), cli.tui).await,
     }
 }

@@ -3,8 +3,11 @@
 //! sandbox, then checks on the sandbox side that the SDK really paginated, refreshed its token
 //! and had its message arrays stored in order.
 //!
-//! Needs Node (>= 18) and npm; a missing one fails the test instead of skipping it, so a
-//! machine without Node cannot silently report the fidelity as proven.
+//! Needs Node (the version `engines` in tests/chipchat/package.json asks for) and npm. Without
+//! them the test is skipped with the reason printed; under CI (`CI=true`) it fails instead, so
+//! CI cannot silently report the fidelity as proven.
+
+mod common;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -12,7 +15,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use sms_invite::sandbox::{Sandbox, SandboxConfig};
+use sms_invite::sandbox::SandboxConfig;
 
 /// Short enough that fidelity.js can wait for tokens to expire (twice) within seconds.
 const TOKEN_TTL_SECS: i64 = 2;
@@ -33,27 +36,68 @@ fn sdk_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/chipchat")
 }
 
-/// Runs a tool to completion, failing the test with an actionable message when it is absent.
+/// Why Node and npm are needed, printed with a skip or a CI failure.
+const PURPOSE: &str = "the chipchat fidelity test runs the real Node SDK \
+    (e.g. `apt-get install nodejs npm`)";
+
+/// Runs a tool to completion (its presence was checked before).
 fn run_tool(dir: &Path, program: &str, args: &[&str]) -> std::process::Output {
-    Command::new(program).args(args).current_dir(dir).output().unwrap_or_else(|e| {
-        panic!(
-            "cannot run `{program}` ({e}): Node.js >= 18 with npm must be installed for the chipchat \
-             fidelity test (e.g. `apt-get install nodejs npm`)"
-        )
-    })
+    Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run `{program}`: {e}"))
 }
 
-/// Installs the pinned SDK unless node_modules already holds chipchat 0.7.4 (node_modules is
-/// gitignored, so a fresh clone or CI has to install it; `npm ci` keeps to the lockfile).
-fn ensure_sdk_installed(dir: &Path) {
-    let node = run_tool(dir, "node", &["--version"]);
-    assert!(node.status.success(), "`node --version` failed: {node:?}");
+/// The lowest Node major version `engines.node` (">=N") in package.json accepts, so the
+/// README, the manifest and this check cannot disagree.
+fn required_node_major(dir: &Path) -> u32 {
+    let manifest: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("package.json")).expect("tests/chipchat/package.json"),
+    )
+    .expect("package.json is JSON");
+    let range = manifest["engines"]["node"].as_str().unwrap_or_default();
+    range
+        .trim()
+        .strip_prefix(">=")
+        .and_then(|v| v.trim().split('.').next()?.parse().ok())
+        .unwrap_or_else(|| panic!("engines.node in package.json is not \">=N\": {range:?}"))
+}
+
+/// Whether a Node new enough for the SDK and the pinned SDK are there, installing the SDK with
+/// `npm ci` unless node_modules already holds chipchat 0.7.4 (node_modules is gitignored, so a
+/// fresh clone or CI has to install it; `npm ci` keeps to the lockfile). False means skipped.
+fn sdk_ready(dir: &Path) -> bool {
+    if !common::have_program("node", &["--version"], PURPOSE) {
+        return false;
+    }
+    let version = String::from_utf8_lossy(&run_tool(dir, "node", &["--version"]).stdout)
+        .trim()
+        .to_string();
+    let major: u32 = version
+        .trim_start_matches('v')
+        .split('.')
+        .next()
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(0);
+    let required = required_node_major(dir);
+    if major < required {
+        return common::missing(
+            &format!(
+                "node {version} is older than the >={required} that tests/chipchat/package.json asks for"
+            ),
+            PURPOSE,
+        );
+    }
     let installed = std::fs::read_to_string(dir.join("node_modules/chipchat/package.json"))
         .ok()
         .and_then(|s| serde_json::from_str::<Value>(&s).ok())
         .is_some_and(|p| p["version"] == "0.7.4");
     if installed {
-        return;
+        return true;
+    }
+    if !common::have_program("npm", &["--version"], PURPOSE) {
+        return false;
     }
     eprintln!("installing the chipchat SDK: npm ci in {}", dir.display());
     let npm = run_tool(dir, "npm", &["ci", "--no-audit", "--no-fund"]);
@@ -64,6 +108,7 @@ fn ensure_sdk_installed(dir: &Path) {
         String::from_utf8_lossy(&npm.stdout),
         String::from_utf8_lossy(&npm.stderr)
     );
+    true
 }
 
 struct NodeRun {
@@ -134,27 +179,24 @@ fn query_param(entry: &Value, key: &str) -> Option<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chipchat_sdk_works_against_the_sandbox() {
     let dir = sdk_dir();
-    ensure_sdk_installed(&dir);
+    if !sdk_ready(&dir) {
+        return;
+    }
 
     let mut config = SandboxConfig::default();
     config.knobs.token_ttl_secs = TOKEN_TTL_SECS;
     // Message delays would only slow the run; ordering is what is checked.
     config.knobs.behaviour.delay_scale = 0.0;
-    let sandbox = Sandbox::start(config).await.expect("start the sandbox");
+    let sandbox = common::start_sandbox(config).await;
 
     // Issued last, right before Node starts, so the short-lived token is still valid at first.
-    let login = sandbox.bot_login();
+    let mut envs = common::bot_env(&sandbox);
     assert!(
-        !login.token.is_empty(),
+        envs.iter()
+            .any(|(k, v)| *k == "SMS_INVITE_TOKEN" && !v.is_empty()),
         "the sandbox has no seeded admin bot"
     );
-    let envs = [
-        ("SMS_INVITE_API_URL", sandbox.base_url().to_string()),
-        ("SMS_INVITE_TOKEN", login.token.clone()),
-        ("SMS_INVITE_REFRESH_TOKEN", login.refresh_token.clone()),
-        ("SMS_INVITE_EMAIL", login.email.clone()),
-        ("FIDELITY_TTL_SECS", TOKEN_TTL_SECS.to_string()),
-    ];
+    envs.push(("FIDELITY_TTL_SECS", TOKEN_TTL_SECS.to_string()));
     let run = run_fidelity(&dir, &envs).await;
     println!(
         "---- node fidelity.js ({:.1} s) ----",

@@ -19,17 +19,16 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use common::{
+    AMSTERDAM, BOT_USER_ID, BRUSSELS, DISABLED, EVA_CONV, EVA_ID, HOLDING, HOLDING_NAME, JAN,
+    MARK_ID, NO_SMS, PIET_ID, ROOT, SHARED, UTRECHT, bot_env, quick_config, start_sandbox,
+};
 use serde_json::Value;
-use sms_invite::sandbox::{BOT_USER_ID, Sandbox};
+use sms_invite::sandbox::Sandbox;
 use tempfile::TempDir;
 
 const BIN: &str = env!("CARGO_BIN_EXE_sms-invite");
 const CLP: &str = "https://clp.example/x";
-const HOLDING: &str = "Acme Holding";
-const JAN: &str = "+31612345678";
-const SHARED: &str = "+31612345680";
-const EVA_ID: &str = "5f0000000000000000000204";
-const EVA_CONV: &str = "5f0000000000000000000304";
 /// A hung child (say, one waiting on a stdin it should not read) must fail the test, not the
 /// whole suite.
 const CHILD_TIMEOUT: Duration = Duration::from_secs(30);
@@ -120,10 +119,7 @@ struct Cli {
 
 impl Cli {
     async fn start() -> Cli {
-        let sandbox = Sandbox::start(common::quick_config())
-            .await
-            .expect("sandbox starts");
-        let login = sandbox.bot_login();
+        let sandbox = start_sandbox(quick_config()).await;
         let dir = tempfile::tempdir().expect("temp dir");
         for sub in ["data", "config", "home", "io"] {
             std::fs::create_dir_all(dir.path().join(sub)).expect("mkdir");
@@ -139,10 +135,9 @@ impl Cli {
         let data = cli.data_dir().display().to_string();
         let config = cli.dir.path().join("config").display().to_string();
         let home = cli.dir.path().join("home").display().to_string();
-        cli.set("SMS_INVITE_API_URL", cli.sandbox.base_url().to_string());
-        cli.set("SMS_INVITE_TOKEN", login.token);
-        cli.set("SMS_INVITE_REFRESH_TOKEN", login.refresh_token);
-        cli.set("SMS_INVITE_EMAIL", login.email);
+        for (key, value) in bot_env(&cli.sandbox) {
+            cli.set(key, value);
+        }
         cli.set("SMS_INVITE_DATA_DIR", data);
         cli.set("SMS_INVITE_CONFIG_DIR", config);
         cli.set("HOME", home);
@@ -333,7 +328,15 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn send_args<'a>(phone: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
-    let mut a = vec!["send", "--phone", phone, "--org", HOLDING, "--clp-url", CLP];
+    let mut a = vec![
+        "send",
+        "--phone",
+        phone,
+        "--org",
+        HOLDING_NAME,
+        "--clp-url",
+        CLP,
+    ];
     a.extend_from_slice(extra);
     a
 }
@@ -351,7 +354,8 @@ async fn help_names_the_exit_codes_and_version_prints() {
         .stdout_has("0 success")
         .stdout_has("1 failures or not ready")
         .stdout_has("2 bad usage or input")
-        .stdout_has("3 authentication failed");
+        .stdout_has("3 authentication failed")
+        .stdout_has("4 the run is being sent by another process");
     let v = cli.run(&["--version"]).await;
     v.code(0);
     assert_eq!(
@@ -365,7 +369,7 @@ async fn help_names_the_exit_codes_and_version_prints() {
     assert!(!tui.stderr.trim().is_empty(), "{tui}");
     cli.run(&["send", "--bogus"]).await.code(2);
     cli.run(&["send", "--phone", "0612345678"]).await.code(2);
-    cli.run(&["send", "--org", HOLDING, "--concurrency", "0"])
+    cli.run(&["send", "--org", HOLDING_NAME, "--concurrency", "0"])
         .await
         .code(2);
     cli.finish(&[]);
@@ -453,13 +457,13 @@ async fn orgs_table_marks_each_visible_organization() {
         .stdout_has("ORGANIZATION")
         .stdout_has("4 of 7 organizations can send SMS");
     let expected = [
-        ("Web1on1 Sandbox", "5f0000000000000000000001", "NOT READY"),
-        ("Acme Holding", "5f0000000000000000000010", "ready"),
-        ("Acme Amsterdam", "5f0000000000000000000011", "ready"),
-        ("Acme Utrecht", "5f0000000000000000000012", "ready"),
-        ("Brussels Motors", "5f0000000000000000000020", "ready"),
-        ("No-SMS Garage", "5f0000000000000000000030", "NOT READY"),
-        ("Disabled SMS BV", "5f0000000000000000000040", "NOT READY"),
+        ("Web1on1 Sandbox", ROOT, "NOT READY"),
+        ("Acme Holding", HOLDING, "ready"),
+        ("Acme Amsterdam", AMSTERDAM, "ready"),
+        ("Acme Utrecht", UTRECHT, "ready"),
+        ("Brussels Motors", BRUSSELS, "ready"),
+        ("No-SMS Garage", NO_SMS, "NOT READY"),
+        ("Disabled SMS BV", DISABLED, "NOT READY"),
     ];
     let rows: Vec<&str> = out
         .stdout
@@ -521,7 +525,7 @@ async fn check_ready_organization_exits_0_with_every_line_ready() {
     let cli = Cli::start().await;
     let t = cli.write("t.toml", &format!("clp_url = \"{CLP}\"\n"));
     let t = t.to_str().unwrap_or_default();
-    let out = cli.run(&["check", HOLDING, "--template", t]).await;
+    let out = cli.run(&["check", HOLDING_NAME, "--template", t]).await;
     out.code(0).stdout_has("Ready to send SMS invitations.");
     let checks: Vec<&str> = out.stdout.lines().filter(|l| l.starts_with('[')).collect();
     assert!(checks.len() >= 5, "{out}");
@@ -531,7 +535,7 @@ async fn check_ready_organization_exits_0_with_every_line_ready() {
     }
 
     let out = cli
-        .run(&["check", HOLDING, "--template", t, "--json"])
+        .run(&["check", HOLDING_NAME, "--template", t, "--json"])
         .await;
     out.code(0);
     let lines = out.json();
@@ -610,7 +614,9 @@ async fn check_unknown_organization_is_bad_input() {
     assert_eq!(last["summary"], true, "{out}");
     assert_eq!(last["ready"], false, "{out}");
     // A bad --phone is bad input, not "not ready".
-    cli.run(&["check", HOLDING, "--phone", "abc"]).await.code(2);
+    cli.run(&["check", HOLDING_NAME, "--phone", "abc"])
+        .await
+        .code(2);
     cli.finish(&[]);
 }
 
@@ -708,7 +714,7 @@ async fn invalid_number_is_bad_input_and_nothing_is_sent() {
         "--phone",
         "abc",
         "--org",
-        HOLDING,
+        HOLDING_NAME,
         "--clp-url",
         CLP,
         "--yes",
@@ -728,7 +734,7 @@ async fn shared_number_fails_with_the_reason_until_a_contact_is_named() {
         .await
         .code(1)
         .stdout_has("2 contacts share this number")
-        .stdout_has("5f0000000000000000000203")
+        .stdout_has(MARK_ID)
         .stdout_has(EVA_ID);
     assert_eq!(cli.writes(), 0);
     assert!(cli.sms_to(SHARED).is_empty());
@@ -807,7 +813,14 @@ async fn organization_without_sms_gets_nothing() {
 #[tokio::test(flavor = "multi_thread")]
 async fn template_comes_from_the_config_dir_and_must_be_usable() {
     let cli = Cli::start().await;
-    let no_clp = ["send", "--phone", "0612345678", "--org", HOLDING, "--yes"];
+    let no_clp = [
+        "send",
+        "--phone",
+        "0612345678",
+        "--org",
+        HOLDING_NAME,
+        "--yes",
+    ];
     cli.run(&no_clp)
         .await
         .code(1)
@@ -855,7 +868,7 @@ async fn csv_batch_reports_bad_rows_sends_good_ones_and_exports() {
             "--contacts",
             csv.to_str().unwrap_or_default(),
             "--org",
-            HOLDING,
+            HOLDING_NAME,
             "--clp-url",
             CLP,
             "--yes",
@@ -927,7 +940,7 @@ async fn pasted_list_on_stdin_is_sent() {
                 "--contacts",
                 "-",
                 "--org",
-                HOLDING,
+                HOLDING_NAME,
                 "--clp-url",
                 CLP,
                 "--yes",
@@ -947,14 +960,14 @@ async fn pasted_list_on_stdin_is_sent() {
         .find(|r| r["e164"] == "+31612345679")
         .expect("Piet");
     assert_eq!(piet["newContact"], false, "{out}");
-    assert_eq!(piet["contactId"], "5f0000000000000000000202", "{out}");
+    assert_eq!(piet["contactId"], PIET_ID, "{out}");
     assert_eq!(cli.sms_to(JAN).len(), 2);
     // The platform delivers to the number as stored, so count Piet's SMS by contact.
     let piet_sms = cli
         .sandbox
         .deliveries()
         .into_iter()
-        .filter(|d| d["contact"] == "5f0000000000000000000202")
+        .filter(|d| d["contact"] == PIET_ID)
         .count();
     assert_eq!(piet_sms, 2);
     cli.finish(&[]);
@@ -974,7 +987,7 @@ async fn resume_retries_only_what_is_not_done() {
             "--phone",
             "0612345680",
             "--org",
-            HOLDING,
+            HOLDING_NAME,
             "--clp-url",
             CLP,
             "--yes",
@@ -1039,7 +1052,7 @@ async fn missing_or_garbage_token_exits_3() {
         .stderr_has("cannot read the token file")
         .stderr_has("no-such-token");
     cli.run(&send_args("0612345678", &["--yes"])).await.code(3);
-    cli.run(&["check", HOLDING]).await.code(3);
+    cli.run(&["check", HOLDING_NAME]).await.code(3);
     assert_eq!(cli.writes(), 0);
     cli.finish(&[]);
 }
@@ -1069,7 +1082,7 @@ async fn expired_token_without_refresh_exits_3() {
     cli.set("SMS_INVITE_TOKEN", expired);
     cli.unset("SMS_INVITE_REFRESH_TOKEN");
     cli.run(&["orgs"]).await.code(3).stderr_has("expired");
-    cli.run(&["check", HOLDING]).await.code(3);
+    cli.run(&["check", HOLDING_NAME]).await.code(3);
     cli.run(&send_args("0612345678", &["--yes"])).await.code(3);
     assert_eq!(cli.writes(), 0);
     assert!(cli.sandbox.deliveries().is_empty());
@@ -1122,7 +1135,9 @@ async fn tokens_appear_in_no_output_log_journal_or_export() {
     let export_s = export.to_str().unwrap_or_default().to_string();
     cli.run(&["orgs"]).await.code(0);
     cli.run(&["orgs", "--json"]).await.code(0);
-    cli.run(&["check", HOLDING, "--template", &t]).await.code(0);
+    cli.run(&["check", HOLDING_NAME, "--template", &t])
+        .await
+        .code(0);
     cli.run(&["check", "No-SMS Garage", "--json"]).await.code(1);
     cli.run(&send_args("0612345678", &["--dry-run"]))
         .await
@@ -1192,7 +1207,7 @@ async fn csv_contact_id_column_picks_one_of_a_shared_number() {
             "--contacts",
             csv.to_str().unwrap_or_default(),
             "--org",
-            HOLDING,
+            HOLDING_NAME,
             "--clp-url",
             CLP,
             "--yes",
@@ -1207,7 +1222,8 @@ async fn csv_contact_id_column_picks_one_of_a_shared_number() {
 
 /// A flag the command does not use must not be dropped silently: the operator believes the
 /// shared number is resolved, and the row fails anyway (or, worse, succeeds for a single
-/// matching contact that is not the one named).
+/// matching contact that is not the one named). `--contact-id` names the contact of one
+/// `--phone`, so with `--contacts` the command refuses the combination up front.
 #[tokio::test(flavor = "multi_thread")]
 
 async fn contact_id_with_contacts_file_is_not_silently_ignored() {
@@ -1221,15 +1237,18 @@ async fn contact_id_with_contacts_file_is_not_silently_ignored() {
             "--contact-id",
             EVA_ID,
             "--org",
-            HOLDING,
+            HOLDING_NAME,
             "--clp-url",
             CLP,
             "--yes",
         ])
         .await;
-    let honoured = out.code == 0 && cli.sms_to(SHARED).iter().all(|d| d["contact"] == EVA_ID);
-    let refused = out.code == 2 && cli.writes() == 0;
-    assert!(honoured || refused, "--contact-id was ignored\n{out}");
+    // Refused before anything is sent, with where a contact id goes in a file instead.
+    out.code(2)
+        .stderr_has("--contact-id goes with exactly one --phone")
+        .stderr_has("name the contact in a contactId column");
+    assert_eq!(cli.writes(), 0, "nothing may be written\n{out}");
+    assert!(cli.sms_to(SHARED).is_empty(), "{out}");
     cli.finish(&[]);
 }
 

@@ -120,7 +120,7 @@ async fn new_existing_shared_and_held_contacts() {
     let (sandbox, client) = start(quick_config()).await;
     let dir = tempfile::tempdir().unwrap();
     let mut shared_named = target("+31612345680");
-    shared_named.contact_id = Some("5f0000000000000000000204".into());
+    shared_named.contact_id = Some(EVA_ID.into());
     let targets = vec![
         target("0612345678"), // Jan, existing
         target("0612345679"), // Piet, stored as national spelling
@@ -209,7 +209,7 @@ async fn new_existing_shared_and_held_contacts() {
     )
     .await;
     assert_eq!(run.summary.sent, 1);
-    let eva_conv = "5f0000000000000000000304";
+    let eva_conv = EVA_CONV;
     assert!(
         sandbox
             .deliveries()

@@ -13,12 +13,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::{HOLDING, ROOT};
 use serde_json::{Value, json};
 use sms_invite::sandbox::{Sandbox, SandboxConfig};
 use tempfile::TempDir;
 
 const CLP: &str = "https://clp.example/x";
-const HOLDING: &str = "5f0000000000000000000010";
 const SEED: &str = include_str!("../assets/sandbox/seed.json");
 /// Writes the operator's clipboard (OSC 52).
 const OSC52: &str = "\u{1b}]52;c;aGFja2Vk\u{7}";
@@ -90,22 +90,18 @@ impl World {
     async fn start(seed: Option<Value>) -> World {
         let mut config: SandboxConfig = common::quick_config();
         config.seed_json = seed.map(|s| s.to_string());
-        let sandbox = Sandbox::start(config).await.expect("sandbox starts");
-        let login = sandbox.bot_login();
+        let sandbox = common::start_sandbox(config).await;
         let dir = tempfile::tempdir().expect("temp dir");
         for sub in ["config", "home"] {
             std::fs::create_dir_all(dir.path().join(sub)).expect("mkdir");
         }
         let p = |s: &str| dir.path().join(s).display().to_string();
-        let env = vec![
-            ("SMS_INVITE_API_URL", sandbox.base_url().to_string()),
-            ("SMS_INVITE_TOKEN", login.token),
-            ("SMS_INVITE_REFRESH_TOKEN", login.refresh_token),
-            ("SMS_INVITE_EMAIL", login.email),
+        let mut env = common::bot_env(&sandbox);
+        env.extend([
             ("SMS_INVITE_DATA_DIR", p("data/sms-invite")),
             ("SMS_INVITE_CONFIG_DIR", p("config")),
             ("HOME", p("home")),
-        ];
+        ]);
         World { sandbox, dir, env }
     }
 
@@ -582,7 +578,7 @@ async fn output_and_errors_into_one_closed_pipe_do_not_crash_a_send() {
 /// A sandbox with `n` organizations under the bot's root, in a tree of fan-out 8.
 fn many_orgs_seed(n: usize) -> Value {
     let mut seed: Value = serde_json::from_str(SEED).expect("seed");
-    let root = "5f0000000000000000000001".to_string();
+    let root = ROOT.to_string();
     let mut paths = vec![root.clone()];
     let mut orgs =
         vec![json!({"id": root, "name": "root", "displayName": "Root", "orgPath": root})];
@@ -671,7 +667,7 @@ async fn orgs_indents_a_deep_tree_by_depth() {
         orgs.push(json!({"id": id, "displayName": format!("Level {d}"), "orgPath": path}));
     }
     // The bot sees only what is under its own organization: make the chain start there.
-    let root = "5f0000000000000000000001";
+    let root = ROOT;
     for o in &mut orgs {
         let p = o["orgPath"].as_str().unwrap_or_default().to_string();
         o["orgPath"] = json!(format!("{root}#{p}"));

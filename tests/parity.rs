@@ -2,26 +2,26 @@
 //! --json`) and through the TUI's model (keys, the lookups the TUI makes, the confirm screen's
 //! verdicts) reach the same verdict with the same reason, against one sandbox.
 
+mod common;
 mod tui_common;
 
 use std::process::Command;
 
 use crossterm::event::KeyCode;
 use serde_json::Value;
-use sms_invite::api::{Client, ClientConfig, Credentials, Secret};
+use sms_invite::api::Client;
 use sms_invite::invite::cooldown;
 use sms_invite::invite::link;
 use sms_invite::invite::readiness::{self, Account, Subject};
 use sms_invite::invite::target::Target;
 use sms_invite::invite::template::Template;
 use sms_invite::invite::verdict::{Lookup, Pick};
-use sms_invite::sandbox::{Sandbox, SandboxConfig};
+use sms_invite::sandbox::Sandbox;
 use sms_invite::tui::model::{Model, Overlay, PickOption, Screen};
 use sms_invite::tui::msg::Msg;
 use tui_common::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_sms-invite");
-const LINK: &str = "https://clp.example.com/acme";
 
 struct World {
     sandbox: Sandbox,
@@ -31,17 +31,7 @@ struct World {
 
 impl World {
     async fn start() -> World {
-        let mut c = SandboxConfig::default();
-        c.knobs.behaviour.delay_scale = 0.0;
-        c.knobs.rate_limit = 0;
-        let sandbox = Sandbox::start(c).await.expect("sandbox");
-        let login = sandbox.bot_login();
-        let mut creds = Credentials::new(Secret::new(login.token));
-        creds.refresh = Some(Secret::new(login.refresh_token));
-        creds.client_id = Some(login.email);
-        let mut config = ClientConfig::new(sandbox.base_url()).expect("url");
-        config.rate_per_sec = 0;
-        let client = Client::new(config, creds).expect("client");
+        let (sandbox, client) = start(quick_config()).await;
         World {
             sandbox,
             client,
@@ -51,14 +41,12 @@ impl World {
 
     /// The command line's verdict for one contact: its state and reason.
     async fn headless(&self, args: &[&str]) -> (String, Option<String>, String) {
-        let login = self.sandbox.bot_login();
         let mut cmd = Command::new(BIN);
-        cmd.args(["send", "--org", HOLDING, "--clp-url", LINK, "--json"])
+        cmd.args(["send", "--org", HOLDING, "--clp-url", CLP, "--json"])
             .args(args)
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("SMS_INVITE_API_URL", self.sandbox.base_url())
-            .env("SMS_INVITE_TOKEN", login.token)
+            .envs(bot_env(&self.sandbox))
             .env("SMS_INVITE_DATA_DIR", self.dir.path().join("data"))
             .env("SMS_INVITE_CONFIG_DIR", self.dir.path().join("config"));
         let out = tokio::task::spawn_blocking(move || cmd.output().expect("the binary runs"))
@@ -83,7 +71,7 @@ impl World {
     /// The template the run uses: the built-in one with the run's link address.
     fn template(&self) -> Template {
         Template {
-            clp_url: link::check_clp_url(LINK, true).expect("link"),
+            clp_url: link::check_clp_url(CLP, true).expect("link"),
             ..Template::default()
         }
     }
@@ -210,7 +198,6 @@ async fn the_command_line_and_the_tui_reach_the_same_verdicts() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_readiness_line_refuses_in_both() {
     let w = World::start().await;
-    let login = w.sandbox.bot_login();
     let mut cmd = Command::new(BIN);
     cmd.args([
         "send",
@@ -219,15 +206,12 @@ async fn the_same_readiness_line_refuses_in_both() {
         "--phone",
         "06 55443322",
         "--clp-url",
-        LINK,
+        CLP,
         "--yes",
     ])
     .env_clear()
     .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-    .env("SMS_INVITE_API_URL", w.sandbox.base_url())
-    .env("SMS_INVITE_TOKEN", login.token)
-    .env("SMS_INVITE_REFRESH_TOKEN", login.refresh_token)
-    .env("SMS_INVITE_EMAIL", login.email)
+    .envs(bot_env(&w.sandbox))
     .env("SMS_INVITE_DATA_DIR", w.dir.path().join("data"))
     .env("SMS_INVITE_CONFIG_DIR", w.dir.path().join("config"));
     let out = tokio::task::spawn_blocking(move || cmd.output().expect("runs"))
@@ -241,7 +225,7 @@ async fn the_same_readiness_line_refuses_in_both() {
     let account = Account::of(&w.client).await.expect("account");
     let template = w.template();
     let choice = link::LinkChoice {
-        url: LINK.into(),
+        url: CLP.into(),
         source: link::LinkSource::Given,
     };
     let target = Target::from_phone(

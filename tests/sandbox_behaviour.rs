@@ -3,11 +3,9 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::*;
 use serde_json::{Value, json};
-use sms_invite::sandbox::{AGENT_USER_ID, Sandbox};
+use sms_invite::sandbox::Sandbox;
 
 async fn raw(
     sandbox: &Sandbox,
@@ -34,7 +32,7 @@ async fn raw(
 
 #[tokio::test]
 async fn auth_errors_use_the_platform_messages() {
-    let sandbox = Sandbox::start(quick_config()).await.unwrap();
+    let sandbox = start_sandbox(quick_config()).await;
     let (s, _, b) = raw(&sandbox, "GET", "/v2/organizations", "", None).await;
     assert_eq!(
         (s, b["error"]["message"].as_str()),
@@ -45,7 +43,7 @@ async fn auth_errors_use_the_platform_messages() {
         (s, b["error"]["message"].as_str()),
         (401, Some("jwt malformed"))
     );
-    let expired = sandbox.access_token(sms_invite::sandbox::BOT_USER_ID, -1);
+    let expired = sandbox.access_token(BOT_USER_ID, -1);
     let (s, _, b) = raw(&sandbox, "GET", "/v2/organizations", &expired, None).await;
     assert_eq!(
         (s, b["error"]["message"].as_str()),
@@ -62,7 +60,7 @@ async fn auth_errors_use_the_platform_messages() {
 
 #[tokio::test]
 async fn login_and_rotating_refresh() {
-    let sandbox = Sandbox::start(quick_config()).await.unwrap();
+    let sandbox = start_sandbox(quick_config()).await;
     let email = sandbox.bot_login().email;
     let (s, _, b) = raw(
         &sandbox,
@@ -114,7 +112,7 @@ async fn login_and_rotating_refresh() {
 
 #[tokio::test]
 async fn lists_are_bare_arrays_with_absolute_links_and_counts() {
-    let sandbox = Sandbox::start(quick_config()).await.unwrap();
+    let sandbox = start_sandbox(quick_config()).await;
     let token = sandbox.bot_login().token;
     let (s, h, b) = raw(&sandbox, "GET", "/v2/contacts?limit=3", &token, None).await;
     assert_eq!(s, 200);
@@ -140,7 +138,7 @@ async fn lists_are_bare_arrays_with_absolute_links_and_counts() {
 
 #[tokio::test]
 async fn raw_plus_is_a_space_and_encoded_operators_work() {
-    let sandbox = Sandbox::start(quick_config()).await.unwrap();
+    let sandbox = start_sandbox(quick_config()).await;
     let token = sandbox.bot_login().token;
     let (_, _, b) = raw(
         &sandbox,
@@ -183,7 +181,7 @@ async fn raw_plus_is_a_space_and_encoded_operators_work() {
 
 #[tokio::test]
 async fn link_before_the_first_sms_stays_unfilled_and_is_flagged() {
-    let sandbox = Sandbox::start(quick_config()).await.unwrap();
+    let sandbox = start_sandbox(quick_config()).await;
     let token = sandbox.bot_login().token;
     // The link message alone, for a new contact: no SMS link exists yet.
     let body = json!({"organization": HOLDING, "type": "contact",
@@ -204,11 +202,15 @@ async fn link_before_the_first_sms_stays_unfilled_and_is_flagged() {
     assert!(last["text"].as_str().unwrap().contains("{authtoken}"));
 }
 
+/// The sandbox delivers a message when it is due and something looks (a request, the delivery
+/// log), so the test moves that clock itself with `Store::advance` to each due time instead of
+/// sleeping past the delays and hoping the machine kept up.
 #[tokio::test]
 async fn delays_schedule_delivery_in_order() {
     let mut config = quick_config();
-    config.knobs.behaviour.delay_scale = 0.1;
-    let sandbox = Sandbox::start(config).await.unwrap();
+    config.knobs.behaviour.delay_scale = 0.5;
+    let behaviour = config.knobs.behaviour.clone();
+    let sandbox = start_sandbox(config).await;
     let token = sandbox.bot_login().token;
     let body = json!({"organization": HOLDING, "type": "contact",
         "contact": {"profile": {"telephone": "+31600000002"}},
@@ -218,35 +220,66 @@ async fn delays_schedule_delivery_in_order() {
             {"text": "link", "role": "agent", "touchpoint": "sms", "delay": 3000,
              "actions": [{"type": "link", "text": "go", "uri": "https://clp.example/?id={authuser}&token={authtoken}"}]}]});
     let (_, _, conv) = raw(&sandbox, "POST", "/v2/conversations", &token, Some(body)).await;
-    let mine = |s: &Sandbox| {
-        s.deliveries()
-            .into_iter()
+    let mine = |s: &sms_invite::sandbox::store::Store| {
+        s.deliveries
+            .iter()
             .filter(|d| d["conversation"] == conv["id"])
+            .cloned()
             .collect::<Vec<_>>()
     };
-    assert!(
-        mine(&sandbox).is_empty(),
-        "nothing is delivered before its delay"
-    );
-    tokio::time::sleep(Duration::from_millis(150)).await;
-    assert_eq!(mine(&sandbox).len(), 1, "the welcome after 100 ms");
-    tokio::time::sleep(Duration::from_millis(250)).await;
-    let d = mine(&sandbox);
-    assert_eq!(d.len(), 2);
+    // When each message was stored and when it is due, in the sandbox's milliseconds.
+    let ms = |v: &Value| {
+        chrono::DateTime::parse_from_rfc3339(v.as_str().expect("a timestamp"))
+            .expect("RFC 3339")
+            .timestamp_millis()
+    };
+    let (created, welcome_due, link_due) = sandbox.with_store(|s| {
+        let due = |text: &str| {
+            let m = s
+                .messages
+                .iter()
+                .find(|m| m["conversation"] == conv["id"] && m["text"] == text)
+                .expect("message stored");
+            (ms(&m["createdAt"]), ms(&m["scheduledAt"]))
+        };
+        let (created, welcome) = due("welcome");
+        (created, welcome, due("link").1)
+    });
     assert_eq!(
-        d[1]["placeholders"], "filled",
-        "the welcome linked the contact first"
+        welcome_due - created,
+        500,
+        "1000 ms at a delay scale of 0.5"
     );
+    assert_eq!(link_due - created, 1500, "3000 ms at a delay scale of 0.5");
+
+    sandbox.with_store(|s| {
+        assert!(mine(s).is_empty(), "nothing is delivered before its delay");
+        s.advance(welcome_due - 1, &behaviour);
+        assert!(mine(s).is_empty(), "nothing is delivered before its delay");
+        s.advance(welcome_due, &behaviour);
+        let d = mine(s);
+        assert_eq!(d.len(), 1, "the welcome at its delay");
+        assert_eq!(d[0]["text"], "welcome");
+        s.advance(link_due - 1, &behaviour);
+        assert_eq!(mine(s).len(), 1, "the link not before its delay");
+        s.advance(link_due, &behaviour);
+        let d = mine(s);
+        assert_eq!(d.len(), 2);
+        assert_eq!(
+            d[1]["placeholders"], "filled",
+            "the welcome linked the contact first"
+        );
+    });
 }
 
 #[tokio::test]
 async fn agent_held_conversations_and_sms_capability() {
-    let sandbox = Sandbox::start(quick_config()).await.unwrap();
+    let sandbox = start_sandbox(quick_config()).await;
     let token = sandbox.bot_login().token;
     let (_, _, conv) = raw(
         &sandbox,
         "GET",
-        "/v2/conversations/5f0000000000000000000305",
+        &format!("/v2/conversations/{SANNE_CONV}"),
         &token,
         None,
     )
@@ -292,7 +325,7 @@ async fn agent_held_conversations_and_sms_capability() {
 
 #[tokio::test]
 async fn invalid_bodies_are_refused_before_anything_is_stored() {
-    let sandbox = Sandbox::start(quick_config()).await.unwrap();
+    let sandbox = start_sandbox(quick_config()).await;
     let token = sandbox.bot_login().token;
     let before = sandbox.with_store(|s| s.messages.len());
     let (s, _, b) = raw(
@@ -322,7 +355,7 @@ async fn invalid_bodies_are_refused_before_anything_is_stored() {
 
 #[tokio::test]
 async fn inspection_endpoints_change_faults_at_runtime() {
-    let sandbox = Sandbox::start(quick_config()).await.unwrap();
+    let sandbox = start_sandbox(quick_config()).await;
     let token = sandbox.bot_login().token;
     let (s, _, _) = raw(&sandbox, "POST", "/__sandbox/faults", "", Some(json!({"rules": [{"method": "GET", "route": "services", "kind": "error", "rate": 1.0}]}))).await;
     assert_eq!(s, 200);

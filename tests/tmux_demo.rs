@@ -1,24 +1,28 @@
 //! The real binary's `--demo` TUI in a real terminal: runs `tests/tmux/demo_reinvite.sh`, which
 //! drives it under tmux (organizations, help, re-invite one contact, quit, terminal restored,
-//! NO_COLOR). tmux is required: CI installs it, and a missing tmux fails this test instead of
-//! skipping it, so the end-to-end check cannot silently stop running.
+//! NO_COLOR). Needs bash, tmux and pgrep (procps; the script signals the TUI by pid). Without
+//! them the test is skipped with the reason printed; under CI (`CI=true`) it fails instead, so
+//! the end-to-end check cannot silently stop running there.
+
+mod common;
 
 use std::path::Path;
 use std::process::Command;
 
+const PURPOSE: &str = "this test drives the real TUI under tmux \
+    (apt-get install tmux procps, brew install tmux)";
+
 #[test]
 fn demo_reinvite_under_tmux() {
-    match Command::new("tmux").arg("-V").output() {
-        Ok(o) if o.status.success() => {}
-        Ok(o) => panic!(
-            "`tmux -V` failed ({}): {}; this test drives the real TUI under tmux",
-            o.status,
-            String::from_utf8_lossy(&o.stderr)
-        ),
-        Err(e) => panic!(
-            "tmux is not installed ({e}); this test drives the real TUI under tmux. \
-             Install it (apt-get install tmux, brew install tmux) and run the tests again"
-        ),
+    let have_all = [
+        ("bash", "--version"),
+        ("tmux", "-V"),
+        ("pgrep", "--version"),
+    ]
+    .iter()
+    .all(|(program, arg)| common::have_program(program, &[arg], PURPOSE));
+    if !have_all {
+        return;
     }
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tmux/demo_reinvite.sh");
     let out = Command::new("bash")

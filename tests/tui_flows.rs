@@ -2,6 +2,7 @@
 //! an in-process sandbox as the platform. The screen is read through a shared backend while the
 //! app runs; the sandbox's delivery and request logs say what really went out.
 
+mod common;
 mod tui_common;
 
 use std::io;
@@ -14,7 +15,7 @@ use ratatui::Terminal;
 use serde_json::Value;
 use sms_invite::api::{Credentials, Secret};
 use sms_invite::invite::events::{State, Summary};
-use sms_invite::sandbox::{FaultRule, Sandbox, SandboxConfig};
+use sms_invite::sandbox::{FaultRule, Sandbox};
 use sms_invite::tui::app::{self, Clipboard, Deps};
 use sms_invite::tui::keymap::Keymap;
 use sms_invite::tui::model::{Model, Screen};
@@ -26,22 +27,6 @@ use tui_common::*;
 const WAIT: Duration = Duration::from_secs(8);
 /// A whole flow that takes longer than this has hung.
 const FLOW: Duration = Duration::from_secs(10);
-
-/// Instant message delays and no rate limit.
-fn quick_config() -> SandboxConfig {
-    let mut c = SandboxConfig::default();
-    c.knobs.behaviour.delay_scale = 0.0;
-    c.knobs.rate_limit = 0;
-    c
-}
-
-fn bot_credentials(sandbox: &Sandbox) -> Credentials {
-    let login = sandbox.bot_login();
-    let mut creds = Credentials::new(Secret::new(login.token));
-    creds.refresh = Some(Secret::new(login.refresh_token));
-    creds.client_id = Some(login.email);
-    creds
-}
 
 /// The app running in a task, its screen, and its keyboard.
 struct App {
@@ -184,7 +169,7 @@ async fn at_acme(sandbox: &Sandbox) -> App {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn re_invite_one_contact_in_a_few_keys() {
     within(async {
-        let sandbox = Sandbox::start(quick_config()).await.expect("sandbox");
+        let sandbox = start_sandbox(quick_config()).await;
         let mut app = at_acme(&sandbox).await;
         app.ch('i');
         app.wait_for("Re-invite one contact of Acme Holding").await;
@@ -214,7 +199,7 @@ async fn re_invite_one_contact_in_a_few_keys() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batch_with_failures_then_retry_failed() {
     within(async {
-        let sandbox = Sandbox::start(quick_config()).await.expect("sandbox");
+        let sandbox = start_sandbox(quick_config()).await;
         let mut app = at_acme(&sandbox).await;
         app.ch('c');
         app.wait_for("Jan Jansen").await;
@@ -340,7 +325,7 @@ async fn a_batch_with_failures_then_retry_failed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancel_mid_send() {
     within(async {
-        let sandbox = Sandbox::start(quick_config()).await.expect("sandbox");
+        let sandbox = start_sandbox(quick_config()).await;
         let mut app = at_acme(&sandbox).await;
         app.ch('c');
         app.wait_for("Jan Jansen").await;
@@ -396,7 +381,7 @@ async fn cancel_mid_send() {
 
 async fn bad_token_then_a_pasted_good_one() {
     within(async {
-        let sandbox = Sandbox::start(quick_config()).await.expect("sandbox");
+        let sandbox = start_sandbox(quick_config()).await;
         let garbage = Credentials::new(Secret::new("garbage"));
         let mut app = App::start(&sandbox, Some(garbage));
         app.wait_for("✗").await;
@@ -419,7 +404,7 @@ async fn bad_token_then_a_pasted_good_one() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_token_then_a_good_one_after_clearing_the_field() {
     within(async {
-        let sandbox = Sandbox::start(quick_config()).await.expect("sandbox");
+        let sandbox = start_sandbox(quick_config()).await;
         let garbage = Credentials::new(Secret::new("garbage"));
         let mut app = App::start(&sandbox, Some(garbage));
         app.wait_for("✗").await;
@@ -451,7 +436,7 @@ async fn bad_token_then_a_good_one_after_clearing_the_field() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_input_ending_ends_the_app() {
     within(async {
-        let sandbox = Sandbox::start(quick_config()).await.expect("sandbox");
+        let sandbox = start_sandbox(quick_config()).await;
         let app = App::start(&sandbox, Some(bot_credentials(&sandbox)));
         app.wait_for("Acme Holding").await;
         // A resize is applied and drawn.
@@ -473,7 +458,7 @@ async fn the_input_ending_ends_the_app() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_capped_contact_list_says_so() {
     within(async {
-        let sandbox = Sandbox::start(quick_config()).await.expect("sandbox");
+        let sandbox = start_sandbox(quick_config()).await;
         let mut app = App::start_with(&sandbox, Some(bot_credentials(&sandbox)), 3);
         app.wait_for("Disabled SMS BV").await;
         app.key(KeyCode::Down);

@@ -2,6 +2,7 @@
 //! choosing who gets a shared phone's invitation, one invitation per phone, the columns of an
 //! imported list, the paste box and the back stack. Pure transitions: no terminal, no network.
 
+mod common;
 mod tui_common;
 
 use crossterm::event::KeyCode;

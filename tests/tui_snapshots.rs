@@ -5,6 +5,7 @@
 //! time, id or path that changes between runs. Review changes with `INSTA_UPDATE=always` and
 //! read the `.snap` files; under `CI=true` a mismatch fails.
 
+mod common;
 mod tui_common;
 
 use crossterm::event::{Event, KeyCode};

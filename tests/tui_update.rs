@@ -1,6 +1,7 @@
 //! Pure transition tests of the TUI: a model, a message, then the new state and the effects.
 //! No terminal, no async, no network.
 
+mod common;
 mod tui_common;
 
 use crossterm::event::{
@@ -1344,7 +1345,7 @@ fn copy_puts_a_markdown_summary_with_the_failures() {
     );
     assert!(text.contains("| +31612345679 | Piet Pieters | unknown | the answer was lost"));
     assert!(text.contains(&format!(
-        "| {JAN} | Jan Jansen | sent | conversation 5f0000000000000000000301 |"
+        "| {JAN} | Jan Jansen | sent | conversation {JAN_CONV} |"
     )));
     assert_eq!(text.lines().filter(|l| l.starts_with("| +")).count(), 6);
     assert_eq!(text, ticket_summary(m.sending.as_ref().expect("sending")));

@@ -2,6 +2,7 @@
 //! results go to stdout, progress and errors to stderr.
 
 pub mod check;
+pub mod generate;
 pub mod link;
 pub mod orgs;
 pub mod printer;

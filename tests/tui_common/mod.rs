@@ -1,7 +1,10 @@
 //! Shared fixtures for the TUI tests: a fixed clock, organizations and contacts like the
 //! sandbox's seed data, hand-built models for every screen, key helpers, and a shared
 //! `TestBackend` so a flow test can read the screen while `app::run` owns the terminal.
-#![allow(dead_code)]
+//!
+//! Ids, numbers and credentials come from `tests/common`; a test crate declares `mod common;`
+//! before `mod tui_common;`.
+#![allow(dead_code, unused_imports)]
 
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
 use std::time::Duration;
@@ -35,24 +38,10 @@ use sms_invite::tui::model::{
 use sms_invite::tui::msg::Msg;
 use sms_invite::tui::update::update;
 
-pub const ROOT: &str = "5f0000000000000000000001";
-pub const HOLDING: &str = "5f0000000000000000000010";
-pub const AMSTERDAM: &str = "5f0000000000000000000011";
-pub const UTRECHT: &str = "5f0000000000000000000012";
-pub const BRUSSELS: &str = "5f0000000000000000000020";
-pub const NO_SMS: &str = "5f0000000000000000000030";
-pub const DISABLED: &str = "5f0000000000000000000040";
+/// The seed's ids and numbers, the bot's credentials and the sandbox helpers: one fixture for
+/// every integration test, so the TUI tests cannot drift from the command-line ones.
+pub use crate::common::*;
 
-/// Jan Jansen, an existing contact of Acme Holding.
-pub const JAN: &str = "+31612345678";
-/// Shared by Mark and Eva Visser.
-pub const SHARED: &str = "+31612345680";
-/// Sanne Bakker; her conversation is held by agent Anna.
-pub const SANNE: &str = "+31612345681";
-/// Not in the seed data.
-pub const NEW: &str = "+31687654321";
-
-pub const CLP: &str = "https://clp.example.com/acme";
 pub const RUN_ID: &str = "run-fixed-0001";
 
 pub static KEYMAP: LazyLock<Keymap> = LazyLock::new(Keymap::default);
@@ -160,7 +149,7 @@ pub fn acme() -> Organization {
 pub fn session() -> Session {
     Session {
         name: "SMS Invite Bot".into(),
-        user_id: "5ee7372448d9940011151f42".into(),
+        user_id: BOT_USER_ID.into(),
         organization: ROOT.into(),
         scope: "viewer guest agent bot admin".into(),
         expires: Some(Utc.with_ymd_and_hms(2026, 3, 11, 11, 0, 0).unwrap()),
@@ -267,7 +256,7 @@ pub fn on_acme() -> Model {
 pub fn account() -> Account {
     Account {
         claims: Some(Claims {
-            user: Some("5ee7372448d9940011151f42".into()),
+            user: Some(BOT_USER_ID.into()),
             organization: Some(ROOT.into()),
             scope: Some("viewer guest agent bot admin".into()),
             exp: Some(
@@ -354,12 +343,6 @@ pub fn platform(number: &str, given: &str, family: &str, id: &str) -> (Contact, 
     };
     (c, lookup)
 }
-
-pub const JAN_ID: &str = "5f0000000000000000000201";
-pub const PIET_ID: &str = "5f0000000000000000000202";
-pub const MARK_ID: &str = "5f0000000000000000000203";
-pub const EVA_ID: &str = "5f0000000000000000000204";
-pub const SANNE_ID: &str = "5f0000000000000000000205";
 
 /// Acme Holding's contacts as the platform lists them.
 pub fn acme_platform() -> Vec<(Contact, Lookup)> {
@@ -505,13 +488,7 @@ pub fn sending_model() -> Model {
     m.back = vec![Screen::Orgs, Screen::Contacts];
     let targets = batch();
     let states = [
-        update_row(
-            0,
-            &targets[0],
-            State::Sent,
-            None,
-            Some("5f0000000000000000000301"),
-        ),
+        update_row(0, &targets[0], State::Sent, None, Some(JAN_CONV)),
         update_row(1, &targets[1], State::Failed, Some(FAIL_REASON), None),
         update_row(
             2,
@@ -686,20 +663,6 @@ impl Backend for SharedBackend {
     }
 }
 
-/// Polls `cond` every 20 ms until it holds, or panics after `timeout` with `what`.
-pub async fn wait_until(what: &str, timeout: Duration, mut cond: impl FnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + timeout;
-    loop {
-        if cond() {
-            return;
-        }
-        if tokio::time::Instant::now() >= deadline {
-            panic!("timed out after {timeout:?} waiting for {what}");
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 /// Waits until the screen shows `text`; the panic message includes the screen.
 pub async fn wait_for(screen: &SharedBackend, text: &str, timeout: Duration) {
     let deadline = tokio::time::Instant::now() + timeout;
@@ -711,7 +674,7 @@ pub async fn wait_for(screen: &SharedBackend, text: &str, timeout: Duration) {
         if tokio::time::Instant::now() >= deadline {
             panic!("timed out after {timeout:?} waiting for {text:?} on screen:\n{now}");
         }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        tokio::time::sleep(POLL).await;
     }
 }
 
