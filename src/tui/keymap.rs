@@ -6,11 +6,20 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use strum::{EnumIter, EnumString, IntoEnumIterator, IntoStaticStr};
 
 /// Where the user is; bindings are looked up in the mode first, then in `Global`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+///
+/// The names in the config file (`[keys.MODE]`) are derived from the variants, so a new mode
+/// is configurable the moment it exists.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, EnumIter, EnumString, IntoStaticStr,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum Mode {
     Global,
+    /// Spelled as one word since the first config files.
+    #[strum(serialize = "signin")]
     SignIn,
     Orgs,
     Readiness,
@@ -32,50 +41,27 @@ pub enum Mode {
 
 impl Mode {
     pub fn name(self) -> &'static str {
-        match self {
-            Mode::Global => "global",
-            Mode::SignIn => "signin",
-            Mode::Orgs => "orgs",
-            Mode::Readiness => "readiness",
-            Mode::Contacts => "contacts",
-            Mode::Template => "template",
-            Mode::Confirm => "confirm",
-            Mode::Sending => "sending",
-            Mode::Done => "done",
-            Mode::Prompt => "prompt",
-            Mode::Editor => "editor",
-            Mode::Help => "help",
-            Mode::Runs => "runs",
-            Mode::Detail => "detail",
-            Mode::Pick => "pick",
-        }
+        self.into()
     }
 
     pub fn from_name(s: &str) -> Option<Mode> {
-        ALL_MODES.iter().copied().find(|m| m.name() == s)
+        s.parse().ok()
+    }
+
+    /// Every mode, in declaration order.
+    pub fn all() -> impl Iterator<Item = Mode> {
+        Mode::iter()
     }
 }
 
-const ALL_MODES: [Mode; 15] = [
-    Mode::Global,
-    Mode::SignIn,
-    Mode::Orgs,
-    Mode::Readiness,
-    Mode::Contacts,
-    Mode::Template,
-    Mode::Confirm,
-    Mode::Sending,
-    Mode::Done,
-    Mode::Prompt,
-    Mode::Editor,
-    Mode::Help,
-    Mode::Runs,
-    Mode::Detail,
-    Mode::Pick,
-];
-
 /// Everything a key can do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+///
+/// The names in the config file are derived from the variants; the three whose name is the
+/// screen they open keep that shorter name, which config files already use.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, EnumIter, EnumString, IntoStaticStr,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum Command {
     Quit,
     Help,
@@ -90,6 +76,7 @@ pub enum Command {
     Filter,
     Open,
     InviteOne,
+    #[strum(serialize = "contacts")]
     PickContacts,
     Refresh,
     Toggle,
@@ -99,6 +86,7 @@ pub enum Command {
     Remove,
     Import,
     Paste,
+    #[strum(serialize = "template")]
     EditTemplate,
     Review,
     Send,
@@ -110,6 +98,7 @@ pub enum Command {
     Submit,
     ToggleRemember,
     NextTemplate,
+    #[strum(serialize = "runs")]
     OpenRuns,
     Details,
     Force,
@@ -121,49 +110,7 @@ pub enum Command {
 
 impl Command {
     pub fn name(self) -> &'static str {
-        use Command::*;
-        match self {
-            Quit => "quit",
-            Help => "help",
-            Back => "back",
-            Suspend => "suspend",
-            Up => "up",
-            Down => "down",
-            PageUp => "page_up",
-            PageDown => "page_down",
-            Top => "top",
-            Bottom => "bottom",
-            Filter => "filter",
-            Open => "open",
-            InviteOne => "invite_one",
-            PickContacts => "contacts",
-            Refresh => "refresh",
-            Toggle => "toggle",
-            ToggleAll => "toggle_all",
-            Add => "add",
-            Edit => "edit",
-            Remove => "remove",
-            Import => "import",
-            Paste => "paste",
-            EditTemplate => "template",
-            Review => "review",
-            Send => "send",
-            Save => "save",
-            Cancel => "cancel",
-            RetryFailed => "retry_failed",
-            Export => "export",
-            Copy => "copy",
-            Submit => "submit",
-            ToggleRemember => "toggle_remember",
-            NextTemplate => "next_template",
-            OpenRuns => "runs",
-            Details => "details",
-            Force => "force",
-            ForceAll => "force_all",
-            Choose => "choose",
-            SetLink => "set_link",
-            SwitchPanel => "switch_panel",
-        }
+        self.into()
     }
 
     pub fn description(self) -> &'static str {
@@ -212,55 +159,13 @@ impl Command {
         }
     }
 
-    fn all() -> impl Iterator<Item = Command> {
-        use Command::*;
-        [
-            Quit,
-            Help,
-            Back,
-            Suspend,
-            Up,
-            Down,
-            PageUp,
-            PageDown,
-            Top,
-            Bottom,
-            Filter,
-            Open,
-            InviteOne,
-            PickContacts,
-            Refresh,
-            Toggle,
-            ToggleAll,
-            Add,
-            Edit,
-            Remove,
-            Import,
-            Paste,
-            EditTemplate,
-            Review,
-            Send,
-            Save,
-            Cancel,
-            RetryFailed,
-            Export,
-            Copy,
-            Submit,
-            ToggleRemember,
-            NextTemplate,
-            OpenRuns,
-            Details,
-            Force,
-            ForceAll,
-            Choose,
-            SetLink,
-            SwitchPanel,
-        ]
-        .into_iter()
+    /// Every command, in declaration order.
+    pub fn all() -> impl Iterator<Item = Command> {
+        Command::iter()
     }
 
     pub fn from_name(s: &str) -> Option<Command> {
-        Command::all().find(|c| c.name() == s)
+        s.parse().ok()
     }
 }
 
@@ -717,6 +622,39 @@ mod tests {
         let help = km.help(Mode::Orgs);
         assert_eq!(help[0].0, "orgs");
         assert!(help.iter().any(|(g, _)| g == "everywhere"));
+    }
+
+    /// Names are what the config file says; each must lead back to its mode or command.
+    #[test]
+    fn every_name_parses_back() {
+        for m in Mode::all() {
+            assert_eq!(Mode::from_name(m.name()), Some(m));
+        }
+        for c in Command::all() {
+            assert_eq!(Command::from_name(c.name()), Some(c));
+        }
+        assert_eq!(Mode::SignIn.name(), "signin");
+        assert_eq!(Command::PickContacts.name(), "contacts");
+        assert_eq!(Command::NextTemplate.name(), "next_template");
+        assert_eq!(Command::from_name("NextTemplate"), None, "only the config spelling");
+    }
+
+    /// A config naming every command in every mode is accepted: no command can be left out
+    /// of the names again, as `next_template` once was.
+    #[test]
+    fn every_command_of_every_mode_can_be_configured() {
+        let mut toml_text = String::new();
+        for m in Mode::all() {
+            toml_text.push_str(&format!("[{}]\n", m.name()));
+            for c in Command::all() {
+                toml_text.push_str(&format!("{} = \"f12\"\n", c.name()));
+            }
+        }
+        let t: BTreeMap<String, BTreeMap<String, KeySpec>> =
+            toml::from_str(&toml_text).expect("toml");
+        assert_eq!(t.len(), Mode::all().count());
+        let mut km = Keymap::default();
+        km.apply_overrides(&t).expect("every name is known");
     }
 
     #[test]
