@@ -8,6 +8,8 @@ use std::fmt;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use strum::{EnumIter, EnumString, IntoEnumIterator, IntoStaticStr};
 
+use crate::config::KeyTables;
+
 /// Where the user is; bindings are looked up in the mode first, then in `Global`.
 ///
 /// The names in the config file (`[keys.MODE]`) are derived from the variants, so a new mode
@@ -527,12 +529,16 @@ impl Keymap {
         out
     }
 
+    /// The default keys with the config file's `[keys]` tables applied.
+    pub fn configured(tables: &KeyTables) -> Result<Keymap, String> {
+        let mut k = Keymap::default();
+        k.apply_overrides(tables)?;
+        Ok(k)
+    }
+
     /// Applies `[keys.MODE] command = "key"` (or a list of keys) from the config file; the
     /// new keys replace that command's defaults in that mode.
-    pub fn apply_overrides(
-        &mut self,
-        table: &BTreeMap<String, BTreeMap<String, KeySpec>>,
-    ) -> Result<(), String> {
+    pub fn apply_overrides(&mut self, table: &KeyTables) -> Result<(), String> {
         for (mode_name, commands) in table {
             let mode = Mode::from_name(mode_name)
                 .ok_or_else(|| format!("[keys.{mode_name}]: unknown mode"))?;
@@ -554,23 +560,6 @@ impl Keymap {
             }
         }
         Ok(())
-    }
-}
-
-/// One key or several, as written in the config file.
-#[derive(Clone, Debug, serde::Deserialize)]
-#[serde(untagged)]
-pub enum KeySpec {
-    One(String),
-    Many(Vec<String>),
-}
-
-impl KeySpec {
-    fn keys(&self) -> Vec<String> {
-        match self {
-            KeySpec::One(k) => vec![k.clone()],
-            KeySpec::Many(v) => v.clone(),
-        }
     }
 }
 
@@ -636,44 +625,65 @@ mod tests {
         assert_eq!(Mode::SignIn.name(), "signin");
         assert_eq!(Command::PickContacts.name(), "contacts");
         assert_eq!(Command::NextTemplate.name(), "next_template");
-        assert_eq!(Command::from_name("NextTemplate"), None, "only the config spelling");
+        assert_eq!(
+            Command::from_name("NextTemplate"),
+            None,
+            "only the config spelling"
+        );
     }
 
-    /// A config naming every command in every mode is accepted: no command can be left out
+    /// A config file naming every command in every mode loads: no command can be left out
     /// of the names again, as `next_template` once was.
     #[test]
-    fn every_command_of_every_mode_can_be_configured() {
-        let mut toml_text = String::new();
+    fn a_config_naming_every_command_of_every_mode_loads() {
+        let mut text = String::new();
         for m in Mode::all() {
-            toml_text.push_str(&format!("[{}]\n", m.name()));
+            text.push_str(&format!("[keys.{}]\n", m.name()));
             for c in Command::all() {
-                toml_text.push_str(&format!("{} = \"f12\"\n", c.name()));
+                text.push_str(&format!("{} = \"f12\"\n", c.name()));
             }
         }
-        let t: BTreeMap<String, BTreeMap<String, KeySpec>> =
-            toml::from_str(&toml_text).expect("toml");
-        assert_eq!(t.len(), Mode::all().count());
-        let mut km = Keymap::default();
-        km.apply_overrides(&t).expect("every name is known");
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, text).expect("write");
+        let config = crate::config::Config::load(&path).expect("parses");
+        assert_eq!(config.keys.len(), Mode::all().count());
+        let km = Keymap::configured(&config.keys).expect("every name is known");
+        let f12 = Key::new(KeyCode::F(12), KeyModifiers::NONE);
+        assert!(km.lookup(Mode::Template, f12).is_some());
+        let mut one = crate::config::KeyTables::new();
+        one.entry("template".into()).or_default().insert(
+            "next_template".into(),
+            crate::config::KeySpec::One("ctrl-n".into()),
+        );
+        let km = Keymap::configured(&one).expect("next_template is a command");
+        assert_eq!(
+            km.lookup(Mode::Template, Key::ctrl('n')),
+            Some(Command::NextTemplate)
+        );
     }
 
     #[test]
     fn overrides_replace_defaults_and_errors_are_clear() {
         let mut km = Keymap::default();
-        let t: BTreeMap<String, BTreeMap<String, KeySpec>> =
-            toml::from_str("[orgs]\ninvite_one = \"o\"\n").unwrap();
+        let t: KeyTables = toml::from_str("[orgs]\ninvite_one = \"o\"\n").unwrap();
         km.apply_overrides(&t).unwrap();
         assert_eq!(
             km.lookup(Mode::Orgs, Key::plain('o')),
             Some(Command::InviteOne)
         );
         assert_eq!(km.lookup(Mode::Orgs, Key::plain('i')), None);
-        let bad: BTreeMap<String, BTreeMap<String, KeySpec>> =
-            toml::from_str("[orgs]\nfly = \"f\"\n").unwrap();
+        let bad: KeyTables = toml::from_str("[orgs]\nfly = \"f\"\n").unwrap();
         assert!(
             km.apply_overrides(&bad)
                 .unwrap_err()
                 .contains("unknown command")
+        );
+        let bad: KeyTables = toml::from_str("[orgs]\ninvite_one = \"banana\"\n").unwrap();
+        let e = Keymap::configured(&bad).unwrap_err();
+        assert!(
+            e.contains("[keys.orgs] invite_one") && e.contains("banana"),
+            "{e}"
         );
     }
 }
