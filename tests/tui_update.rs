@@ -11,9 +11,11 @@ use sms_invite::invite::events::{ContactUpdate, Event as EngineEvent, State, Sum
 use sms_invite::invite::target::Target;
 use sms_invite::tui::effect::Effect;
 use sms_invite::tui::keymap::Mode;
-use sms_invite::tui::model::{Level, Lookup, Model, Overlay, PromptKind, Screen, Source};
+use sms_invite::tui::model::{
+    Level, Lookup, Model, Overlay, PromptKind, Screen, Source, TemplateField,
+};
 use sms_invite::tui::msg::Msg;
-use sms_invite::tui::update::{TEMPLATE_FIELDS, ticket_summary};
+use sms_invite::tui::update::ticket_summary;
 use tui_common::*;
 
 fn one(effects: Vec<Effect>) -> Effect {
@@ -1374,17 +1376,16 @@ fn template_model() -> Model {
 }
 
 fn edit_field(m: &mut Model, name: &str, value: &str) -> Vec<Effect> {
-    let i = TEMPLATE_FIELDS
-        .iter()
-        .position(|f| *f == name)
+    let field = TemplateField::all()
+        .find(|f| f.name() == name)
         .expect("field");
     press(m, KeyCode::Home);
-    for _ in 0..i {
+    for _ in 0..field.index() {
         press(m, KeyCode::Down);
     }
-    assert_eq!(m.template.field, i);
+    assert_eq!(m.template.field, field);
     press(m, KeyCode::Enter);
-    assert_eq!(prompt_of(m).kind, PromptKind::TemplateField(i));
+    assert_eq!(prompt_of(m).kind, PromptKind::TemplateField(field));
     step(m, ctrl('u'));
     type_text(m, value);
     press(m, KeyCode::Enter)
@@ -1414,14 +1415,14 @@ fn template_field_prompt_starts_with_the_current_value() {
     for _ in 0..7 {
         press(&mut m, KeyCode::Down);
     }
-    assert_eq!(TEMPLATE_FIELDS[m.template.field], "welcome_delay_ms");
+    assert_eq!(m.template.field, TemplateField::WelcomeDelayMs);
     press(&mut m, KeyCode::Enter);
     assert_eq!(prompt_of(&m).input.value(), "1000");
     // Navigation clamps at the last field.
     press(&mut m, KeyCode::Esc);
     press(&mut m, KeyCode::End);
     press(&mut m, KeyCode::Down);
-    assert_eq!(m.template.field, TEMPLATE_FIELDS.len() - 1);
+    assert_eq!(Some(m.template.field), TemplateField::all().last());
 }
 
 #[test]
@@ -1479,12 +1480,11 @@ fn template_save_and_review() {
 }
 
 fn open_editor(m: &mut Model, field: &str) -> String {
-    let i = TEMPLATE_FIELDS
-        .iter()
-        .position(|f| *f == field)
+    let field = TemplateField::all()
+        .find(|f| f.name() == field)
         .expect("field");
     press(m, KeyCode::Home);
-    for _ in 0..i {
+    for _ in 0..field.index() {
         press(m, KeyCode::Down);
     }
     assert!(press(m, KeyCode::Enter).is_empty());
@@ -1493,7 +1493,7 @@ fn open_editor(m: &mut Model, field: &str) -> String {
         Some(Overlay::Editor(ed)) => {
             assert_eq!(
                 ed.kind,
-                sms_invite::tui::model::EditorKind::TemplateField(i)
+                sms_invite::tui::model::EditorKind::TemplateField(field)
             );
             ed.area.lines().join("\n")
         }

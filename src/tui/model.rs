@@ -10,6 +10,9 @@ use tui_input::Input;
 
 use super::keymap::Mode;
 
+mod template_field;
+pub use template_field::TemplateField;
+
 use crate::api::models::Organization;
 use crate::invite::batch::SamePhone;
 use crate::invite::contact::Contact;
@@ -45,7 +48,7 @@ pub enum PromptKind {
     ImportPath,
     ExportPath,
     /// Edit one template field.
-    TemplateField(usize),
+    TemplateField(TemplateField),
     /// Typed count before a large send.
     TypeCount,
     /// The landing-page address of the organization being sent for.
@@ -64,8 +67,8 @@ pub struct Prompt {
 /// What a multi-line editor edits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EditorKind {
-    /// One of the template's texts (an index into the template fields).
-    TemplateField(usize),
+    /// One of the template's message texts.
+    TemplateField(TemplateField),
     /// The paste box: a list of names and numbers, typed or pasted, imported when finished.
     PasteList,
 }
@@ -327,6 +330,38 @@ impl ContactRow {
     pub fn target(&self) -> Target {
         self.contact.to_target()
     }
+
+    /// What sending to this row would do, in the shared rules' words, as of `now` (a
+    /// cooldown runs out).
+    pub fn status(&self, now: DateTime<Utc>) -> RowStatus {
+        let said = |text: &str, alert| RowStatus {
+            text: text.to_string(),
+            alert,
+        };
+        let l = self.lookup();
+        if let Some(e) = &l.error {
+            return said(&format!("✗ lookup failed: {e}"), true);
+        }
+        let target = Target {
+            contact_id: self.contact.contact_id().map(str::to_string),
+            ..Target::default()
+        };
+        match l.verdict(&target, Force::default(), now) {
+            None if self.looking_up => said("looking up…", false),
+            None => said("checked at send", false),
+            Some(Ok(Pick::New)) => said("new", false),
+            Some(Ok(Pick::Existing(_))) => said("existing", false),
+            Some(Err(r)) => said(&format!("{}: {}", r.state.label(), r.reason), true),
+        }
+    }
+}
+
+/// A contact row's status line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RowStatus {
+    pub text: String,
+    /// Sending would not go as planned (a skip, a failed lookup): it needs the operator's eye.
+    pub alert: bool,
 }
 
 /// The contacts screen's list. Rows change through its methods so that the count of selected
@@ -468,7 +503,8 @@ impl Contacts {
 pub struct TemplateState {
     pub template: Template,
     pub path: Option<PathBuf>,
-    pub field: usize,
+    /// The field selected on the template screen.
+    pub field: TemplateField,
     pub modified: bool,
     /// Templates to choose from (the config dir's `templates/*.toml` and the built-in one).
     pub choices: Vec<(Option<PathBuf>, Template)>,
@@ -758,7 +794,7 @@ impl Model {
             template: TemplateState {
                 template,
                 path: template_path,
-                field: 0,
+                field: TemplateField::WelcomeText,
                 modified: false,
                 choices: Vec::new(),
                 save_dir: PathBuf::from("templates"),
@@ -830,6 +866,20 @@ impl Model {
     /// The API is a sandbox on this machine.
     pub fn local_api(&self) -> bool {
         self.session.as_ref().is_some_and(|s| s.local_api)
+    }
+
+    /// The template a send uses: the model's, with the organization's link address in
+    /// `clp_url` (checked and normalized), exactly as the report showed it.
+    pub fn effective_template(&self) -> Template {
+        let mut t = self.template.template.clone();
+        let Some(org) = self.org.as_ref() else {
+            return t;
+        };
+        let choice = crate::invite::link::choose(None, &self.links, &org.id, &t.clp_url);
+        if let Ok(url) = crate::invite::link::check_clp_url(&choice.url, self.local_api()) {
+            t.clp_url = url;
+        }
+        t
     }
 }
 

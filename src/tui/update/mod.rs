@@ -23,10 +23,8 @@ use super::model::*;
 use super::msg::Msg;
 use crate::api::Secret;
 
-pub use confirm::effective_template;
-pub use contacts::{LOOKUP_AHEAD_MAX, row_status};
+pub use contacts::LOOKUP_AHEAD_MAX;
 pub use sending::ticket_summary;
-pub use template::{TEMPLATE_FIELDS, field_value};
 
 pub(crate) fn toast(m: &mut Model, level: Level, text: impl Into<String>) {
     m.toast = Some(Toast {
@@ -175,7 +173,7 @@ fn on_key(m: &mut Model, k: KeyEvent, keymap: &Keymap) -> Vec<Effect> {
         Some(Overlay::Help { mut scroll }) => {
             // When the help does not fit, its navigation keys scroll it; any other key (and
             // any key at all when it fits, as its title says) closes it.
-            let last = crate::tui::view::help_max_scroll(m, keymap);
+            let last = crate::tui::help::max_scroll(m, keymap);
             if last > 0
                 && let Some(cmd) = keymap.lookup(Mode::Help, key).filter(|&c| is_nav(c))
             {
