@@ -75,3 +75,8 @@ fn the_config_file_types_know_nothing_of_the_tui() {
     let found = mentions(&[src("config.rs")], &["tui::"]);
     assert!(found.is_empty(), "{found:#?}");
 }
+#[test]
+fn the_tui_does_not_reach_into_the_command_line_front_end() {
+    let found = mentions(&sources(&src("tui")), &["commands::", "crate::cli"]);
+    assert!(found.is_empty(), "{found:#?}");
+}

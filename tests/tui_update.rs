@@ -15,7 +15,6 @@ use sms_invite::tui::model::{
     Level, Lookup, Model, Overlay, PromptKind, Screen, Source, TemplateField,
 };
 use sms_invite::tui::msg::Msg;
-use sms_invite::tui::update::ticket_summary;
 use tui_common::*;
 
 fn one(effects: Vec<Effect>) -> Effect {
@@ -1349,7 +1348,7 @@ fn copy_puts_a_markdown_summary_with_the_failures() {
         "| {JAN} | Jan Jansen | sent | conversation 5f0000000000000000000301 |"
     )));
     assert_eq!(text.lines().filter(|l| l.starts_with("| +")).count(), 6);
-    assert_eq!(text, ticket_summary(m.sending.as_ref().expect("sending")));
+    assert_eq!(text, m.sending.as_ref().expect("sending").ticket_summary());
     step(&mut m, Msg::Copied(Ok(text.len())));
     assert!(
         m.toast
@@ -1362,7 +1361,7 @@ fn copy_puts_a_markdown_summary_with_the_failures() {
 fn pipes_in_reasons_do_not_break_the_markdown_table() {
     let mut m = done_model();
     m.sending.as_mut().expect("sending").rows[1].update.reason = Some("a | b".into());
-    let text = ticket_summary(m.sending.as_ref().expect("sending"));
+    let text = m.sending.as_ref().expect("sending").ticket_summary();
     assert!(text.contains("| failed | a / b |"));
 }
 

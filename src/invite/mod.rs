@@ -18,4 +18,5 @@ pub mod segments;
 pub mod sender_id;
 pub mod target;
 pub mod template;
+pub mod ticket;
 pub mod verdict;

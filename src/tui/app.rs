@@ -423,8 +423,7 @@ impl Runtime {
                 // Shown as the operator can find it again, whatever the working directory.
                 let path = std::path::absolute(&path).unwrap_or(path);
                 tokio::task::spawn_blocking(move || {
-                    let r = crate::commands::printer::export_csv(&path, rows.iter(), &run_id)
-                        .map(|_| path);
+                    let r = crate::invite::export::write_results_csv(&path, &rows, &run_id);
                     let _ = tx.send(Msg::Exported(r));
                 });
             }

@@ -693,6 +693,15 @@ impl Sending {
         s
     }
 
+    /// The whole batch as a Markdown block for a support ticket.
+    pub fn ticket_summary(&self) -> String {
+        crate::invite::ticket::summary_markdown(
+            self.org.label(),
+            &self.batch_summary(),
+            self.rows.iter().map(|r| &r.update),
+        )
+    }
+
     /// The rows a retry sends again: everything not sent or skipped.
     pub fn unfinished(&self) -> impl Iterator<Item = &SendRow> {
         self.rows.iter().filter(|r| !r.update.state().is_done())

@@ -24,7 +24,6 @@ use super::msg::Msg;
 use crate::api::Secret;
 
 pub use contacts::LOOKUP_AHEAD_MAX;
-pub use sending::ticket_summary;
 
 pub(crate) fn toast(m: &mut Model, level: Level, text: impl Into<String>) {
     m.toast = Some(Toast {
