@@ -1171,6 +1171,37 @@ fn contact_filter_and_import_prompt() {
     assert_eq!(m.screen, Screen::Orgs);
 }
 
+/// The update filters the rows once per message and keeps the result in the model, so the
+/// frame drawn after a key press does not filter 100,000 rows again.
+#[test]
+fn the_filtered_rows_are_kept_by_the_update_for_the_frame() {
+    let mut m = contacts_model();
+    step(&mut m, ch('/'));
+    type_text(&mut m, "visser");
+    assert!(m.contacts.matches_remembered());
+    let kept = m.visible_contacts();
+    assert_eq!(kept.len(), 2);
+    // A change to the rows drops them; the update that made it filters again.
+    step(
+        &mut m,
+        Msg::LookedUp {
+            org: HOLDING.into(),
+            lookups: vec![Lookup {
+                e164: SHARED.into(),
+                ..Lookup::default()
+            }],
+        },
+    );
+    assert!(m.contacts.matches_remembered());
+    assert_eq!(m.visible_contacts(), kept);
+    // Set from outside the update, the filter is answered afresh until the next message.
+    m.contacts.nav.filter = tui_input::Input::new("jansen".into());
+    assert!(!m.contacts.matches_remembered());
+    assert_eq!(m.visible_contacts().len(), 1);
+    step(&mut m, Msg::Tick(day()));
+    assert!(m.contacts.matches_remembered());
+}
+
 #[test]
 fn a_shared_number_is_one_target_in_a_batch() {
     // Mark and Eva Visser share a number: the platform lists two contacts for it.

@@ -33,6 +33,13 @@ pub(crate) fn toast(m: &mut Model, level: Level, text: impl Into<String>) {
 }
 
 pub fn update(m: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
+    let effects = on_msg(m, msg, keymap);
+    // Filtered once here, the rows are read by the frame and the next message for free.
+    m.contacts.refresh_matches();
+    effects
+}
+
+fn on_msg(m: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
     match msg {
         Msg::Term(TermEvent::Resize(w, h)) => {
             m.size = (w, h);
