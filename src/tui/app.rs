@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
+use crossterm::clipboard::CopyToClipboard;
 use crossterm::event::Event as TermEvent;
 use futures::{Stream, StreamExt};
 use ratatui::Terminal;
@@ -437,7 +438,9 @@ impl Runtime {
             }
             Effect::Copy(text) => {
                 let r = match &self.deps.clipboard {
-                    Clipboard::Osc52 => osc52(&text).map(|_| text.len()),
+                    Clipboard::Osc52 => {
+                        copy_osc52(&mut std::io::stdout(), &text).map(|_| text.len())
+                    }
                     Clipboard::Recorder(list) => {
                         if let Ok(mut l) = list.lock() {
                             l.push(text.clone());
@@ -612,13 +615,8 @@ pub fn remember_token(path: &std::path::Path, token: &Secret) -> std::io::Result
 }
 
 /// OSC 52 asks the terminal (even over SSH) to put text on the clipboard.
-fn osc52(text: &str) -> Result<(), String> {
-    use base64::Engine as _;
-    use std::io::Write;
-    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
-    let mut out = std::io::stdout();
-    write!(out, "\x1b]52;c;{encoded}\x07")
-        .and_then(|_| out.flush())
+fn copy_osc52(out: &mut impl std::io::Write, text: &str) -> Result<(), String> {
+    crossterm::execute!(out, CopyToClipboard::to_clipboard_from(text))
         .map_err(|e| format!("copy failed: {e}"))
 }
 
@@ -628,6 +626,20 @@ mod tests {
     use crate::invite::template::Template;
     use crate::tui::model::{Overlay, Screen};
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+    #[test]
+    fn the_clipboard_gets_the_text_base64_encoded_in_one_osc_52_sequence() {
+        let mut out = Vec::new();
+        let text = "**SMS invitations** — Acme (run r-1)\n| +316 | Jan | sent |\n";
+        copy_osc52(&mut out, text).expect("written");
+        // Encoded independently of the code under test.
+        let b64 =
+            "KipTTVMgaW52aXRhdGlvbnMqKiDigJQgQWNtZSAocnVuIHItMSkKfCArMzE2IHwgSmFuIHwgc2VudCB8Cg==";
+        assert_eq!(
+            String::from_utf8(out).expect("ascii"),
+            format!("\x1b]52;c;{b64}\x1b\\")
+        );
+    }
 
     fn key(code: KeyCode, mods: KeyModifiers) -> std::io::Result<TermEvent> {
         Ok(TermEvent::Key(KeyEvent::new(code, mods)))
