@@ -15,6 +15,7 @@ use sms_invite::tui::model::{
     Level, Lookup, Model, Overlay, PromptKind, Screen, Source, TemplateField,
 };
 use sms_invite::tui::msg::Msg;
+use sms_invite::tui::update::update;
 use tui_common::*;
 
 fn one(effects: Vec<Effect>) -> Effect {
@@ -194,6 +195,78 @@ fn filter_typing_narrows_the_list_and_esc_clears_it() {
     assert_eq!(m.orgs.nav.filter.value(), "");
     assert_eq!(m.visible_orgs().len(), 7);
     assert_eq!(m.screen, Screen::Orgs);
+}
+
+/// A keymap with the config file's `[keys]` tables written as TOML.
+fn configured(toml_text: &str) -> sms_invite::tui::keymap::Keymap {
+    let tables = toml::from_str(toml_text).expect("toml");
+    sms_invite::tui::keymap::Keymap::configured(&tables).expect("keys")
+}
+
+/// The filter's keys and the questions' yes come from the keymap, so a config file moves
+/// them like any other key, and the hint bar follows.
+#[test]
+fn filter_and_question_keys_are_configurable() {
+    let km =
+        configured("[filter]\nclear = \"ctrl-g\"\nsubmit = \"tab\"\n[question]\nyes = \"j\"\n");
+    let mut m = signed_in();
+    update(&mut m, ch('/'), &km);
+    assert_eq!(m.mode(), Mode::Filter);
+    let bar: Vec<String> = km
+        .hints(m.mode())
+        .into_iter()
+        .map(|(k, d, _)| format!("{k} {d}"))
+        .collect();
+    assert_eq!(bar, ["tab ok", "ctrl-g clear", "esc back"]);
+    type_text_with(&mut m, "acme", &km);
+    update(&mut m, ctrl('g'), &km);
+    assert!(!m.orgs.nav.filtering && m.orgs.nav.filter.value().is_empty());
+    update(&mut m, ch('/'), &km);
+    type_text_with(&mut m, "acme", &km);
+    update(&mut m, key(KeyCode::Tab), &km);
+    assert!(!m.orgs.nav.filtering);
+    assert_eq!(m.orgs.nav.filter.value(), "acme", "kept");
+
+    let mut m = started_model();
+    update(&mut m, ch('q'), &km);
+    assert_eq!(m.mode(), Mode::Question);
+    assert_eq!(km.hints(Mode::Question)[0].0, "j");
+    assert!(
+        update(&mut m, ch('y'), &km).is_empty(),
+        "y is no longer yes"
+    );
+    assert!(!m.quit && m.overlay.is_none());
+    update(&mut m, ch('q'), &km);
+    assert!(matches!(
+        one(update(&mut m, ch('j'), &km)),
+        Effect::CancelSend
+    ));
+    assert!(m.quit);
+}
+
+fn type_text_with(m: &mut Model, text: &str, km: &sms_invite::tui::keymap::Keymap) {
+    for c in text.chars() {
+        update(m, ch(c), km);
+    }
+}
+
+/// While a filter is typed or a question is open, the hint bar offers what works there: not
+/// the screen's keys, which would be text or an answer of no.
+#[test]
+fn the_hint_bar_offers_the_keys_of_what_is_typed_or_asked() {
+    let km = &*KEYMAP;
+    let mut m = signed_in();
+    step(&mut m, ch('/'));
+    let bar: Vec<&str> = km.hints(m.mode()).into_iter().map(|(_, d, _)| d).collect();
+    assert_eq!(bar, ["ok", "clear"]);
+    // Ctrl-c still quits while typing a filter, as in a prompt.
+    step(&mut m, ctrl('c'));
+    assert!(m.quit);
+    let mut m = started_model();
+    step(&mut m, ch('x'));
+    assert_eq!(m.mode(), Mode::Question);
+    let bar: Vec<String> = km.hints(m.mode()).into_iter().map(|(k, _, _)| k).collect();
+    assert_eq!(bar, ["y"]);
 }
 
 #[test]

@@ -39,6 +39,11 @@ pub enum Mode {
     Detail,
     /// Choosing who gets the invitation of a shared phone.
     Pick,
+    /// Typing a list's filter: characters are the filter, these keys end it.
+    Filter,
+    /// A yes-or-no question (quit or cancel while sending): its own key answers yes, any
+    /// other key no.
+    Question,
 }
 
 impl Mode {
@@ -53,6 +58,21 @@ impl Mode {
     /// Every mode, in declaration order.
     pub fn all() -> impl Iterator<Item = Mode> {
         Mode::iter()
+    }
+
+    /// Characters typed here are text: a plain character is a command only when the mode
+    /// binds it itself.
+    pub fn takes_text(self) -> bool {
+        matches!(
+            self,
+            Mode::Prompt | Mode::SignIn | Mode::Editor | Mode::Filter
+        )
+    }
+
+    /// Any key the mode does not bind closes it, so the keys that work everywhere do not
+    /// work here (and are not offered).
+    pub fn closes_on_other_keys(self) -> bool {
+        matches!(self, Mode::Help | Mode::Detail | Mode::Question)
     }
 }
 
@@ -108,6 +128,10 @@ pub enum Command {
     Choose,
     SetLink,
     SwitchPanel,
+    /// Ends typing a filter and shows the whole list again.
+    Clear,
+    /// Answers a question with yes.
+    Yes,
 }
 
 impl Command {
@@ -158,6 +182,8 @@ impl Command {
             Choose => "choose who",
             SetLink => "set link address",
             SwitchPanel => "switch panel",
+            Clear => "clear",
+            Yes => "yes",
         }
     }
 
@@ -195,6 +221,11 @@ impl Key {
             code: KeyCode::Char(c),
             mods: KeyModifiers::CONTROL,
         }
+    }
+
+    /// A character without ctrl: text where text is typed.
+    pub fn is_text(&self) -> bool {
+        matches!(self.code, KeyCode::Char(_)) && !self.mods.contains(KeyModifiers::CONTROL)
     }
 
     /// Normalizes a terminal key event (shift is implied by an upper-case char).
@@ -353,7 +384,7 @@ impl Default for Keymap {
             b(SignIn, k(K::Enter), Submit, true),
             b(SignIn, Key::ctrl('r'), ToggleRemember, true),
             b(SignIn, k(K::Esc), Quit, true),
-            b(Orgs, Key::plain('/'), Filter, true),
+            b(Orgs, Key::plain('/'), Command::Filter, true),
             b(Orgs, k(K::Enter), Open, true),
             b(Orgs, Key::plain('i'), InviteOne, true),
             b(Orgs, Key::plain('c'), PickContacts, true),
@@ -369,7 +400,7 @@ impl Default for Keymap {
             b(Contacts, k(K::Enter), Details, false),
             b(Contacts, k(K::Tab), SwitchPanel, false),
             b(Contacts, Key::plain('A'), ToggleAll, false),
-            b(Contacts, Key::plain('/'), Filter, true),
+            b(Contacts, Key::plain('/'), Command::Filter, true),
             b(Contacts, Key::plain('a'), Add, true),
             b(Contacts, Key::plain('e'), Edit, false),
             b(Contacts, Key::plain('d'), Remove, false),
@@ -396,12 +427,17 @@ impl Default for Keymap {
             b(Done, k(K::Enter), Details, true),
             b(Done, k(K::Tab), SwitchPanel, false),
             b(Runs, k(K::Enter), Open, true),
-            b(Runs, Key::plain('/'), Filter, true),
+            b(Runs, Key::plain('/'), Command::Filter, true),
             b(Runs, Key::plain('r'), Refresh, false),
             b(Pick, k(K::Enter), Submit, true),
             b(Prompt, k(K::Enter), Submit, true),
             b(Editor, Key::ctrl('s'), Submit, true),
             b(Template, k(K::Tab), NextTemplate, true),
+            b(Mode::Filter, k(K::Enter), Submit, true),
+            b(Mode::Filter, k(K::Esc), Clear, true),
+            b(Mode::Filter, k(K::Up), Up, false),
+            b(Mode::Filter, k(K::Down), Down, false),
+            b(Question, Key::plain('y'), Yes, true),
         ];
         for m in [
             Orgs,
@@ -423,68 +459,67 @@ impl Default for Keymap {
 }
 
 impl Keymap {
-    /// The command for a key in a mode; the mode's own bindings win over global ones. In
-    /// `Prompt` and `SignIn` (text entry) plain characters are text, so only non-character keys
-    /// and ctrl combinations reach the global table.
+    /// The command for a key in a mode; the mode's own bindings win over global ones. Where
+    /// text is typed, plain characters are text, so only other keys and ctrl combinations
+    /// reach the global table; a mode that closes on other keys has no global table.
     pub fn lookup(&self, mode: Mode, key: Key) -> Option<Command> {
-        let own = self
-            .bindings
+        self.bindings
             .iter()
             .find(|b| b.mode == mode && b.key == key)
-            .map(|b| b.command);
-        if own.is_some() {
-            return own;
-        }
-        let typing = matches!(mode, Mode::Prompt | Mode::SignIn | Mode::Editor);
-        if typing
-            && matches!(key.code, KeyCode::Char(_))
-            && !key.mods.contains(KeyModifiers::CONTROL)
-        {
-            return None;
-        }
-        self.bindings
-            .iter()
-            .find(|b| b.mode == Mode::Global && b.key == key)
-            .map(|b| b.command)
-    }
-
-    /// The first key bound to `command` in `mode` (or globally), for messages like "press s".
-    pub fn key_for(&self, mode: Mode, command: Command) -> Option<Key> {
-        self.bindings
-            .iter()
-            .find(|b| b.mode == mode && b.command == command)
             .or_else(|| {
                 self.bindings
                     .iter()
-                    .find(|b| b.mode == Mode::Global && b.command == command)
+                    .find(|b| b.key == key && self.reaches(mode, b))
             })
+            .map(|b| b.command)
+    }
+
+    /// Whether a global binding works in `mode`: the mode does not close on it, does not
+    /// take its key as text, and does not bind the key to something else.
+    fn reaches(&self, mode: Mode, b: &Binding) -> bool {
+        let typed_as_text = mode.takes_text() && b.key.is_text();
+        b.mode == Mode::Global
+            && !mode.closes_on_other_keys()
+            && !typed_as_text
+            && !self
+                .bindings
+                .iter()
+                .any(|o| o.mode == mode && o.key == b.key)
+    }
+
+    /// The key that does `command` in `mode`, for the words on screen ("press s to send"):
+    /// the mode's own (one shown in the hint bar first), else a global one that works there.
+    pub fn key_for(&self, mode: Mode, command: Command) -> Option<Key> {
+        let own = || {
+            self.bindings
+                .iter()
+                .filter(move |b| b.mode == mode && b.command == command)
+        };
+        let global = || {
+            self.bindings
+                .iter()
+                .filter(move |b| b.command == command && self.reaches(mode, b))
+        };
+        own()
+            .find(|b| b.hint)
+            .or_else(|| own().next())
+            .or_else(|| global().find(|b| b.hint))
+            .or_else(|| global().next())
             .map(|b| b.key)
     }
 
     /// Hint-bar entries for a mode: its own hinted bindings first (the bar is cut at the right
-    /// edge), then the global ones; in text entry, global letter keys are text and not offered.
+    /// edge), then the global ones that work there.
     pub fn hints(&self, mode: Mode) -> Vec<(String, &'static str, Command)> {
-        let typing = matches!(mode, Mode::Prompt | Mode::SignIn | Mode::Editor);
         let mut seen = Vec::new();
         let mut out = Vec::new();
         let own = self.bindings.iter().filter(|b| b.hint && b.mode == mode);
         let global = self
             .bindings
             .iter()
-            .filter(|b| b.hint && b.mode == Mode::Global);
+            .filter(|b| b.hint && self.reaches(mode, b));
         for b in own.chain(global) {
-            let is_text = matches!(b.key.code, KeyCode::Char(_))
-                && !b.key.mods.contains(KeyModifiers::CONTROL);
-            // A global key the mode binds to something else is not offered: the mode wins.
-            let shadowed = b.mode == Mode::Global
-                && self
-                    .bindings
-                    .iter()
-                    .any(|o| o.mode == mode && o.key == b.key);
-            if seen.contains(&b.command)
-                || shadowed
-                || (b.mode == Mode::Global && typing && is_text)
-            {
+            if seen.contains(&b.command) {
                 continue;
             }
             seen.push(b.command);

@@ -847,14 +847,20 @@ impl Model {
         }
     }
 
-    /// The key-binding mode the model is in: overlays that take text first, then the screen.
+    /// The key-binding mode the model is in: an overlay's, then a list filter being typed,
+    /// then the screen's. The help overlay is about the screen below it, so it keeps the
+    /// screen's mode.
     pub fn mode(&self) -> Mode {
         match self.overlay {
             Some(Overlay::Prompt(_)) => return Mode::Prompt,
             Some(Overlay::Editor(_)) => return Mode::Editor,
             Some(Overlay::Detail { .. }) => return Mode::Detail,
             Some(Overlay::Pick(_)) => return Mode::Pick,
-            _ => {}
+            Some(Overlay::ConfirmQuit | Overlay::ConfirmCancel) => return Mode::Question,
+            Some(Overlay::Help { .. }) | None => {}
+        }
+        if self.typing_filter() {
+            return Mode::Filter;
         }
         match self.screen {
             Screen::SignIn => Mode::SignIn,
@@ -868,6 +874,16 @@ impl Model {
             }
             Screen::Sending => Mode::Sending,
             Screen::Runs => Mode::Runs,
+        }
+    }
+
+    /// The screen's list filter is being typed.
+    pub fn typing_filter(&self) -> bool {
+        match self.screen {
+            Screen::Orgs => self.orgs.nav.filtering,
+            Screen::Contacts => self.contacts.nav.filtering,
+            Screen::Runs => self.runs.nav.filtering,
+            _ => false,
         }
     }
 

@@ -13,7 +13,7 @@ mod runs;
 mod sending;
 mod template;
 
-use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, MouseEventKind};
+use crossterm::event::{Event as TermEvent, KeyEvent, KeyEventKind, MouseEventKind};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
@@ -223,8 +223,9 @@ fn on_key(m: &mut Model, k: KeyEvent, keymap: &Keymap) -> Vec<Effect> {
             };
         }
         Some(Overlay::ConfirmQuit) => {
-            return match key.code {
-                KeyCode::Char('y') => {
+            // Yes quits; any other key is no, and the send goes on.
+            return match keymap.lookup(Mode::Question, key) {
+                Some(Command::Yes) => {
                     m.quit = true;
                     vec![Effect::CancelSend]
                 }
@@ -232,8 +233,8 @@ fn on_key(m: &mut Model, k: KeyEvent, keymap: &Keymap) -> Vec<Effect> {
             };
         }
         Some(Overlay::ConfirmCancel) => {
-            return match key.code {
-                KeyCode::Char('y') => {
+            return match keymap.lookup(Mode::Question, key) {
+                Some(Command::Yes) => {
                     if let Some(s) = m.sending.as_mut() {
                         s.cancelling = true;
                     }
@@ -292,28 +293,30 @@ fn on_key(m: &mut Model, k: KeyEvent, keymap: &Keymap) -> Vec<Effect> {
     }
     // A list filter being typed takes the keys.
     if let Some(nav) = filtering_nav(m) {
-        match key.code {
-            KeyCode::Esc => {
+        return match keymap.lookup(Mode::Filter, key) {
+            Some(Command::Clear | Command::Back) => {
                 nav.filtering = false;
                 clear_filter(m);
-                return vec![];
+                vec![]
             }
-            KeyCode::Enter => nav.filtering = false,
-            KeyCode::Up | KeyCode::Down => {
+            Some(Command::Submit) => {
                 nav.filtering = false;
-                let cmd = if key.code == KeyCode::Up {
-                    Command::Up
-                } else {
-                    Command::Down
-                };
-                return on_command(m, cmd, keymap);
+                vec![]
             }
-            _ => {
+            Some(cmd) if is_nav(cmd) => {
+                nav.filtering = false;
+                on_command(m, cmd, keymap)
+            }
+            Some(cmd @ (Command::Quit | Command::Suspend | Command::Help)) => {
+                on_command(m, cmd, keymap)
+            }
+            Some(_) => vec![],
+            None => {
                 nav.filter.handle_event(&TermEvent::Key(k));
                 nav.selected = 0;
+                vec![]
             }
-        }
-        return vec![];
+        };
     }
     match keymap.lookup(m.mode(), key) {
         Some(cmd) => on_command(m, cmd, keymap),
