@@ -539,6 +539,7 @@ fn breakdown(
         "visible_contacts(), filter \"jansen\", asked again (remembered)",
         {
             m.contacts.nav.filter = tui_input::Input::new("jansen".to_string());
+            m.contacts.refresh_matches();
             median_of(21, || {
                 black_box(m.visible_contacts());
             })

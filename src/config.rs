@@ -1,14 +1,18 @@
 //! The optional config file (`config.toml` in the config dir): theme, key bindings, mouse.
 //! It is read and checked before the terminal switches to the TUI, so a mistake is reported
 //! as a plain error with the file and key, not as a garbled screen.
+//!
+//! The file is read into plain data (names and strings, as written) and nothing here knows
+//! what a theme role or a key command is: the TUI turns these tables into its theme and
+//! keymap ([`crate::tui::theme::Theme::configured`], [`crate::tui::keymap::Keymap::configured`])
+//! and names any unknown role, mode, command or key then. That keeps the dependency one way
+//! (the TUI reads the config; the config never reaches into the TUI), so the TUI's internals
+//! can change without the file format, and the file can be read by code that has no TUI.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
-
-use crate::tui::keymap::{KeySpec, Keymap};
-use crate::tui::theme::{Theme, ThemeConfig};
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -17,9 +21,38 @@ pub struct Config {
     pub theme: ThemeConfig,
     /// `[keys.MODE] command = "key"` or a list of keys.
     #[serde(default)]
-    pub keys: BTreeMap<String, BTreeMap<String, KeySpec>>,
+    pub keys: KeyTables,
     /// Mouse support (scrolling); `--no-mouse` turns it off regardless.
     pub mouse: Option<bool>,
+}
+
+/// The `[theme]` table: a theme's name and colours for its roles, as written.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThemeConfig {
+    pub name: Option<String>,
+    #[serde(default)]
+    pub colors: BTreeMap<String, String>,
+}
+
+/// The `[keys]` tables: mode name, then command name, then the key or keys, as written.
+pub type KeyTables = BTreeMap<String, BTreeMap<String, KeySpec>>;
+
+/// One key or several, as written in the config file.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum KeySpec {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl KeySpec {
+    pub fn keys(&self) -> &[String] {
+        match self {
+            KeySpec::One(k) => std::slice::from_ref(k),
+            KeySpec::Many(v) => v,
+        }
+    }
 }
 
 pub fn path() -> PathBuf {
@@ -35,22 +68,6 @@ impl Config {
             Err(e) => Err(format!("cannot read {}: {e}", path.display())),
         }
     }
-
-    /// The theme: `--theme` beats the file; NO_COLOR beats both.
-    pub fn theme(&self, flag: Option<&str>) -> Result<Theme, String> {
-        let mut t = Theme::resolve(flag.or(self.theme.name.as_deref()))?;
-        if t.name != "mono" {
-            t.apply_overrides(&self.theme.colors)
-                .map_err(|e| format!("[theme.colors] {e}"))?;
-        }
-        Ok(t)
-    }
-
-    pub fn keymap(&self) -> Result<Keymap, String> {
-        let mut k = Keymap::default();
-        k.apply_overrides(&self.keys)?;
-        Ok(k)
-    }
 }
 
 #[cfg(test)]
@@ -65,21 +82,16 @@ mod tests {
         let p = dir.path().join("config.toml");
         std::fs::write(
             &p,
-            "[theme]\nname = \"light\"\n[keys.orgs]\ninvite_one = [\"o\", \"ctrl-o\"]\n",
+            "[theme]\nname = \"light\"\n[keys.orgs]\ninvite_one = [\"o\", \"ctrl-o\"]\nrefresh = \"f5\"\n",
         )
         .unwrap();
         let c = Config::load(&p).unwrap();
-        assert_eq!(c.theme(None).unwrap().name, "light");
-        assert!(c.keymap().is_ok());
+        assert_eq!(c.theme.name.as_deref(), Some("light"));
+        assert_eq!(c.keys["orgs"]["invite_one"].keys(), ["o", "ctrl-o"]);
+        assert_eq!(c.keys["orgs"]["refresh"].keys(), ["f5"]);
         std::fs::write(&p, "[theem]\nname = \"light\"\n").unwrap();
         assert!(Config::load(&p).unwrap_err().contains("theem"));
-        std::fs::write(&p, "[keys.orgs]\ninvite_one = \"banana\"\n").unwrap();
-        assert!(
-            Config::load(&p)
-                .unwrap()
-                .keymap()
-                .unwrap_err()
-                .contains("banana")
-        );
+        std::fs::write(&p, "[theme]\ncolours = {}\n").unwrap();
+        assert!(Config::load(&p).unwrap_err().contains("colours"));
     }
 }

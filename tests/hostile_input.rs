@@ -447,7 +447,7 @@ fn export_tightens_an_existing_world_readable_file() {
     )
     .expect("write");
     set_mode(&path, 0o644);
-    sms_invite::commands::printer::export_csv(&path, std::iter::empty(), "r").expect("export");
+    sms_invite::invite::export::write_results_csv(&path, std::iter::empty(), "r").expect("export");
     assert_private(&path, 0o600);
     let text = std::fs::read_to_string(&path).expect("read");
     assert!(!text.contains("old content"), "{text}");

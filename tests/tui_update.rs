@@ -12,9 +12,11 @@ use sms_invite::invite::events::{ContactUpdate, Event as EngineEvent, State, Sum
 use sms_invite::invite::target::Target;
 use sms_invite::tui::effect::Effect;
 use sms_invite::tui::keymap::Mode;
-use sms_invite::tui::model::{Level, Lookup, Model, Overlay, PromptKind, Screen, Source};
+use sms_invite::tui::model::{
+    Level, Lookup, Model, Overlay, PromptKind, Screen, Source, TemplateField,
+};
 use sms_invite::tui::msg::Msg;
-use sms_invite::tui::update::{TEMPLATE_FIELDS, ticket_summary};
+use sms_invite::tui::update::update;
 use tui_common::*;
 
 fn one(effects: Vec<Effect>) -> Effect {
@@ -194,6 +196,78 @@ fn filter_typing_narrows_the_list_and_esc_clears_it() {
     assert_eq!(m.orgs.nav.filter.value(), "");
     assert_eq!(m.visible_orgs().len(), 7);
     assert_eq!(m.screen, Screen::Orgs);
+}
+
+/// A keymap with the config file's `[keys]` tables written as TOML.
+fn configured(toml_text: &str) -> sms_invite::tui::keymap::Keymap {
+    let tables = toml::from_str(toml_text).expect("toml");
+    sms_invite::tui::keymap::Keymap::configured(&tables).expect("keys")
+}
+
+/// The filter's keys and the questions' yes come from the keymap, so a config file moves
+/// them like any other key, and the hint bar follows.
+#[test]
+fn filter_and_question_keys_are_configurable() {
+    let km =
+        configured("[filter]\nclear = \"ctrl-g\"\nsubmit = \"tab\"\n[question]\nyes = \"j\"\n");
+    let mut m = signed_in();
+    update(&mut m, ch('/'), &km);
+    assert_eq!(m.mode(), Mode::Filter);
+    let bar: Vec<String> = km
+        .hints(m.mode())
+        .into_iter()
+        .map(|(k, d, _)| format!("{k} {d}"))
+        .collect();
+    assert_eq!(bar, ["tab ok", "ctrl-g clear", "esc back"]);
+    type_text_with(&mut m, "acme", &km);
+    update(&mut m, ctrl('g'), &km);
+    assert!(!m.orgs.nav.filtering && m.orgs.nav.filter.value().is_empty());
+    update(&mut m, ch('/'), &km);
+    type_text_with(&mut m, "acme", &km);
+    update(&mut m, key(KeyCode::Tab), &km);
+    assert!(!m.orgs.nav.filtering);
+    assert_eq!(m.orgs.nav.filter.value(), "acme", "kept");
+
+    let mut m = started_model();
+    update(&mut m, ch('q'), &km);
+    assert_eq!(m.mode(), Mode::Question);
+    assert_eq!(km.hints(Mode::Question)[0].0, "j");
+    assert!(
+        update(&mut m, ch('y'), &km).is_empty(),
+        "y is no longer yes"
+    );
+    assert!(!m.quit && m.overlay.is_none());
+    update(&mut m, ch('q'), &km);
+    assert!(matches!(
+        one(update(&mut m, ch('j'), &km)),
+        Effect::CancelSend
+    ));
+    assert!(m.quit);
+}
+
+fn type_text_with(m: &mut Model, text: &str, km: &sms_invite::tui::keymap::Keymap) {
+    for c in text.chars() {
+        update(m, ch(c), km);
+    }
+}
+
+/// While a filter is typed or a question is open, the hint bar offers what works there: not
+/// the screen's keys, which would be text or an answer of no.
+#[test]
+fn the_hint_bar_offers_the_keys_of_what_is_typed_or_asked() {
+    let km = &*KEYMAP;
+    let mut m = signed_in();
+    step(&mut m, ch('/'));
+    let bar: Vec<&str> = km.hints(m.mode()).into_iter().map(|(_, d, _)| d).collect();
+    assert_eq!(bar, ["ok", "clear"]);
+    // Ctrl-c still quits while typing a filter, as in a prompt.
+    step(&mut m, ctrl('c'));
+    assert!(m.quit);
+    let mut m = started_model();
+    step(&mut m, ch('x'));
+    assert_eq!(m.mode(), Mode::Question);
+    let bar: Vec<String> = km.hints(m.mode()).into_iter().map(|(k, _, _)| k).collect();
+    assert_eq!(bar, ["y"]);
 }
 
 #[test]
@@ -1171,6 +1245,37 @@ fn contact_filter_and_import_prompt() {
     assert_eq!(m.screen, Screen::Orgs);
 }
 
+/// The update filters the rows once per message and keeps the result in the model, so the
+/// frame drawn after a key press does not filter 100,000 rows again.
+#[test]
+fn the_filtered_rows_are_kept_by_the_update_for_the_frame() {
+    let mut m = contacts_model();
+    step(&mut m, ch('/'));
+    type_text(&mut m, "visser");
+    assert!(m.contacts.matches_remembered());
+    let kept = m.visible_contacts();
+    assert_eq!(kept.len(), 2);
+    // A change to the rows drops them; the update that made it filters again.
+    step(
+        &mut m,
+        Msg::LookedUp {
+            org: HOLDING.into(),
+            lookups: vec![Lookup {
+                e164: SHARED.into(),
+                ..Lookup::default()
+            }],
+        },
+    );
+    assert!(m.contacts.matches_remembered());
+    assert_eq!(m.visible_contacts(), kept);
+    // Set from outside the update, the filter is answered afresh until the next message.
+    m.contacts.nav.filter = tui_input::Input::new("jansen".into());
+    assert!(!m.contacts.matches_remembered());
+    assert_eq!(m.visible_contacts().len(), 1);
+    step(&mut m, Msg::Tick(day()));
+    assert!(m.contacts.matches_remembered());
+}
+
 #[test]
 fn a_shared_number_is_one_target_in_a_batch() {
     // Mark and Eva Visser share a number: the platform lists two contacts for it.
@@ -1348,7 +1453,7 @@ fn copy_puts_a_markdown_summary_with_the_failures() {
         "| {JAN} | Jan Jansen | sent | conversation {JAN_CONV} |"
     )));
     assert_eq!(text.lines().filter(|l| l.starts_with("| +")).count(), 6);
-    assert_eq!(text, ticket_summary(m.sending.as_ref().expect("sending")));
+    assert_eq!(text, m.sending.as_ref().expect("sending").ticket_summary());
     step(&mut m, Msg::Copied(Ok(text.len())));
     assert!(
         m.toast
@@ -1361,7 +1466,7 @@ fn copy_puts_a_markdown_summary_with_the_failures() {
 fn pipes_in_reasons_do_not_break_the_markdown_table() {
     let mut m = done_model();
     m.sending.as_mut().expect("sending").rows[1].update.reason = Some("a | b".into());
-    let text = ticket_summary(m.sending.as_ref().expect("sending"));
+    let text = m.sending.as_ref().expect("sending").ticket_summary();
     assert!(text.contains("| failed | a / b |"));
 }
 
@@ -1375,17 +1480,16 @@ fn template_model() -> Model {
 }
 
 fn edit_field(m: &mut Model, name: &str, value: &str) -> Vec<Effect> {
-    let i = TEMPLATE_FIELDS
-        .iter()
-        .position(|f| *f == name)
+    let field = TemplateField::all()
+        .find(|f| f.name() == name)
         .expect("field");
     press(m, KeyCode::Home);
-    for _ in 0..i {
+    for _ in 0..field.index() {
         press(m, KeyCode::Down);
     }
-    assert_eq!(m.template.field, i);
+    assert_eq!(m.template.field, field);
     press(m, KeyCode::Enter);
-    assert_eq!(prompt_of(m).kind, PromptKind::TemplateField(i));
+    assert_eq!(prompt_of(m).kind, PromptKind::TemplateField(field));
     step(m, ctrl('u'));
     type_text(m, value);
     press(m, KeyCode::Enter)
@@ -1415,14 +1519,14 @@ fn template_field_prompt_starts_with_the_current_value() {
     for _ in 0..7 {
         press(&mut m, KeyCode::Down);
     }
-    assert_eq!(TEMPLATE_FIELDS[m.template.field], "welcome_delay_ms");
+    assert_eq!(m.template.field, TemplateField::WelcomeDelayMs);
     press(&mut m, KeyCode::Enter);
     assert_eq!(prompt_of(&m).input.value(), "1000");
     // Navigation clamps at the last field.
     press(&mut m, KeyCode::Esc);
     press(&mut m, KeyCode::End);
     press(&mut m, KeyCode::Down);
-    assert_eq!(m.template.field, TEMPLATE_FIELDS.len() - 1);
+    assert_eq!(Some(m.template.field), TemplateField::all().last());
 }
 
 #[test]
@@ -1480,12 +1584,11 @@ fn template_save_and_review() {
 }
 
 fn open_editor(m: &mut Model, field: &str) -> String {
-    let i = TEMPLATE_FIELDS
-        .iter()
-        .position(|f| *f == field)
+    let field = TemplateField::all()
+        .find(|f| f.name() == field)
         .expect("field");
     press(m, KeyCode::Home);
-    for _ in 0..i {
+    for _ in 0..field.index() {
         press(m, KeyCode::Down);
     }
     assert!(press(m, KeyCode::Enter).is_empty());
@@ -1494,7 +1597,7 @@ fn open_editor(m: &mut Model, field: &str) -> String {
         Some(Overlay::Editor(ed)) => {
             assert_eq!(
                 ed.kind,
-                sms_invite::tui::model::EditorKind::TemplateField(i)
+                sms_invite::tui::model::EditorKind::TemplateField(field)
             );
             ed.area.lines().join("\n")
         }

@@ -1,5 +1,6 @@
 //! The headless consumer of engine events: a line per finished contact (or a JSON object),
-//! a live progress line on a terminal, and the results for export.
+//! a live progress line on a terminal, and the results for export (written by
+//! [`crate::invite::export`], as the TUI's are).
 //!
 //! Names, reasons, warnings and previews come from a contact list or from the platform, so the
 //! text lines show them through [`printable`]: a contact named `\x1b]52;…` must not write the
@@ -10,7 +11,6 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
-use std::path::Path;
 use std::time::Instant;
 
 use serde_json::json;
@@ -239,14 +239,4 @@ fn truncate(s: &str, max: usize) -> Cow<'_, str> {
     } else {
         Cow::Owned(format!("{}…", s.chars().take(max - 1).collect::<String>()))
     }
-}
-
-/// Writes results as CSV, one row per contact; see [`crate::invite::export`], which this
-/// keeps the old name of for its callers.
-pub fn export_csv<'a>(
-    path: &Path,
-    results: impl Iterator<Item = &'a ContactUpdate>,
-    run_id: &str,
-) -> Result<(), String> {
-    crate::invite::export::write_results_csv(path, results, run_id).map(|_| ())
 }

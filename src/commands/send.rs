@@ -170,7 +170,7 @@ pub async fn run(global: &Global, args: SendArgs) -> Result<u8, Failure> {
             Some(stored) => stored.updates(),
             None => printer.results().cloned().collect(),
         };
-        super::printer::export_csv(path, rows.iter(), &run_id).map_err(|e| Failure {
+        crate::invite::export::write_results_csv(path, &rows, &run_id).map_err(|e| Failure {
             code: EXIT_FAILED,
             message: e,
             hint: None,

@@ -15,8 +15,10 @@ use crate::config::Config;
 use crate::err;
 use crate::sandbox::{Sandbox, SandboxConfig};
 use crate::tui::app::{self, Clipboard, Deps};
+use crate::tui::keymap::Keymap;
 use crate::tui::model::Model;
 use crate::tui::terminal::TerminalGuard;
+use crate::tui::theme::Theme;
 
 /// Where the TUI keeps its files: the operator's own dirs, or for `--demo` a temporary pair
 /// that disappears with it, so nothing done in the demo touches a real organization's link
@@ -56,11 +58,9 @@ pub async fn run(global: &Global, args: TuiArgs) -> Result<u8, Failure> {
     // Theme and keys are read from the operator's config even in the demo (read only).
     let config = Config::load(&crate::config::path())
         .map_err(|e| usage(e, "fix or remove the config file"))?;
-    let theme = config
-        .theme(args.theme.as_deref())
+    let theme = Theme::configured(&config.theme, args.theme.as_deref())
         .map_err(|e| usage(e, "themes: dark, light, mono"))?;
-    let keymap = config
-        .keymap()
+    let keymap = Keymap::configured(&config.keys)
         .map_err(|e| usage(e, "see `?` in the TUI for command names"))?;
     let dirs = Dirs::for_run(args.demo)?;
     let template = super::load_template(&dirs.config, args.template.as_deref())?;

@@ -19,5 +19,6 @@ pub mod segments;
 pub mod sender_id;
 pub mod target;
 pub mod template;
+pub mod ticket;
 pub mod verdict;
 pub mod wire;

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
+use crossterm::clipboard::CopyToClipboard;
 use crossterm::event::Event as TermEvent;
 use futures::{Stream, StreamExt};
 use ratatui::Terminal;
@@ -134,16 +135,7 @@ where
         }
         let effects = update(&mut model, msg, &keymap);
         for e in effects {
-            if let Effect::Suspend = e {
-                if rt.deps.real_terminal {
-                    if let Err(e) = super::terminal::suspend() {
-                        tracing::error!("suspend failed: {e}");
-                    }
-                    terminal.clear()?;
-                }
-                continue;
-            }
-            rt.perform(e);
+            rt.perform(e, terminal)?;
         }
         if model.quit {
             break;
@@ -258,7 +250,14 @@ impl Runtime {
         });
     }
 
-    fn perform(&mut self, effect: Effect) {
+    /// Starts an effect's work off the loop (a task, or a blocking thread for files), so the
+    /// keys go on being read while it runs; its outcome comes back as a message. Only a
+    /// suspend uses the terminal itself.
+    fn perform<B: Backend>(
+        &mut self,
+        effect: Effect,
+        terminal: &mut Terminal<B>,
+    ) -> Result<(), B::Error> {
         let tx = self.tx.clone();
         match effect {
             Effect::SignIn { token, remember } => {
@@ -271,7 +270,9 @@ impl Runtime {
                 self.sign_in(creds, remember, "the sign-in screen".into());
             }
             Effect::LoadOrgs => {
-                let Some(client) = self.client() else { return };
+                let Some(client) = self.client() else {
+                    return Ok(());
+                };
                 tokio::spawn(async move {
                     let r = readiness::overview(&client)
                         .await
@@ -286,7 +287,9 @@ impl Runtime {
                 targets,
                 bot_name,
             } => {
-                let Some(client) = self.client() else { return };
+                let Some(client) = self.client() else {
+                    return Ok(());
+                };
                 tokio::spawn(async move {
                     let account = Account {
                         claims: client.claims(),
@@ -305,7 +308,9 @@ impl Runtime {
                 });
             }
             Effect::LoadContacts(org) => {
-                let Some(client) = self.client() else { return };
+                let Some(client) = self.client() else {
+                    return Ok(());
+                };
                 let data_dir = self.deps.data_dir.clone();
                 let hash = self.template_hash.clone();
                 let max = self.deps.platform_contacts_max;
@@ -335,7 +340,9 @@ impl Runtime {
                 targets,
                 template_hash,
             } => {
-                let Some(client) = self.client() else { return };
+                let Some(client) = self.client() else {
+                    return Ok(());
+                };
                 let data_dir = self.deps.data_dir.clone();
                 tokio::spawn(async move {
                     let recent = cooldown::recent_sends(
@@ -384,7 +391,9 @@ impl Runtime {
                 targets,
                 resume,
             } => {
-                let Some(client) = self.client() else { return };
+                let Some(client) = self.client() else {
+                    return Ok(());
+                };
                 let cancel = CancellationToken::new();
                 self.send_cancel = Some(cancel.clone());
                 let data_dir = self.deps.data_dir.clone();
@@ -423,14 +432,15 @@ impl Runtime {
                 // Shown as the operator can find it again, whatever the working directory.
                 let path = std::path::absolute(&path).unwrap_or(path);
                 tokio::task::spawn_blocking(move || {
-                    let r = crate::commands::printer::export_csv(&path, rows.iter(), &run_id)
-                        .map(|_| path);
+                    let r = crate::invite::export::write_results_csv(&path, &rows, &run_id);
                     let _ = tx.send(Msg::Exported(r));
                 });
             }
             Effect::Copy(text) => {
                 let r = match &self.deps.clipboard {
-                    Clipboard::Osc52 => osc52(&text).map(|_| text.len()),
+                    Clipboard::Osc52 => {
+                        copy_osc52(&mut std::io::stdout(), &text).map(|_| text.len())
+                    }
                     Clipboard::Recorder(list) => {
                         if let Ok(mut l) = list.lock() {
                             l.push(text.clone());
@@ -457,7 +467,9 @@ impl Runtime {
                 });
             }
             Effect::OpenRun { run, retry } => {
-                let Some(client) = self.client() else { return };
+                let Some(client) = self.client() else {
+                    return Ok(());
+                };
                 let data_dir = self.deps.data_dir.clone();
                 tokio::spawn(async move {
                     let result = open_run(&client, &data_dir, &run).await;
@@ -465,23 +477,35 @@ impl Runtime {
                 });
             }
             Effect::SaveTemplate { path, template } => {
-                let r = template
-                    .to_toml()
-                    .map_err(|e| e.to_string())
-                    .and_then(|toml| {
-                        if let Some(dir) = path.parent() {
-                            std::fs::create_dir_all(dir)
-                                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-                        }
-                        std::fs::write(&path, toml)
-                            .map_err(|e| format!("cannot write {}: {e}", path.display()))
-                    })
-                    .map(|_| path);
-                self.send(Msg::TemplateSaved(r));
+                tokio::task::spawn_blocking(move || {
+                    let _ = tx.send(Msg::TemplateSaved(save_template(&path, &template)));
+                });
             }
-            Effect::Suspend => {}
+            Effect::Suspend => {
+                if self.deps.real_terminal {
+                    if let Err(e) = super::terminal::suspend() {
+                        tracing::error!("suspend failed: {e}");
+                    }
+                    terminal.clear()?;
+                }
+            }
         }
+        Ok(())
     }
+}
+
+/// Writes `template` to `path` as TOML, creating its folder; returns the path written.
+fn save_template(
+    path: &std::path::Path,
+    template: &crate::invite::template::Template,
+) -> Result<PathBuf, String> {
+    let toml = template.to_toml().map_err(|e| e.to_string())?;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    std::fs::write(path, toml).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(path.to_path_buf())
 }
 
 /// A journalled run and its organization.
@@ -591,12 +615,97 @@ pub fn remember_token(path: &std::path::Path, token: &Secret) -> std::io::Result
 }
 
 /// OSC 52 asks the terminal (even over SSH) to put text on the clipboard.
-fn osc52(text: &str) -> Result<(), String> {
-    use base64::Engine as _;
-    use std::io::Write;
-    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
-    let mut out = std::io::stdout();
-    write!(out, "\x1b]52;c;{encoded}\x07")
-        .and_then(|_| out.flush())
+fn copy_osc52(out: &mut impl std::io::Write, text: &str) -> Result<(), String> {
+    crossterm::execute!(out, CopyToClipboard::to_clipboard_from(text))
         .map_err(|e| format!("copy failed: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::invite::template::Template;
+    use crate::tui::model::{Overlay, Screen};
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+    #[test]
+    fn the_clipboard_gets_the_text_base64_encoded_in_one_osc_52_sequence() {
+        let mut out = Vec::new();
+        let text = "**SMS invitations** — Acme (run r-1)\n| +316 | Jan | sent |\n";
+        copy_osc52(&mut out, text).expect("written");
+        // Encoded independently of the code under test.
+        let b64 =
+            "KipTTVMgaW52aXRhdGlvbnMqKiDigJQgQWNtZSAocnVuIHItMSkKfCArMzE2IHwgSmFuIHwgc2VudCB8Cg==";
+        assert_eq!(
+            String::from_utf8(out).expect("ascii"),
+            format!("\x1b]52;c;{b64}\x1b\\")
+        );
+    }
+
+    fn key(code: KeyCode, mods: KeyModifiers) -> std::io::Result<TermEvent> {
+        Ok(TermEvent::Key(KeyEvent::new(code, mods)))
+    }
+
+    /// A template saved to a file that does not take the write yet (a FIFO nobody reads) must
+    /// not stop the keys: the next key is handled while the write waits.
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn saving_a_template_does_not_hold_up_the_keys() {
+        let dir = tempfile::tempdir().expect("dir");
+        let fifo = dir.path().join("slow.toml");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo runs");
+        assert!(made.success());
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let reader = std::thread::spawn({
+            let fifo = fifo.clone();
+            move || {
+                // Reads once the app has returned, or after a while if it is stuck.
+                let _ = released.recv_timeout(Duration::from_secs(5));
+                std::fs::read_to_string(&fifo)
+            }
+        });
+        let mut model = Model::new(Template::default(), Some(fifo), Utc::now());
+        model.screen = Screen::Template;
+        let keys = futures::stream::iter([
+            key(KeyCode::Char('s'), KeyModifiers::CONTROL),
+            key(KeyCode::Char('?'), KeyModifiers::NONE),
+        ]);
+        let deps = Deps {
+            api_url: "http://127.0.0.1:9".into(),
+            client_rate: 0,
+            request_deadline: Duration::from_secs(1),
+            data_dir: dir.path().join("data"),
+            config_dir: dir.path().join("config"),
+            demo: false,
+            clipboard: Clipboard::Recorder(Arc::default()),
+            initial: None,
+            initial_source: String::new(),
+            real_terminal: false,
+            platform_contacts_max: 10,
+        };
+        let mut terminal =
+            Terminal::new(ratatui::backend::TestBackend::new(80, 24)).expect("terminal");
+        let started = std::time::Instant::now();
+        let model = run(
+            &mut terminal,
+            keys,
+            model,
+            Theme::mono(),
+            Keymap::default(),
+            deps,
+        )
+        .await
+        .expect("runs");
+        let took = started.elapsed();
+        let _ = release.send(());
+        let written = reader.join().expect("reader").expect("read");
+        assert!(
+            took < Duration::from_secs(3),
+            "the keys waited {took:?} for the write"
+        );
+        assert!(matches!(model.overlay, Some(Overlay::Help { .. })));
+        assert_eq!(written, Template::default().to_toml().expect("toml"));
+    }
 }

@@ -6,11 +6,22 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use strum::{EnumIter, EnumString, IntoEnumIterator, IntoStaticStr};
+
+use crate::config::KeyTables;
 
 /// Where the user is; bindings are looked up in the mode first, then in `Global`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+///
+/// The names in the config file (`[keys.MODE]`) are derived from the variants, so a new mode
+/// is configurable the moment it exists.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, EnumIter, EnumString, IntoStaticStr,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum Mode {
     Global,
+    /// Spelled as one word since the first config files.
+    #[strum(serialize = "signin")]
     SignIn,
     Orgs,
     Readiness,
@@ -28,54 +39,51 @@ pub enum Mode {
     Detail,
     /// Choosing who gets the invitation of a shared phone.
     Pick,
+    /// Typing a list's filter: characters are the filter, these keys end it.
+    Filter,
+    /// A yes-or-no question (quit or cancel while sending): its own key answers yes, any
+    /// other key no.
+    Question,
 }
 
 impl Mode {
     pub fn name(self) -> &'static str {
-        match self {
-            Mode::Global => "global",
-            Mode::SignIn => "signin",
-            Mode::Orgs => "orgs",
-            Mode::Readiness => "readiness",
-            Mode::Contacts => "contacts",
-            Mode::Template => "template",
-            Mode::Confirm => "confirm",
-            Mode::Sending => "sending",
-            Mode::Done => "done",
-            Mode::Prompt => "prompt",
-            Mode::Editor => "editor",
-            Mode::Help => "help",
-            Mode::Runs => "runs",
-            Mode::Detail => "detail",
-            Mode::Pick => "pick",
-        }
+        self.into()
     }
 
     pub fn from_name(s: &str) -> Option<Mode> {
-        ALL_MODES.iter().copied().find(|m| m.name() == s)
+        s.parse().ok()
+    }
+
+    /// Every mode, in declaration order.
+    pub fn all() -> impl Iterator<Item = Mode> {
+        Mode::iter()
+    }
+
+    /// Characters typed here are text: a plain character is a command only when the mode
+    /// binds it itself.
+    pub fn takes_text(self) -> bool {
+        matches!(
+            self,
+            Mode::Prompt | Mode::SignIn | Mode::Editor | Mode::Filter
+        )
+    }
+
+    /// Any key the mode does not bind closes it, so the keys that work everywhere do not
+    /// work here (and are not offered).
+    pub fn closes_on_other_keys(self) -> bool {
+        matches!(self, Mode::Help | Mode::Detail | Mode::Question)
     }
 }
 
-const ALL_MODES: [Mode; 15] = [
-    Mode::Global,
-    Mode::SignIn,
-    Mode::Orgs,
-    Mode::Readiness,
-    Mode::Contacts,
-    Mode::Template,
-    Mode::Confirm,
-    Mode::Sending,
-    Mode::Done,
-    Mode::Prompt,
-    Mode::Editor,
-    Mode::Help,
-    Mode::Runs,
-    Mode::Detail,
-    Mode::Pick,
-];
-
 /// Everything a key can do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+///
+/// The names in the config file are derived from the variants; the three whose name is the
+/// screen they open keep that shorter name, which config files already use.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, EnumIter, EnumString, IntoStaticStr,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum Command {
     Quit,
     Help,
@@ -90,6 +98,7 @@ pub enum Command {
     Filter,
     Open,
     InviteOne,
+    #[strum(serialize = "contacts")]
     PickContacts,
     Refresh,
     Toggle,
@@ -99,6 +108,7 @@ pub enum Command {
     Remove,
     Import,
     Paste,
+    #[strum(serialize = "template")]
     EditTemplate,
     Review,
     Send,
@@ -110,6 +120,7 @@ pub enum Command {
     Submit,
     ToggleRemember,
     NextTemplate,
+    #[strum(serialize = "runs")]
     OpenRuns,
     Details,
     Force,
@@ -117,53 +128,15 @@ pub enum Command {
     Choose,
     SetLink,
     SwitchPanel,
+    /// Ends typing a filter and shows the whole list again.
+    Clear,
+    /// Answers a question with yes.
+    Yes,
 }
 
 impl Command {
     pub fn name(self) -> &'static str {
-        use Command::*;
-        match self {
-            Quit => "quit",
-            Help => "help",
-            Back => "back",
-            Suspend => "suspend",
-            Up => "up",
-            Down => "down",
-            PageUp => "page_up",
-            PageDown => "page_down",
-            Top => "top",
-            Bottom => "bottom",
-            Filter => "filter",
-            Open => "open",
-            InviteOne => "invite_one",
-            PickContacts => "contacts",
-            Refresh => "refresh",
-            Toggle => "toggle",
-            ToggleAll => "toggle_all",
-            Add => "add",
-            Edit => "edit",
-            Remove => "remove",
-            Import => "import",
-            Paste => "paste",
-            EditTemplate => "template",
-            Review => "review",
-            Send => "send",
-            Save => "save",
-            Cancel => "cancel",
-            RetryFailed => "retry_failed",
-            Export => "export",
-            Copy => "copy",
-            Submit => "submit",
-            ToggleRemember => "toggle_remember",
-            NextTemplate => "next_template",
-            OpenRuns => "runs",
-            Details => "details",
-            Force => "force",
-            ForceAll => "force_all",
-            Choose => "choose",
-            SetLink => "set_link",
-            SwitchPanel => "switch_panel",
-        }
+        self.into()
     }
 
     pub fn description(self) -> &'static str {
@@ -209,58 +182,18 @@ impl Command {
             Choose => "choose who",
             SetLink => "set link address",
             SwitchPanel => "switch panel",
+            Clear => "clear",
+            Yes => "yes",
         }
     }
 
-    fn all() -> impl Iterator<Item = Command> {
-        use Command::*;
-        [
-            Quit,
-            Help,
-            Back,
-            Suspend,
-            Up,
-            Down,
-            PageUp,
-            PageDown,
-            Top,
-            Bottom,
-            Filter,
-            Open,
-            InviteOne,
-            PickContacts,
-            Refresh,
-            Toggle,
-            ToggleAll,
-            Add,
-            Edit,
-            Remove,
-            Import,
-            Paste,
-            EditTemplate,
-            Review,
-            Send,
-            Save,
-            Cancel,
-            RetryFailed,
-            Export,
-            Copy,
-            Submit,
-            ToggleRemember,
-            NextTemplate,
-            OpenRuns,
-            Details,
-            Force,
-            ForceAll,
-            Choose,
-            SetLink,
-            SwitchPanel,
-        ]
-        .into_iter()
+    /// Every command, in declaration order.
+    pub fn all() -> impl Iterator<Item = Command> {
+        Command::iter()
     }
 
     pub fn from_name(s: &str) -> Option<Command> {
-        Command::all().find(|c| c.name() == s)
+        s.parse().ok()
     }
 }
 
@@ -288,6 +221,11 @@ impl Key {
             code: KeyCode::Char(c),
             mods: KeyModifiers::CONTROL,
         }
+    }
+
+    /// A character without ctrl: text where text is typed.
+    pub fn is_text(&self) -> bool {
+        matches!(self.code, KeyCode::Char(_)) && !self.mods.contains(KeyModifiers::CONTROL)
     }
 
     /// Normalizes a terminal key event (shift is implied by an upper-case char).
@@ -446,7 +384,7 @@ impl Default for Keymap {
             b(SignIn, k(K::Enter), Submit, true),
             b(SignIn, Key::ctrl('r'), ToggleRemember, true),
             b(SignIn, k(K::Esc), Quit, true),
-            b(Orgs, Key::plain('/'), Filter, true),
+            b(Orgs, Key::plain('/'), Command::Filter, true),
             b(Orgs, k(K::Enter), Open, true),
             b(Orgs, Key::plain('i'), InviteOne, true),
             b(Orgs, Key::plain('c'), PickContacts, true),
@@ -462,7 +400,7 @@ impl Default for Keymap {
             b(Contacts, k(K::Enter), Details, false),
             b(Contacts, k(K::Tab), SwitchPanel, false),
             b(Contacts, Key::plain('A'), ToggleAll, false),
-            b(Contacts, Key::plain('/'), Filter, true),
+            b(Contacts, Key::plain('/'), Command::Filter, true),
             b(Contacts, Key::plain('a'), Add, true),
             b(Contacts, Key::plain('e'), Edit, false),
             b(Contacts, Key::plain('d'), Remove, false),
@@ -489,12 +427,17 @@ impl Default for Keymap {
             b(Done, k(K::Enter), Details, true),
             b(Done, k(K::Tab), SwitchPanel, false),
             b(Runs, k(K::Enter), Open, true),
-            b(Runs, Key::plain('/'), Filter, true),
+            b(Runs, Key::plain('/'), Command::Filter, true),
             b(Runs, Key::plain('r'), Refresh, false),
             b(Pick, k(K::Enter), Submit, true),
             b(Prompt, k(K::Enter), Submit, true),
             b(Editor, Key::ctrl('s'), Submit, true),
             b(Template, k(K::Tab), NextTemplate, true),
+            b(Mode::Filter, k(K::Enter), Submit, true),
+            b(Mode::Filter, k(K::Esc), Clear, true),
+            b(Mode::Filter, k(K::Up), Up, false),
+            b(Mode::Filter, k(K::Down), Down, false),
+            b(Question, Key::plain('y'), Yes, true),
         ];
         for m in [
             Orgs,
@@ -516,68 +459,67 @@ impl Default for Keymap {
 }
 
 impl Keymap {
-    /// The command for a key in a mode; the mode's own bindings win over global ones. In
-    /// `Prompt` and `SignIn` (text entry) plain characters are text, so only non-character keys
-    /// and ctrl combinations reach the global table.
+    /// The command for a key in a mode; the mode's own bindings win over global ones. Where
+    /// text is typed, plain characters are text, so only other keys and ctrl combinations
+    /// reach the global table; a mode that closes on other keys has no global table.
     pub fn lookup(&self, mode: Mode, key: Key) -> Option<Command> {
-        let own = self
-            .bindings
+        self.bindings
             .iter()
             .find(|b| b.mode == mode && b.key == key)
-            .map(|b| b.command);
-        if own.is_some() {
-            return own;
-        }
-        let typing = matches!(mode, Mode::Prompt | Mode::SignIn | Mode::Editor);
-        if typing
-            && matches!(key.code, KeyCode::Char(_))
-            && !key.mods.contains(KeyModifiers::CONTROL)
-        {
-            return None;
-        }
-        self.bindings
-            .iter()
-            .find(|b| b.mode == Mode::Global && b.key == key)
-            .map(|b| b.command)
-    }
-
-    /// The first key bound to `command` in `mode` (or globally), for messages like "press s".
-    pub fn key_for(&self, mode: Mode, command: Command) -> Option<Key> {
-        self.bindings
-            .iter()
-            .find(|b| b.mode == mode && b.command == command)
             .or_else(|| {
                 self.bindings
                     .iter()
-                    .find(|b| b.mode == Mode::Global && b.command == command)
+                    .find(|b| b.key == key && self.reaches(mode, b))
             })
+            .map(|b| b.command)
+    }
+
+    /// Whether a global binding works in `mode`: the mode does not close on it, does not
+    /// take its key as text, and does not bind the key to something else.
+    fn reaches(&self, mode: Mode, b: &Binding) -> bool {
+        let typed_as_text = mode.takes_text() && b.key.is_text();
+        b.mode == Mode::Global
+            && !mode.closes_on_other_keys()
+            && !typed_as_text
+            && !self
+                .bindings
+                .iter()
+                .any(|o| o.mode == mode && o.key == b.key)
+    }
+
+    /// The key that does `command` in `mode`, for the words on screen ("press s to send"):
+    /// the mode's own (one shown in the hint bar first), else a global one that works there.
+    pub fn key_for(&self, mode: Mode, command: Command) -> Option<Key> {
+        let own = || {
+            self.bindings
+                .iter()
+                .filter(move |b| b.mode == mode && b.command == command)
+        };
+        let global = || {
+            self.bindings
+                .iter()
+                .filter(move |b| b.command == command && self.reaches(mode, b))
+        };
+        own()
+            .find(|b| b.hint)
+            .or_else(|| own().next())
+            .or_else(|| global().find(|b| b.hint))
+            .or_else(|| global().next())
             .map(|b| b.key)
     }
 
     /// Hint-bar entries for a mode: its own hinted bindings first (the bar is cut at the right
-    /// edge), then the global ones; in text entry, global letter keys are text and not offered.
+    /// edge), then the global ones that work there.
     pub fn hints(&self, mode: Mode) -> Vec<(String, &'static str, Command)> {
-        let typing = matches!(mode, Mode::Prompt | Mode::SignIn | Mode::Editor);
         let mut seen = Vec::new();
         let mut out = Vec::new();
         let own = self.bindings.iter().filter(|b| b.hint && b.mode == mode);
         let global = self
             .bindings
             .iter()
-            .filter(|b| b.hint && b.mode == Mode::Global);
+            .filter(|b| b.hint && self.reaches(mode, b));
         for b in own.chain(global) {
-            let is_text = matches!(b.key.code, KeyCode::Char(_))
-                && !b.key.mods.contains(KeyModifiers::CONTROL);
-            // A global key the mode binds to something else is not offered: the mode wins.
-            let shadowed = b.mode == Mode::Global
-                && self
-                    .bindings
-                    .iter()
-                    .any(|o| o.mode == mode && o.key == b.key);
-            if seen.contains(&b.command)
-                || shadowed
-                || (b.mode == Mode::Global && typing && is_text)
-            {
+            if seen.contains(&b.command) {
                 continue;
             }
             seen.push(b.command);
@@ -622,12 +564,16 @@ impl Keymap {
         out
     }
 
+    /// The default keys with the config file's `[keys]` tables applied.
+    pub fn configured(tables: &KeyTables) -> Result<Keymap, String> {
+        let mut k = Keymap::default();
+        k.apply_overrides(tables)?;
+        Ok(k)
+    }
+
     /// Applies `[keys.MODE] command = "key"` (or a list of keys) from the config file; the
     /// new keys replace that command's defaults in that mode.
-    pub fn apply_overrides(
-        &mut self,
-        table: &BTreeMap<String, BTreeMap<String, KeySpec>>,
-    ) -> Result<(), String> {
+    pub fn apply_overrides(&mut self, table: &KeyTables) -> Result<(), String> {
         for (mode_name, commands) in table {
             let mode = Mode::from_name(mode_name)
                 .ok_or_else(|| format!("[keys.{mode_name}]: unknown mode"))?;
@@ -649,23 +595,6 @@ impl Keymap {
             }
         }
         Ok(())
-    }
-}
-
-/// One key or several, as written in the config file.
-#[derive(Clone, Debug, serde::Deserialize)]
-#[serde(untagged)]
-pub enum KeySpec {
-    One(String),
-    Many(Vec<String>),
-}
-
-impl KeySpec {
-    fn keys(&self) -> Vec<String> {
-        match self {
-            KeySpec::One(k) => vec![k.clone()],
-            KeySpec::Many(v) => v.clone(),
-        }
     }
 }
 
@@ -719,23 +648,77 @@ mod tests {
         assert!(help.iter().any(|(g, _)| g == "everywhere"));
     }
 
+    /// Names are what the config file says; each must lead back to its mode or command.
+    #[test]
+    fn every_name_parses_back() {
+        for m in Mode::all() {
+            assert_eq!(Mode::from_name(m.name()), Some(m));
+        }
+        for c in Command::all() {
+            assert_eq!(Command::from_name(c.name()), Some(c));
+        }
+        assert_eq!(Mode::SignIn.name(), "signin");
+        assert_eq!(Command::PickContacts.name(), "contacts");
+        assert_eq!(Command::NextTemplate.name(), "next_template");
+        assert_eq!(
+            Command::from_name("NextTemplate"),
+            None,
+            "only the config spelling"
+        );
+    }
+
+    /// A config file naming every command in every mode loads: no command can be left out
+    /// of the names again, as `next_template` once was.
+    #[test]
+    fn a_config_naming_every_command_of_every_mode_loads() {
+        let mut text = String::new();
+        for m in Mode::all() {
+            text.push_str(&format!("[keys.{}]\n", m.name()));
+            for c in Command::all() {
+                text.push_str(&format!("{} = \"f12\"\n", c.name()));
+            }
+        }
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, text).expect("write");
+        let config = crate::config::Config::load(&path).expect("parses");
+        assert_eq!(config.keys.len(), Mode::all().count());
+        let km = Keymap::configured(&config.keys).expect("every name is known");
+        let f12 = Key::new(KeyCode::F(12), KeyModifiers::NONE);
+        assert!(km.lookup(Mode::Template, f12).is_some());
+        let mut one = crate::config::KeyTables::new();
+        one.entry("template".into()).or_default().insert(
+            "next_template".into(),
+            crate::config::KeySpec::One("ctrl-n".into()),
+        );
+        let km = Keymap::configured(&one).expect("next_template is a command");
+        assert_eq!(
+            km.lookup(Mode::Template, Key::ctrl('n')),
+            Some(Command::NextTemplate)
+        );
+    }
+
     #[test]
     fn overrides_replace_defaults_and_errors_are_clear() {
         let mut km = Keymap::default();
-        let t: BTreeMap<String, BTreeMap<String, KeySpec>> =
-            toml::from_str("[orgs]\ninvite_one = \"o\"\n").unwrap();
+        let t: KeyTables = toml::from_str("[orgs]\ninvite_one = \"o\"\n").unwrap();
         km.apply_overrides(&t).unwrap();
         assert_eq!(
             km.lookup(Mode::Orgs, Key::plain('o')),
             Some(Command::InviteOne)
         );
         assert_eq!(km.lookup(Mode::Orgs, Key::plain('i')), None);
-        let bad: BTreeMap<String, BTreeMap<String, KeySpec>> =
-            toml::from_str("[orgs]\nfly = \"f\"\n").unwrap();
+        let bad: KeyTables = toml::from_str("[orgs]\nfly = \"f\"\n").unwrap();
         assert!(
             km.apply_overrides(&bad)
                 .unwrap_err()
                 .contains("unknown command")
+        );
+        let bad: KeyTables = toml::from_str("[orgs]\ninvite_one = \"banana\"\n").unwrap();
+        let e = Keymap::configured(&bad).unwrap_err();
+        assert!(
+            e.contains("[keys.orgs] invite_one") && e.contains("banana"),
+            "{e}"
         );
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod effect;
+pub mod help;
 pub mod keymap;
 pub mod model;
 pub mod msg;

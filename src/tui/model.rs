@@ -1,7 +1,6 @@
 //! The one owner of state. Everything the screen shows is derived from a [`Model`]; only
 //! [`super::update::update`] changes it.
 
-use std::cell::RefCell;
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
@@ -9,6 +8,9 @@ use compact_str::CompactString;
 use tui_input::Input;
 
 use super::keymap::Mode;
+
+mod template_field;
+pub use template_field::TemplateField;
 
 use crate::api::models::Organization;
 use crate::invite::batch::SamePhone;
@@ -45,7 +47,7 @@ pub enum PromptKind {
     ImportPath,
     ExportPath,
     /// Edit one template field.
-    TemplateField(usize),
+    TemplateField(TemplateField),
     /// Typed count before a large send.
     TypeCount,
     /// The landing-page address of the organization being sent for.
@@ -64,8 +66,8 @@ pub struct Prompt {
 /// What a multi-line editor edits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EditorKind {
-    /// One of the template's texts (an index into the template fields).
-    TemplateField(usize),
+    /// One of the template's message texts.
+    TemplateField(TemplateField),
     /// The paste box: a list of names and numbers, typed or pasted, imported when finished.
     PasteList,
 }
@@ -327,6 +329,38 @@ impl ContactRow {
     pub fn target(&self) -> Target {
         self.contact.to_target()
     }
+
+    /// What sending to this row would do, in the shared rules' words, as of `now` (a
+    /// cooldown runs out).
+    pub fn status(&self, now: DateTime<Utc>) -> RowStatus {
+        let said = |text: &str, alert| RowStatus {
+            text: text.to_string(),
+            alert,
+        };
+        let l = self.lookup();
+        if let Some(e) = &l.error {
+            return said(&format!("✗ lookup failed: {e}"), true);
+        }
+        let target = Target {
+            contact_id: self.contact.contact_id().map(str::to_string),
+            ..Target::default()
+        };
+        match l.verdict(&target, Force::default(), now) {
+            None if self.looking_up => said("looking up…", false),
+            None => said("checked at send", false),
+            Some(Ok(Pick::New)) => said("new", false),
+            Some(Ok(Pick::Existing(_))) => said("existing", false),
+            Some(Err(r)) => said(&format!("{}: {}", r.state.label(), r.reason), true),
+        }
+    }
+}
+
+/// A contact row's status line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RowStatus {
+    pub text: String,
+    /// Sending would not go as planned (a skip, a failed lookup): it needs the operator's eye.
+    pub alert: bool,
 }
 
 /// The contacts screen's list. Rows change through its methods so that the count of selected
@@ -345,11 +379,19 @@ pub struct Contacts {
     pub problems_scroll: usize,
     /// Set to the cap when the organization has more contacts than the list loads.
     pub platform_capped: Option<usize>,
-    /// The rows matching the last filter, by filter. A key press both updates and draws, and
-    /// each needs the filtered rows; over 100,000 rows one filtering pass is 5 ms, so the
-    /// second reuses the first. Every change to the rows goes through a `&mut self` method
-    /// here, which drops it.
-    matches: RefCell<Option<(String, Vec<usize>)>>,
+    /// The rows matching the filter, as of the end of the last update. A key press both
+    /// updates and draws, and each needs the filtered rows; over 100,000 rows one filtering
+    /// pass is 5 ms, so the update filters once ([`Contacts::refresh_matches`]) and the view
+    /// and the next update read the result. Every change to the rows goes through a
+    /// `&mut self` method here, which drops it.
+    matches: Option<FilterMatches>,
+}
+
+/// The rows a filter matched, remembered with the filter they are for.
+#[derive(Clone, Debug)]
+struct FilterMatches {
+    filter: String,
+    rows: Vec<usize>,
 }
 
 impl Contacts {
@@ -357,27 +399,49 @@ impl Contacts {
         &self.rows
     }
 
-    /// Indices of the rows that match the filter (the number in either spelling, or a name).
+    /// Indices of the rows that match the filter (the number in either spelling, or a name):
+    /// the remembered ones when they are for this filter, else found afresh.
     pub fn visible(&self) -> Vec<usize> {
         let f = self.nav.filter.value().to_lowercase();
         if f.is_empty() {
             return (0..self.rows.len()).collect();
         }
-        if let Some((filter, found)) = &*self.matches.borrow()
-            && *filter == f
-        {
-            return found.clone();
+        match &self.matches {
+            Some(m) if m.filter == f => m.rows.clone(),
+            _ => self.filter_rows(&f),
         }
-        let filter = RowFilter::new(&f);
-        let found: Vec<usize> = self
-            .rows
+    }
+
+    /// Filters the rows now and remembers the result for [`Contacts::visible`] (nothing to do
+    /// when the remembered rows are for this filter already). The update calls it once per
+    /// message, so a key press filters 100,000 rows once, not once more for the frame.
+    pub fn refresh_matches(&mut self) {
+        let f = self.nav.filter.value().to_lowercase();
+        if f.is_empty() {
+            self.matches = None;
+        } else if !self.matches_remembered_for(&f) {
+            let rows = self.filter_rows(&f);
+            self.matches = Some(FilterMatches { filter: f, rows });
+        }
+    }
+
+    /// Whether [`Contacts::visible`] answers from remembered rows (for the filter as it is).
+    pub fn matches_remembered(&self) -> bool {
+        self.matches_remembered_for(&self.nav.filter.value().to_lowercase())
+    }
+
+    fn matches_remembered_for(&self, lower: &str) -> bool {
+        self.matches.as_ref().is_some_and(|m| m.filter == lower)
+    }
+
+    fn filter_rows(&self, lower: &str) -> Vec<usize> {
+        let filter = RowFilter::new(lower);
+        self.rows
             .iter()
             .enumerate()
             .filter(|(_, r)| r.matches(&filter))
             .map(|(i, _)| i)
-            .collect();
-        *self.matches.borrow_mut() = Some((f, found.clone()));
-        found
+            .collect()
     }
 
     /// A row, to change its contact or lookup (selection goes through [`Contacts::mark`]).
@@ -393,7 +457,7 @@ impl Contacts {
 
     /// Rows may match the filter differently now.
     fn changed(&mut self) {
-        *self.matches.get_mut() = None;
+        self.matches = None;
     }
 
     pub fn len(&self) -> usize {
@@ -468,7 +532,8 @@ impl Contacts {
 pub struct TemplateState {
     pub template: Template,
     pub path: Option<PathBuf>,
-    pub field: usize,
+    /// The field selected on the template screen.
+    pub field: TemplateField,
     pub modified: bool,
     /// Templates to choose from (the config dir's `templates/*.toml` and the built-in one).
     pub choices: Vec<(Option<PathBuf>, Template)>,
@@ -657,6 +722,15 @@ impl Sending {
         s
     }
 
+    /// The whole batch as a Markdown block for a support ticket.
+    pub fn ticket_summary(&self) -> String {
+        crate::invite::ticket::summary_markdown(
+            self.org.label(),
+            &self.batch_summary(),
+            self.rows.iter().map(|r| &r.update),
+        )
+    }
+
     /// The rows a retry sends again: everything not sent or skipped.
     pub fn unfinished(&self) -> impl Iterator<Item = &SendRow> {
         self.rows.iter().filter(|r| !r.update.state().is_done())
@@ -758,7 +832,7 @@ impl Model {
             template: TemplateState {
                 template,
                 path: template_path,
-                field: 0,
+                field: TemplateField::WelcomeText,
                 modified: false,
                 choices: Vec::new(),
                 save_dir: PathBuf::from("templates"),
@@ -773,14 +847,20 @@ impl Model {
         }
     }
 
-    /// The key-binding mode the model is in: overlays that take text first, then the screen.
+    /// The key-binding mode the model is in: an overlay's, then a list filter being typed,
+    /// then the screen's. The help overlay is about the screen below it, so it keeps the
+    /// screen's mode.
     pub fn mode(&self) -> Mode {
         match self.overlay {
             Some(Overlay::Prompt(_)) => return Mode::Prompt,
             Some(Overlay::Editor(_)) => return Mode::Editor,
             Some(Overlay::Detail { .. }) => return Mode::Detail,
             Some(Overlay::Pick(_)) => return Mode::Pick,
-            _ => {}
+            Some(Overlay::ConfirmQuit | Overlay::ConfirmCancel) => return Mode::Question,
+            Some(Overlay::Help { .. }) | None => {}
+        }
+        if self.typing_filter() {
+            return Mode::Filter;
         }
         match self.screen {
             Screen::SignIn => Mode::SignIn,
@@ -794,6 +874,16 @@ impl Model {
             }
             Screen::Sending => Mode::Sending,
             Screen::Runs => Mode::Runs,
+        }
+    }
+
+    /// The screen's list filter is being typed.
+    pub fn typing_filter(&self) -> bool {
+        match self.screen {
+            Screen::Orgs => self.orgs.nav.filtering,
+            Screen::Contacts => self.contacts.nav.filtering,
+            Screen::Runs => self.runs.nav.filtering,
+            _ => false,
         }
     }
 
@@ -830,6 +920,20 @@ impl Model {
     /// The API is a sandbox on this machine.
     pub fn local_api(&self) -> bool {
         self.session.as_ref().is_some_and(|s| s.local_api)
+    }
+
+    /// The template a send uses: the model's, with the organization's link address in
+    /// `clp_url` (checked and normalized), exactly as the report showed it.
+    pub fn effective_template(&self) -> Template {
+        let mut t = self.template.template.clone();
+        let Some(org) = self.org.as_ref() else {
+            return t;
+        };
+        let choice = crate::invite::link::choose(None, &self.links, &org.id, &t.clp_url);
+        if let Ok(url) = crate::invite::link::check_clp_url(&choice.url, self.local_api()) {
+            t.clp_url = url;
+        }
+        t
     }
 }
 
@@ -949,7 +1053,7 @@ mod tests {
 
     proptest! {
         /// The remembered filter result is only a shortcut: after any change to the rows or
-        /// the filter, it equals filtering afresh.
+        /// the filter, before and after it is refreshed, it equals filtering afresh.
         #[test]
         fn remembered_matches_equal_a_fresh_filter(changes in proptest::collection::vec(change(), 0..40)) {
             let mut c = Contacts::default();
@@ -983,7 +1087,9 @@ mod tests {
                     .filter(|&i| f.is_empty() || c.rows()[i].matches(&RowFilter::new(&f)))
                     .collect();
                 prop_assert_eq!(c.visible(), fresh.clone());
-                prop_assert_eq!(c.visible(), fresh, "asked twice");
+                c.refresh_matches();
+                prop_assert!(f.is_empty() || c.matches_remembered());
+                prop_assert_eq!(c.visible(), fresh, "remembered");
             }
         }
     }

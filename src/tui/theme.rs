@@ -3,7 +3,8 @@
 //! colour alone: every status also has a word or a symbol.
 
 use ratatui::style::{Color, Modifier, Style};
-use serde::Deserialize;
+
+use crate::config::ThemeConfig;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Theme {
@@ -118,6 +119,17 @@ impl Theme {
             .ok_or_else(|| format!("unknown theme {name:?}; use dark, light or mono"))
     }
 
+    /// The theme the config file's `[theme]` asks for: `flag` (`--theme`) beats the file's
+    /// name, NO_COLOR beats both, and the file's colours apply to any theme but mono.
+    pub fn configured(config: &ThemeConfig, flag: Option<&str>) -> Result<Theme, String> {
+        let mut t = Theme::resolve(flag.or(config.name.as_deref()))?;
+        if t.name != "mono" {
+            t.apply_overrides(&config.colors)
+                .map_err(|e| format!("[theme.colors] {e}"))?;
+        }
+        Ok(t)
+    }
+
     /// Applies `[theme.colors]` overrides from the config file: role = "colour".
     pub fn apply_overrides(
         &mut self,
@@ -219,15 +231,6 @@ pub fn contrast(a: (u8, u8, u8), b: (u8, u8, u8)) -> f64 {
     (x.max(y) + 0.05) / (x.min(y) + 0.05)
 }
 
-/// The `[theme]` table of the config file.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ThemeConfig {
-    pub name: Option<String>,
-    #[serde(default)]
-    pub colors: std::collections::BTreeMap<String, String>,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -277,6 +280,36 @@ mod tests {
         assert!((contrast((96, 96, 96), (96, 96, 96)) - 1.0).abs() < 0.01);
         // The grey the light theme used to have was far too faint.
         assert!(contrast(rgb(Color::Gray).unwrap_or_default(), (255, 255, 255)) < 2.0);
+    }
+
+    #[test]
+    fn the_flag_beats_the_file_and_bad_colours_are_named() {
+        let config = ThemeConfig {
+            name: Some("light".into()),
+            colors: [("warn".to_string(), "208".to_string())].into(),
+        };
+        if std::env::var_os("NO_COLOR").is_none() {
+            let t = Theme::configured(&config, None).unwrap();
+            assert_eq!(
+                (t.name.as_str(), t.warn.fg),
+                ("light", Some(Color::Indexed(208)))
+            );
+            assert_eq!(
+                Theme::configured(&config, Some("dark")).unwrap().name,
+                "dark"
+            );
+        }
+        let bad = ThemeConfig {
+            colors: [("warn".to_string(), "blurple".to_string())].into(),
+            ..config
+        };
+        if std::env::var_os("NO_COLOR").is_none() {
+            let e = Theme::configured(&bad, None).unwrap_err();
+            assert!(
+                e.starts_with("[theme.colors]") && e.contains("blurple"),
+                "{e}"
+            );
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@ use crate::invite::batch::{self, SamePhone};
 use crate::invite::link::{self, LinkBook, LinkSource};
 use crate::invite::readiness::{Action, Report};
 use crate::invite::target::Target;
-use crate::invite::template::{RenderError, Template};
+use crate::invite::template::RenderError;
 use crate::invite::verdict::{Force, Remedy};
 use crate::tui::effect::Effect;
 use crate::tui::keymap::Command;
@@ -57,7 +57,7 @@ pub fn reassess(m: &mut Model) -> Vec<Effect> {
 /// with the same reason). Values the platform's profile would add are not known here; a
 /// missing one is left to the send, which fills it from the profile first.
 pub fn check_renders(m: &mut Model) {
-    let t = effective_template(m);
+    let t = m.effective_template();
     let org = m
         .org
         .as_ref()
@@ -118,20 +118,6 @@ pub fn open_link_prompt(m: &mut Model) {
         "its Conversational Landing Page (https); saved for this organization",
         &current,
     ));
-}
-
-/// The template a send uses: the model's, with the organization's link address in `clp_url`
-/// (checked and normalized), exactly as the report showed it.
-pub fn effective_template(m: &Model) -> Template {
-    let mut t = m.template.template.clone();
-    let Some(org) = m.org.as_ref() else {
-        return t;
-    };
-    let choice = link::choose(None, &m.links, &org.id, &t.clp_url);
-    if let Ok(url) = link::check_clp_url(&choice.url, m.local_api()) {
-        t.clp_url = url;
-    }
-    t
 }
 
 pub fn command(m: &mut Model, cmd: Command, page: usize) -> Vec<Effect> {
@@ -419,7 +405,7 @@ pub fn send(m: &mut Model) -> Vec<Effect> {
         ));
         return vec![];
     }
-    let template = effective_template(m);
+    let template = m.effective_template();
     let targets = std::mem::take(&mut m.confirm.targets);
     let resume = m.confirm.resume.take();
     m.confirm = Confirm::default();

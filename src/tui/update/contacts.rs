@@ -167,8 +167,7 @@ fn details(m: &Model, row: &ContactRow) -> Overlay {
     if let Some(line) = c.line() {
         lines.push(format!("from line   {line}"));
     }
-    let (status, _) = row_status(row, m.clock);
-    lines.push(format!("status      {status}"));
+    lines.push(format!("status      {}", row.status(m.clock).text));
     if let Some(w) = c.sms_warning() {
         lines.push(format!("warning     {w}"));
     }
@@ -176,26 +175,6 @@ fn details(m: &Model, row: &ContactRow) -> Overlay {
         title: c.full_name().unwrap_or_else(|| c.e164().to_string()),
         lines,
         scroll: 0,
-    }
-}
-
-/// What sending to this row would do, in the shared rules' words, and whether it needs the
-/// operator's eye.
-pub fn row_status(row: &ContactRow, now: chrono::DateTime<chrono::Utc>) -> (String, bool) {
-    let l = row.lookup();
-    if let Some(e) = &l.error {
-        return (format!("✗ lookup failed: {e}"), true);
-    }
-    let target = Target {
-        contact_id: row.contact().contact_id().map(str::to_string),
-        ..Target::default()
-    };
-    match l.verdict(&target, Default::default(), now) {
-        None if row.is_looking_up() => ("looking up…".into(), false),
-        None => ("checked at send".into(), false),
-        Some(Ok(crate::invite::verdict::Pick::New)) => ("new".into(), false),
-        Some(Ok(crate::invite::verdict::Pick::Existing(_))) => ("existing".into(), false),
-        Some(Err(r)) => (format!("{}: {}", r.state.label(), r.reason), true),
     }
 }
 

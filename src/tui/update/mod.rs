@@ -13,7 +13,7 @@ mod runs;
 mod sending;
 mod template;
 
-use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, MouseEventKind};
+use crossterm::event::{Event as TermEvent, KeyEvent, KeyEventKind, MouseEventKind};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
@@ -23,10 +23,7 @@ use super::model::*;
 use super::msg::Msg;
 use crate::api::Secret;
 
-pub use confirm::effective_template;
-pub use contacts::{LOOKUP_AHEAD_MAX, row_status};
-pub use sending::ticket_summary;
-pub use template::{TEMPLATE_FIELDS, field_value};
+pub use contacts::LOOKUP_AHEAD_MAX;
 
 pub(crate) fn toast(m: &mut Model, level: Level, text: impl Into<String>) {
     m.toast = Some(Toast {
@@ -36,6 +33,13 @@ pub(crate) fn toast(m: &mut Model, level: Level, text: impl Into<String>) {
 }
 
 pub fn update(m: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
+    let effects = on_msg(m, msg, keymap);
+    // Filtered once here, the rows are read by the frame and the next message for free.
+    m.contacts.refresh_matches();
+    effects
+}
+
+fn on_msg(m: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
     match msg {
         Msg::Term(TermEvent::Resize(w, h)) => {
             m.size = (w, h);
@@ -175,7 +179,7 @@ fn on_key(m: &mut Model, k: KeyEvent, keymap: &Keymap) -> Vec<Effect> {
         Some(Overlay::Help { mut scroll }) => {
             // When the help does not fit, its navigation keys scroll it; any other key (and
             // any key at all when it fits, as its title says) closes it.
-            let last = crate::tui::view::help_max_scroll(m, keymap);
+            let last = crate::tui::help::max_scroll(m, keymap);
             if last > 0
                 && let Some(cmd) = keymap.lookup(Mode::Help, key).filter(|&c| is_nav(c))
             {
@@ -219,8 +223,9 @@ fn on_key(m: &mut Model, k: KeyEvent, keymap: &Keymap) -> Vec<Effect> {
             };
         }
         Some(Overlay::ConfirmQuit) => {
-            return match key.code {
-                KeyCode::Char('y') => {
+            // Yes quits; any other key is no, and the send goes on.
+            return match keymap.lookup(Mode::Question, key) {
+                Some(Command::Yes) => {
                     m.quit = true;
                     vec![Effect::CancelSend]
                 }
@@ -228,8 +233,8 @@ fn on_key(m: &mut Model, k: KeyEvent, keymap: &Keymap) -> Vec<Effect> {
             };
         }
         Some(Overlay::ConfirmCancel) => {
-            return match key.code {
-                KeyCode::Char('y') => {
+            return match keymap.lookup(Mode::Question, key) {
+                Some(Command::Yes) => {
                     if let Some(s) = m.sending.as_mut() {
                         s.cancelling = true;
                     }
@@ -288,28 +293,30 @@ fn on_key(m: &mut Model, k: KeyEvent, keymap: &Keymap) -> Vec<Effect> {
     }
     // A list filter being typed takes the keys.
     if let Some(nav) = filtering_nav(m) {
-        match key.code {
-            KeyCode::Esc => {
+        return match keymap.lookup(Mode::Filter, key) {
+            Some(Command::Clear | Command::Back) => {
                 nav.filtering = false;
                 clear_filter(m);
-                return vec![];
+                vec![]
             }
-            KeyCode::Enter => nav.filtering = false,
-            KeyCode::Up | KeyCode::Down => {
+            Some(Command::Submit) => {
                 nav.filtering = false;
-                let cmd = if key.code == KeyCode::Up {
-                    Command::Up
-                } else {
-                    Command::Down
-                };
-                return on_command(m, cmd, keymap);
+                vec![]
             }
-            _ => {
+            Some(cmd) if is_nav(cmd) => {
+                nav.filtering = false;
+                on_command(m, cmd, keymap)
+            }
+            Some(cmd @ (Command::Quit | Command::Suspend | Command::Help)) => {
+                on_command(m, cmd, keymap)
+            }
+            Some(_) => vec![],
+            None => {
                 nav.filter.handle_event(&TermEvent::Key(k));
                 nav.selected = 0;
+                vec![]
             }
-        }
-        return vec![];
+        };
     }
     match keymap.lookup(m.mode(), key) {
         Some(cmd) => on_command(m, cmd, keymap),

@@ -105,7 +105,7 @@ pub fn command(m: &mut Model, cmd: Command, page: usize) -> Vec<Effect> {
             ));
             vec![]
         }
-        Command::Copy => vec![Effect::Copy(ticket_summary(s))],
+        Command::Copy => vec![Effect::Copy(s.ticket_summary())],
         _ => vec![],
     }
 }
@@ -234,32 +234,4 @@ pub fn refused(m: &mut Model, why: String) {
         s.finished = Some(summary);
     }
     toast(m, Level::Error, format!("nothing sent: {why}"));
-}
-
-/// A Markdown block for a support ticket: what was sent to whom in the whole batch, and every
-/// failure's reason.
-pub fn ticket_summary(s: &Sending) -> String {
-    let mut out = format!(
-        "**SMS invitations** — {} (run {})\n\n",
-        s.org.label(),
-        s.run_id
-    );
-    out.push_str(&s.batch_summary().headline());
-    out.push_str("\n\n| number | name | result | detail |\n|---|---|---|---|\n");
-    for r in &s.rows {
-        let u = &r.update;
-        let detail = u
-            .reason
-            .clone()
-            .or_else(|| u.conversation.as_ref().map(|c| format!("conversation {c}")))
-            .unwrap_or_default();
-        out.push_str(&format!(
-            "| {} | {} | {} | {} |\n",
-            u.e164,
-            u.name.clone().unwrap_or_default().replace('|', "/"),
-            u.state().label(),
-            detail.replace('|', "/")
-        ));
-    }
-    out
 }

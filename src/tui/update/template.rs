@@ -3,33 +3,17 @@
 use std::path::PathBuf;
 
 use super::{is_nav, nav, navigate, prompt, toast};
-use crate::invite::template::Template;
 use crate::tui::effect::Effect;
 use crate::tui::keymap::Command;
 use crate::tui::model::*;
-
-/// The editable template fields, in screen order.
-pub const TEMPLATE_FIELDS: [&str; 14] = [
-    "welcome_text",
-    "link_text",
-    "link_label",
-    "clp_url",
-    "sender_id",
-    "country",
-    "locale",
-    "welcome_delay_ms",
-    "link_delay_ms",
-    "leave_delay_ms",
-    "send_accept",
-    "send_leave",
-    "max_segments",
-    "name",
-];
+use strum::EnumCount;
 
 pub fn command(m: &mut Model, cmd: Command, page: usize) -> Vec<Effect> {
     match cmd {
         c if is_nav(c) => {
-            navigate(&mut m.template.field, TEMPLATE_FIELDS.len(), c, page);
+            let mut line = m.template.field.index();
+            navigate(&mut line, TemplateField::COUNT, c, page);
+            m.template.field = TemplateField::at(line).unwrap_or(m.template.field);
             vec![]
         }
         Command::NextTemplate => {
@@ -54,30 +38,24 @@ pub fn command(m: &mut Model, cmd: Command, page: usize) -> Vec<Effect> {
             m.template.modified = false;
             vec![]
         }
-        Command::Edit
-            if matches!(
-                TEMPLATE_FIELDS[m.template.field],
-                "welcome_text" | "link_text"
-            ) =>
-        {
-            let i = m.template.field;
-            let text = field_value(&m.template.template, TEMPLATE_FIELDS[i]);
+        Command::Edit if m.template.field.is_message_text() => {
+            let field = m.template.field;
+            let text = field.value(&m.template.template);
             let area = ratatui_textarea::TextArea::new(text.lines().map(str::to_string).collect());
             m.overlay = Some(Overlay::Editor(Box::new(Editor {
-                kind: EditorKind::TemplateField(i),
+                kind: EditorKind::TemplateField(field),
                 area,
                 error: None,
             })));
             vec![]
         }
         Command::Edit => {
-            let i = m.template.field;
-            let name = TEMPLATE_FIELDS[i];
-            let value = field_value(&m.template.template, name).replace('\n', "\\n");
+            let field = m.template.field;
+            let value = field.value(&m.template.template).replace('\n', "\\n");
             m.overlay = Some(prompt(
-                PromptKind::TemplateField(i),
-                &format!("Edit {name}"),
-                field_help(name),
+                PromptKind::TemplateField(field),
+                &format!("Edit {}", field.name()),
+                &field.help("l"),
                 &value,
             ));
             vec![]
@@ -121,84 +99,9 @@ pub fn saved(m: &mut Model, r: Result<PathBuf, String>) {
     }
 }
 
-/// Sets field `i` from the editor's or the prompt's text.
-pub fn set_text(m: &mut Model, i: usize, raw: &str) -> Result<(), String> {
-    set_field(&mut m.template.template, TEMPLATE_FIELDS[i], raw)?;
+/// Sets a field from the editor's or the prompt's text.
+pub fn set_text(m: &mut Model, field: TemplateField, raw: &str) -> Result<(), String> {
+    field.set(&mut m.template.template, raw)?;
     m.template.modified = true;
-    Ok(())
-}
-
-pub fn field_value(t: &Template, name: &str) -> String {
-    match name {
-        "name" => t.name.clone(),
-        "welcome_text" => t.welcome_text.clone(),
-        "link_text" => t.link_text.clone(),
-        "link_label" => t.link_label.clone(),
-        "clp_url" => t.clp_url.clone(),
-        "sender_id" => t.sender_id.clone(),
-        "country" => t.country.clone(),
-        "locale" => t.locale.clone(),
-        "welcome_delay_ms" => t.welcome_delay_ms.to_string(),
-        "link_delay_ms" => t.link_delay_ms.to_string(),
-        "leave_delay_ms" => t.leave_delay_ms.to_string(),
-        "send_accept" => t.send_accept.to_string(),
-        "send_leave" => t.send_leave.to_string(),
-        "max_segments" => t.max_segments.to_string(),
-        _ => String::new(),
-    }
-}
-
-fn field_help(name: &str) -> &'static str {
-    match name {
-        "welcome_text" | "link_text" => {
-            "variables {givenName|there} {familyName} {organization} …; \\n for a new line"
-        }
-        "clp_url" => {
-            "fallback https address of a landing page; each organization's own address wins (l on confirm)"
-        }
-        "sender_id" => {
-            "up to 11 letters/digits/spaces, or empty for the service's number (two-way)"
-        }
-        "country" => "two-letter country for numbers typed without +: NL, BE, DE, …",
-        "send_accept" | "send_leave" => "true or false",
-        "max_segments" => "the most segments one SMS may take with a contact's values in",
-        n if n.ends_with("_ms") => "milliseconds after the request arrives",
-        _ => "",
-    }
-}
-
-fn set_field(t: &mut Template, name: &str, raw: &str) -> Result<(), String> {
-    let num = |s: &str| {
-        s.trim()
-            .parse::<u64>()
-            .map_err(|_| format!("{name} must be a whole number of milliseconds"))
-    };
-    let flag = |s: &str| match s.trim() {
-        "true" | "yes" | "on" => Ok(true),
-        "false" | "no" | "off" => Ok(false),
-        _ => Err(format!("{name} must be true or false")),
-    };
-    match name {
-        "name" => t.name = raw.trim().to_string(),
-        "welcome_text" => t.welcome_text = raw.to_string(),
-        "link_text" => t.link_text = raw.to_string(),
-        "link_label" => t.link_label = raw.to_string(),
-        "clp_url" => t.clp_url = raw.trim().to_string(),
-        "sender_id" => t.sender_id = raw.trim().to_string(),
-        "country" => t.country = raw.trim().to_ascii_uppercase(),
-        "locale" => t.locale = raw.trim().to_string(),
-        "welcome_delay_ms" => t.welcome_delay_ms = num(raw)?,
-        "link_delay_ms" => t.link_delay_ms = num(raw)?,
-        "leave_delay_ms" => t.leave_delay_ms = num(raw)?,
-        "send_accept" => t.send_accept = flag(raw)?,
-        "send_leave" => t.send_leave = flag(raw)?,
-        "max_segments" => {
-            t.max_segments = raw
-                .trim()
-                .parse()
-                .map_err(|_| "max_segments must be a whole number, 1 or more".to_string())?
-        }
-        _ => return Err(format!("unknown field {name}")),
-    }
     Ok(())
 }

@@ -52,7 +52,7 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         )),
     }
     attention_lines(m, theme, &mut lines);
-    let t = crate::tui::update::effective_template(m);
+    let t = m.effective_template();
     match t.sender() {
         Some(s) => lines.push(Line::from(vec![
             Span::styled("Sender        ", theme.muted),

@@ -6,7 +6,6 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
 use super::{clip, scroll_offset, shown};
 use crate::tui::model::{Model, Source};
 use crate::tui::theme::Theme;
-use crate::tui::update::row_status;
 
 pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let c = &m.contacts;
@@ -80,7 +79,7 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
                 Source::Added => "added",
                 Source::Imported => "imported",
             };
-            let (status, alert) = row_status(r, m.clock);
+            let status = r.status(m.clock);
             let warn = r
                 .contact()
                 .sms_warning()
@@ -92,8 +91,8 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
                 Cell::from(clip(&shown(&name), 24)),
                 Cell::from(Span::styled(source, theme.muted)),
                 Cell::from(Span::styled(
-                    shown(&format!("{status}{warn}")).into_owned(),
-                    if alert || !warn.is_empty() {
+                    shown(&format!("{}{warn}", status.text)).into_owned(),
+                    if status.alert || !warn.is_empty() {
                         theme.warn
                     } else {
                         theme.base

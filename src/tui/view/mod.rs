@@ -5,7 +5,6 @@ mod confirm;
 mod contacts;
 mod orgs;
 mod overlays;
-pub(crate) use overlays::help_max_scroll;
 mod runs;
 mod sending;
 mod signin;

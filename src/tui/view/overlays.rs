@@ -4,6 +4,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::{centered, clip, shown};
+use crate::tui::help::{self, HelpLine};
 use crate::tui::keymap::{Command, Keymap, Mode};
 use crate::tui::model::{EditorKind, Model, Overlay, PickOption};
 use crate::tui::theme::Theme;
@@ -43,10 +44,9 @@ pub fn draw(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame, area: 
             frame.render_widget(Clear, r);
             let mut area_widget = ed.area.clone();
             let title = match ed.kind {
-                EditorKind::TemplateField(i) => format!(
-                    " Edit {} — ctrl-s saves, esc cancels ",
-                    crate::tui::update::TEMPLATE_FIELDS[i]
-                ),
+                EditorKind::TemplateField(field) => {
+                    format!(" Edit {} — ctrl-s saves, esc cancels ", field.name())
+                }
                 EditorKind::PasteList => {
                     " Paste or type names and numbers — ctrl-s adds them, esc cancels ".to_string()
                 }
@@ -211,49 +211,24 @@ fn detail(
     );
 }
 
-/// Lines below the key groups: where the log is and how to change keys.
-const HELP_FOOTER: usize = 3;
-
-/// How many lines the help for the current screen has.
-fn help_len(m: &Model, keymap: &Keymap) -> usize {
-    let groups = keymap.help(m.mode());
-    groups.iter().map(|(_, rows)| rows.len() + 1).sum::<usize>() + HELP_FOOTER
-}
-
-/// The last line the help can start at in the terminal as it is now (0 when it fits), so
-/// scrolling stops at the end instead of running on invisibly.
-pub fn help_max_scroll(m: &Model, keymap: &Keymap) -> usize {
-    let len = help_len(m, keymap);
-    let visible = usize::from(m.size.1.saturating_sub(2));
-    len.saturating_sub(visible)
-}
-
 fn help(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame, area: Rect, scroll: usize) {
-    let groups = keymap.help(m.mode());
-    let mut lines = Vec::new();
-    for (group, rows) in groups {
-        lines.push(Line::styled(group, theme.title));
-        for (keys, desc) in rows {
-            lines.push(Line::from(vec![
+    let lines: Vec<Line> = help::lines(m, keymap)
+        .into_iter()
+        .map(|l| match l {
+            HelpLine::Group(group) => Line::styled(group, theme.title),
+            HelpLine::Keys { keys, what } => Line::from(vec![
                 Span::styled(format!("  {keys:<16}"), theme.key),
-                Span::raw(desc),
-            ]));
-        }
-    }
-    lines.push(Line::raw(""));
-    lines.push(Line::styled(
-        format!("log: {}", m.log_file.display()),
-        theme.muted,
-    ));
-    lines.push(Line::styled(
-        "keys and theme: [keys.MODE] and [theme] in config.toml",
-        theme.muted,
-    ));
-    debug_assert_eq!(lines.len(), help_len(m, keymap));
+                Span::raw(what),
+            ]),
+            HelpLine::Blank => Line::raw(""),
+            HelpLine::Note(note) => Line::styled(note, theme.muted),
+        })
+        .collect();
     let len = lines.len();
     let h = (len as u16 + 2).min(area.height);
     let r = centered(area, 64, h);
-    let last = len.saturating_sub(usize::from(h.saturating_sub(2)));
+    let shown_lines = help::visible_lines(h);
+    let last = len.saturating_sub(shown_lines);
     let scroll = scroll.min(last);
     let title = if last == 0 {
         " Keys (any key closes) ".to_string()
@@ -267,7 +242,7 @@ fn help(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame, area: Rect
         format!(
             " Keys {}-{} of {len} · {keys} scroll · other keys close ",
             scroll + 1,
-            (scroll + usize::from(h.saturating_sub(2))).min(len)
+            (scroll + shown_lines).min(len)
         )
     };
     frame.render_widget(Clear, r);

@@ -7,9 +7,8 @@ use super::clip;
 use crate::invite::segments;
 use crate::invite::target::Target;
 use crate::invite::template::Template;
-use crate::tui::model::{ContactRow, Model};
+use crate::tui::model::{ContactRow, Model, TemplateField};
 use crate::tui::theme::Theme;
-use crate::tui::update::{TEMPLATE_FIELDS, field_value};
 
 /// The two SMS as one contact would get them, with their figures, or why they cannot be made.
 pub struct SmsPreview {
@@ -97,13 +96,13 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         theme.muted,
     )];
     let w = usize::from(left.width.saturating_sub(20)).max(8);
-    for (i, name) in TEMPLATE_FIELDS.iter().enumerate() {
-        let value = field_value(t, name).replace('\n', "⏎");
+    for field in TemplateField::all() {
+        let value = field.value(t).replace('\n', "⏎");
         let line = Line::from(vec![
-            Span::styled(format!("{name:<17}"), theme.muted),
+            Span::styled(format!("{:<17}", field.name()), theme.muted),
             Span::raw(clip(&value, w)),
         ]);
-        lines.push(if i == m.template.field {
+        lines.push(if field == m.template.field {
             line.style(theme.selection)
         } else {
             line
