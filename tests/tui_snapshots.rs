@@ -374,6 +374,35 @@ fn confirm_always_shows_how_to_send_at_80x24() {
     assert!(text.contains("Nothing has been sent yet"), "{text}");
 }
 
+/// The words on screen that name a key say the key the operator configured, not the default.
+#[test]
+fn the_screens_name_the_configured_keys() {
+    let tables = toml::from_str(
+        "[confirm]\nsend = \"ctrl-x\"\n[question]\nyes = \"j\"\n[prompt]\nsubmit = \"tab\"\n\
+         [contacts]\nadd = \"+\"\n[editor]\nsubmit = \"f2\"\n",
+    )
+    .expect("toml");
+    let km = sms_invite::tui::keymap::Keymap::configured(&tables).expect("keys");
+    let screen = |m: &Model| {
+        let mut t = Terminal::new(TestBackend::new(100, 30)).expect("terminal");
+        t.draw(|f| view(m, &Theme::dark(), &km, f)).expect("draw");
+        buffer_text(t.backend().buffer())
+    };
+    let confirm = screen(&confirm_sender_id());
+    assert!(confirm.contains("press ctrl-x to send"), "{confirm}");
+    let quit = screen(&confirm_quit());
+    assert!(
+        quit.contains("j quit · any other key: keep sending"),
+        "{quit}"
+    );
+    let prompt = screen(&prompt_overlay());
+    assert!(prompt.contains("tab ok · esc cancel"), "{prompt}");
+    let contacts = screen(&contacts_model());
+    assert!(contacts.contains("space select · + add"), "{contacts}");
+    let editor = screen(&editor_overlay());
+    assert!(editor.contains("f2 saves, esc cancels"), "{editor}");
+}
+
 // ---------------------------------------------------------------- styles
 
 /// The position of the first cell where `text` starts on screen.

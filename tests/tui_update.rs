@@ -245,6 +245,38 @@ fn filter_and_question_keys_are_configurable() {
     assert!(m.quit);
 }
 
+/// What the update writes about keys (a remedy in the detail pane, a toast) names the keys
+/// the operator configured.
+#[test]
+fn remedies_and_toasts_name_the_configured_keys() {
+    let km = configured(
+        "[done]\nretry_failed = \"ctrl-r\"\n[confirm]\nforce = \"!\"\n[contacts]\ntoggle = \"x\"\n",
+    );
+    let mut m = done_model();
+    m.sending.as_mut().expect("sending").rows[2].update.remedy =
+        Some(sms_invite::invite::verdict::Remedy::Force);
+    update(&mut m, key(KeyCode::Down), &km);
+    update(&mut m, key(KeyCode::Down), &km);
+    update(&mut m, key(KeyCode::Enter), &km);
+    match &m.overlay {
+        Some(Overlay::Detail { lines, .. }) => assert!(
+            lines
+                .iter()
+                .any(|l| l.ends_with("retry (ctrl-r) and force it on the confirm screen (!)")),
+            "{lines:#?}"
+        ),
+        other => panic!("expected the detail pane, got {other:?}"),
+    }
+    let mut m = contacts_model();
+    m.contacts.mark_keys([]);
+    m.contacts.nav.selected = usize::MAX;
+    update(&mut m, ch('r'), &km);
+    assert_eq!(
+        m.toast.as_ref().map(|t| t.text.as_str()),
+        Some("select contacts first (x), or add one (a)")
+    );
+}
+
 fn type_text_with(m: &mut Model, text: &str, km: &sms_invite::tui::keymap::Keymap) {
     for c in text.chars() {
         update(m, ch(c), km);

@@ -508,6 +508,32 @@ impl Keymap {
             .map(|b| b.key)
     }
 
+    /// The key for `command` in `mode` as the words on screen name it ("press s to send"), so
+    /// they say what the operator's configuration binds; "(unbound)" when it binds nothing.
+    pub fn key_name(&self, mode: Mode, command: Command) -> String {
+        self.key_for(mode, command)
+            .map_or_else(|| "(unbound)".to_string(), |k| k.to_string())
+    }
+
+    /// "↑↓": the keys that move the selection up and down in `mode`.
+    pub fn up_down(&self, mode: Mode) -> String {
+        [Command::Up, Command::Down]
+            .into_iter()
+            .filter_map(|c| self.key_for(mode, c))
+            .map(|k| k.to_string())
+            .collect()
+    }
+
+    /// "space select · a add": each command's key in `mode` and what it does there, joined
+    /// with " · "; a command without a key is left out.
+    pub fn menu(&self, mode: Mode, items: &[(Command, &str)]) -> String {
+        items
+            .iter()
+            .filter_map(|&(c, what)| self.key_for(mode, c).map(|k| format!("{k} {what}")))
+            .collect::<Vec<_>>()
+            .join(" · ")
+    }
+
     /// Hint-bar entries for a mode: its own hinted bindings first (the bar is cut at the right
     /// edge), then the global ones that work there.
     pub fn hints(&self, mode: Mode) -> Vec<(String, &'static str, Command)> {
@@ -635,6 +661,42 @@ mod tests {
             km.lookup(Mode::Confirm, Key::new(KeyCode::Enter, KeyModifiers::NONE)),
             Some(Command::Send),
             "enter alone never sends"
+        );
+    }
+
+    #[test]
+    fn the_words_on_screen_name_the_configured_key() {
+        let mut km = Keymap::default();
+        assert_eq!(km.key_name(Mode::Confirm, Command::Send), "s");
+        assert_eq!(
+            km.key_name(Mode::Orgs, Command::Quit),
+            "q",
+            "the hinted one"
+        );
+        assert_eq!(
+            km.key_name(Mode::Prompt, Command::Quit),
+            "ctrl-c",
+            "q is text there"
+        );
+        assert_eq!(km.up_down(Mode::Confirm), "↑↓");
+        assert_eq!(
+            km.menu(
+                Mode::Contacts,
+                &[(Command::Toggle, "select"), (Command::Add, "add")]
+            ),
+            "space select · a add"
+        );
+        let t: KeyTables =
+            toml::from_str("[confirm]\nsend = \"ctrl-x\"\n[contacts]\nadd = []\n").unwrap();
+        km.apply_overrides(&t).unwrap();
+        assert_eq!(km.key_name(Mode::Confirm, Command::Send), "ctrl-x");
+        assert_eq!(km.key_name(Mode::Contacts, Command::Add), "(unbound)");
+        assert_eq!(
+            km.menu(
+                Mode::Contacts,
+                &[(Command::Toggle, "select"), (Command::Add, "add")]
+            ),
+            "space select"
         );
     }
 

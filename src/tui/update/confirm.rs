@@ -10,7 +10,7 @@ use crate::invite::target::Target;
 use crate::invite::template::RenderError;
 use crate::invite::verdict::{Force, Remedy};
 use crate::tui::effect::Effect;
-use crate::tui::keymap::Command;
+use crate::tui::keymap::{Command, Keymap, Mode};
 use crate::tui::model::*;
 
 /// Opens the confirm screen for `targets` (one invitation per phone unless the operator
@@ -120,7 +120,7 @@ pub fn open_link_prompt(m: &mut Model) {
     ));
 }
 
-pub fn command(m: &mut Model, cmd: Command, page: usize) -> Vec<Effect> {
+pub fn command(m: &mut Model, cmd: Command, page: usize, keymap: &Keymap) -> Vec<Effect> {
     match cmd {
         c if is_nav(c) => {
             let n = m.confirm.attention(m.clock).len();
@@ -137,7 +137,7 @@ pub fn command(m: &mut Model, cmd: Command, page: usize) -> Vec<Effect> {
             vec![]
         }
         Command::Choose => {
-            choose_selected(m);
+            choose_selected(m, keymap);
             vec![]
         }
         Command::SetLink => {
@@ -215,7 +215,7 @@ fn force_all(m: &mut Model) {
 }
 
 /// `enter`: who gets the invitation of a shared phone.
-fn choose_selected(m: &mut Model) {
+fn choose_selected(m: &mut Model, keymap: &Keymap) {
     let list = match selected_attention(m) {
         Some(Attention::Refused { target, refusal })
             if refusal.remedy == Some(Remedy::NameContact) =>
@@ -264,11 +264,11 @@ fn choose_selected(m: &mut Model) {
             }
         }
         _ => {
-            toast(
-                m,
-                Level::Info,
-                "enter chooses who gets the invitation of a shared phone; select one in the list",
+            let text = format!(
+                "{} chooses who gets the invitation of a shared phone; select one in the list",
+                keymap.key_name(Mode::Confirm, Command::Choose)
             );
+            toast(m, Level::Info, text);
             return;
         }
     };

@@ -10,14 +10,14 @@ use crate::invite::contact::Contact;
 use crate::invite::import;
 use crate::invite::target::Target;
 use crate::tui::effect::Effect;
-use crate::tui::keymap::Command;
+use crate::tui::keymap::{Command, Keymap, Mode};
 use crate::tui::model::*;
 
 /// At most this many numbers are looked up ahead of sending (one request each); a larger list
 /// is looked up by the send itself, contact by contact.
 pub const LOOKUP_AHEAD_MAX: usize = 300;
 
-pub fn command(m: &mut Model, cmd: Command, page: usize) -> Vec<Effect> {
+pub fn command(m: &mut Model, cmd: Command, page: usize, keymap: &Keymap) -> Vec<Effect> {
     if m.contacts.problems_focus {
         if is_nav(cmd) {
             let len = m.contacts.problems.len();
@@ -131,7 +131,7 @@ pub fn command(m: &mut Model, cmd: Command, page: usize) -> Vec<Effect> {
             nav::go(m, Screen::Template);
             vec![]
         }
-        Command::Review => review(m),
+        Command::Review => review(m, keymap),
         Command::Back => {
             if !m.contacts.nav.filter.value().is_empty() {
                 clear_filter(m);
@@ -179,7 +179,7 @@ fn details(m: &Model, row: &ContactRow) -> Overlay {
 }
 
 /// From the contacts (or template) screen to confirm, with the selected contacts.
-pub fn review(m: &mut Model) -> Vec<Effect> {
+pub fn review(m: &mut Model, keymap: &Keymap) -> Vec<Effect> {
     let mut targets: Vec<Target> = m.contacts.marked_rows().map(ContactRow::target).collect();
     if targets.is_empty()
         && let Some(&i) = m.visible_contacts().get(m.contacts.nav.selected)
@@ -187,11 +187,13 @@ pub fn review(m: &mut Model) -> Vec<Effect> {
         targets.push(m.contacts.rows()[i].target());
     }
     if targets.is_empty() {
-        toast(
-            m,
-            Level::Warn,
-            "select contacts first (space), or add one (a)",
+        let key = |c| keymap.key_name(Mode::Contacts, c);
+        let text = format!(
+            "select contacts first ({}), or add one ({})",
+            key(Command::Toggle),
+            key(Command::Add)
         );
+        toast(m, Level::Warn, text);
         return vec![];
     }
     super::confirm::start(m, targets, None)

@@ -405,7 +405,7 @@ pub(crate) fn is_nav(cmd: Command) -> bool {
     )
 }
 
-pub fn on_command(m: &mut Model, cmd: Command, _keymap: &Keymap) -> Vec<Effect> {
+pub fn on_command(m: &mut Model, cmd: Command, keymap: &Keymap) -> Vec<Effect> {
     let page = usize::from(m.size.1.saturating_sub(8)).max(1);
     match cmd {
         Command::Quit => return quit(m),
@@ -439,10 +439,10 @@ pub fn on_command(m: &mut Model, cmd: Command, _keymap: &Keymap) -> Vec<Effect> 
         },
         Screen::Orgs => orgs::orgs_command(m, cmd, page),
         Screen::Readiness => orgs::readiness_command(m, cmd),
-        Screen::Contacts => contacts::command(m, cmd, page),
-        Screen::Template => template::command(m, cmd, page),
-        Screen::Confirm => confirm::command(m, cmd, page),
-        Screen::Sending => sending::command(m, cmd, page),
+        Screen::Contacts => contacts::command(m, cmd, page, keymap),
+        Screen::Template => template::command(m, cmd, page, keymap),
+        Screen::Confirm => confirm::command(m, cmd, page, keymap),
+        Screen::Sending => sending::command(m, cmd, page, keymap),
         Screen::Runs => runs::command(m, cmd, page),
     }
 }

@@ -8,7 +8,7 @@ use crate::invite::target::Target;
 use crate::invite::template::Template;
 use crate::invite::verdict::Remedy;
 use crate::tui::effect::Effect;
-use crate::tui::keymap::Command;
+use crate::tui::keymap::{Command, Keymap, Mode};
 use crate::tui::model::*;
 
 /// Starts sending; a retry or resume continues its run, so the screen keeps the rows of the
@@ -45,7 +45,7 @@ pub fn start(
     }]
 }
 
-pub fn command(m: &mut Model, cmd: Command, page: usize) -> Vec<Effect> {
+pub fn command(m: &mut Model, cmd: Command, page: usize, keymap: &Keymap) -> Vec<Effect> {
     let Some(s) = m.sending.as_mut() else {
         return vec![];
     };
@@ -72,7 +72,7 @@ pub fn command(m: &mut Model, cmd: Command, page: usize) -> Vec<Effect> {
         }
         Command::Details => {
             if let Some(r) = s.rows.get(s.selected) {
-                m.overlay = Some(details(&r.update));
+                m.overlay = Some(details(&r.update, keymap));
             }
             vec![]
         }
@@ -139,13 +139,13 @@ fn retry(m: &mut Model) -> Vec<Effect> {
 }
 
 /// Everything about one contact's result, for the detail pane.
-pub fn details(u: &ContactUpdate) -> Overlay {
+pub fn details(u: &ContactUpdate, keymap: &Keymap) -> Overlay {
     let mut lines = vec![format!("state        {}", u.state().label())];
     if let Some(r) = &u.reason {
         lines.push(format!("reason       {r}"));
     }
     if let Some(r) = u.remedy {
-        lines.push(format!("what to do   {}", remedy_text(r)));
+        lines.push(format!("what to do   {}", remedy_text(r, keymap)));
     }
     for w in &u.warnings {
         lines.push(format!("warning      {w}"));
@@ -180,11 +180,19 @@ pub fn details(u: &ContactUpdate) -> Overlay {
     }
 }
 
-/// A remedy in the TUI's words.
-pub fn remedy_text(r: Remedy) -> &'static str {
+/// A remedy in the TUI's words, with the keys that take it.
+pub fn remedy_text(r: Remedy, keymap: &Keymap) -> String {
+    let retry = keymap.key_name(Mode::Done, Command::RetryFailed);
+    let on_confirm = |c| keymap.key_name(Mode::Confirm, c);
     match r {
-        Remedy::NameContact => "retry (r) and choose who gets it on the confirm screen (enter)",
-        Remedy::Force => "retry (r) and force it on the confirm screen (f)",
+        Remedy::NameContact => format!(
+            "retry ({retry}) and choose who gets it on the confirm screen ({})",
+            on_confirm(Command::Choose)
+        ),
+        Remedy::Force => format!(
+            "retry ({retry}) and force it on the confirm screen ({})",
+            on_confirm(Command::Force)
+        ),
     }
 }
 

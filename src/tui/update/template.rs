@@ -4,11 +4,11 @@ use std::path::PathBuf;
 
 use super::{is_nav, nav, navigate, prompt, toast};
 use crate::tui::effect::Effect;
-use crate::tui::keymap::Command;
+use crate::tui::keymap::{Command, Keymap, Mode};
 use crate::tui::model::*;
 use strum::EnumCount;
 
-pub fn command(m: &mut Model, cmd: Command, page: usize) -> Vec<Effect> {
+pub fn command(m: &mut Model, cmd: Command, page: usize, keymap: &Keymap) -> Vec<Effect> {
     match cmd {
         c if is_nav(c) => {
             let mut line = m.template.field.index();
@@ -55,7 +55,7 @@ pub fn command(m: &mut Model, cmd: Command, page: usize) -> Vec<Effect> {
             m.overlay = Some(prompt(
                 PromptKind::TemplateField(field),
                 &format!("Edit {}", field.name()),
-                &field.help("l"),
+                &field.help(&keymap.key_name(Mode::Confirm, Command::SetLink)),
                 &value,
             ));
             vec![]
@@ -72,7 +72,7 @@ pub fn command(m: &mut Model, cmd: Command, page: usize) -> Vec<Effect> {
             }]
         }
         Command::Review if !m.confirm.targets.is_empty() => back_to_confirm(m),
-        Command::Review => super::contacts::review(m),
+        Command::Review => super::contacts::review(m, keymap),
         Command::Back if m.back.last() == Some(&Screen::Confirm) => back_to_confirm(m),
         Command::Back => {
             nav::back(m);

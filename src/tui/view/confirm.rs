@@ -9,13 +9,14 @@ use super::template::preview;
 use crate::invite::batch;
 use crate::invite::quiet_hours;
 use crate::invite::verdict::{Pick, Remedy};
+use crate::tui::keymap::{Command, Keymap, Mode};
 use crate::tui::model::{Attention, Model};
 use crate::tui::theme::Theme;
 
 /// At most this many lines of the attention list are shown at once; it scrolls.
 const ATTENTION_LINES: usize = 6;
 
-pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
+pub fn draw(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame, area: Rect) {
     let c = &m.confirm;
     let org = m
         .org
@@ -47,11 +48,12 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         Some(report) => lines.extend(report_lines(
             report,
             theme,
+            (keymap, Mode::Confirm),
             usize::from(area.width.saturating_sub(2)),
             ReportView::Compact,
         )),
     }
-    attention_lines(m, theme, &mut lines);
+    attention_lines(m, theme, keymap, &mut lines);
     let t = m.effective_template();
     match t.sender() {
         Some(s) => lines.push(Line::from(vec![
@@ -98,7 +100,7 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         }
         Err(e) => lines.push(Line::styled(format!("✗ {e}"), theme.error)),
     }
-    let (action, style) = action_line(m, n);
+    let (action, style) = action_line(m, keymap, n);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border)
@@ -173,17 +175,20 @@ fn recipients(m: &Model) -> String {
 }
 
 /// The contacts that need a decision, with the selected one marked and what each key does.
-fn attention_lines(m: &Model, theme: &Theme, lines: &mut Vec<Line<'_>>) {
+fn attention_lines(m: &Model, theme: &Theme, keymap: &Keymap, lines: &mut Vec<Line<'_>>) {
     let c = &m.confirm;
     let items = c.attention(m.clock);
     if items.is_empty() {
         return;
     }
+    let key = |c| keymap.key_name(Mode::Confirm, c);
+    let (force, choose) = (key(Command::Force), key(Command::Choose));
     lines.push(Line::raw(""));
     lines.push(Line::styled(
         format!(
-            "Needs a decision ({}): ↑↓ select · f force · enter choose who",
-            items.len()
+            "Needs a decision ({}): {} select · {force} force · {choose} choose who",
+            items.len(),
+            keymap.up_down(Mode::Confirm)
         ),
         theme.warn,
     ));
@@ -195,10 +200,10 @@ fn attention_lines(m: &Model, theme: &Theme, lines: &mut Vec<Line<'_>>) {
                 let t = &c.targets[*target];
                 let forced = !t.force.is_none();
                 let what = match (refusal.remedy, forced) {
-                    (Some(Remedy::Force), true) => "FORCED: sent anyway (f to undo)",
-                    (Some(Remedy::Force), false) => "f forces it",
-                    (Some(Remedy::NameContact), _) => "enter chooses who",
-                    (None, _) => "",
+                    (Some(Remedy::Force), true) => format!("FORCED: sent anyway ({force} to undo)"),
+                    (Some(Remedy::Force), false) => format!("{force} forces it"),
+                    (Some(Remedy::NameContact), _) => format!("{choose} chooses who"),
+                    (None, _) => String::new(),
                 };
                 (
                     format!(
@@ -218,7 +223,7 @@ fn attention_lines(m: &Model, theme: &Theme, lines: &mut Vec<Line<'_>>) {
             }
             Attention::SamePhone(i) => (
                 format!(
-                    "{} [enter: choose, or send each their own]",
+                    "{} [{choose}: choose, or send each their own]",
                     c.same_phone[*i].describe()
                 ),
                 false,
@@ -250,14 +255,20 @@ fn attention_lines(m: &Model, theme: &Theme, lines: &mut Vec<Line<'_>>) {
     }
     let more = items.len().saturating_sub(first + ATTENTION_LINES);
     if more > 0 {
-        lines.push(Line::styled(format!("  … {more} more (↓)"), theme.muted));
+        lines.push(Line::styled(
+            format!(
+                "  … {more} more ({})",
+                keymap.key_name(Mode::Confirm, Command::Down)
+            ),
+            theme.muted,
+        ));
     }
 }
 
 type StyleOf = fn(&Theme) -> ratatui::style::Style;
 
 /// The last line: how to send, or why nothing can be sent.
-fn action_line(m: &Model, n: usize) -> (String, StyleOf) {
+fn action_line(m: &Model, keymap: &Keymap, n: usize) -> (String, StyleOf) {
     let c = &m.confirm;
     match &c.report {
         None => (
@@ -272,15 +283,17 @@ fn action_line(m: &Model, n: usize) -> (String, StyleOf) {
             |t| t.error,
         ),
         Some(_) => {
+            let key = |c| keymap.key_name(Mode::Confirm, c);
             let back = if m.back.is_empty() {
-                ""
+                String::new()
             } else {
-                " · esc to go back"
+                format!(" · {} to go back", key(Command::Back))
             };
+            let send = key(Command::Send);
             let how = if batch::needs_typed_count(n) {
-                format!("press s, then type {n}, to send")
+                format!("press {send}, then type {n}, to send")
             } else {
-                format!("press s to send{back}")
+                format!("press {send} to send{back}")
             };
             (format!("Nothing has been sent yet. {how}."), |t| t.key)
         }

@@ -4,10 +4,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
 
 use super::{clip, scroll_offset, shown};
+use crate::tui::keymap::{Command, Keymap, Mode};
 use crate::tui::model::{Model, Source};
 use crate::tui::theme::Theme;
 
-pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
+pub fn draw(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame, area: Rect) {
     let c = &m.contacts;
     let problems_h = if c.problems.is_empty() {
         0
@@ -42,7 +43,8 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
             ),
             Span::styled(
                 format!(
-                    "! only the organization's first {max} are listed; add others by number (a)"
+                    "! only the organization's first {max} are listed; add others by number ({})",
+                    keymap.key_name(Mode::Contacts, Command::Add)
                 ),
                 theme.warn,
             ),
@@ -50,9 +52,20 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     } else {
         Line::styled(
             format!(
-                " {} contacts · {} selected · space select · a add · I import · p paste · r review · enter details",
+                " {} contacts · {} selected · {}",
                 c.len(),
-                c.marked_count()
+                c.marked_count(),
+                keymap.menu(
+                    Mode::Contacts,
+                    &[
+                        (Command::Toggle, "select"),
+                        (Command::Add, "add"),
+                        (Command::Import, "import"),
+                        (Command::Paste, "paste"),
+                        (Command::Review, "review"),
+                        (Command::Details, "details"),
+                    ]
+                )
             ),
             theme.muted,
         )
@@ -128,12 +141,16 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         let first = c
             .problems_scroll
             .min(c.problems.len().saturating_sub(visible_lines));
+        let switch = keymap.key_name(Mode::Contacts, Command::SwitchPanel);
         let how = if c.problems_focus {
-            " (↑↓ scroll · tab back to the list)"
+            format!(
+                " ({} scroll · {switch} back to the list)",
+                keymap.up_down(Mode::Contacts)
+            )
         } else if c.problems.len() > visible_lines {
-            " (tab to scroll)"
+            format!(" ({switch} to scroll)")
         } else {
-            ""
+            String::new()
         };
         let mut lines = vec![Line::styled(
             format!(

@@ -33,7 +33,7 @@ pub const MIN_HEIGHT: u16 = 10;
 pub fn view(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame) {
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-        too_small(theme, frame, area);
+        too_small(m, theme, keymap, frame, area);
         return;
     }
     let [header, body, status, hints] = Layout::vertical([
@@ -45,14 +45,14 @@ pub fn view(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame) {
     .areas(area);
     draw_header(m, theme, frame, header);
     match m.screen {
-        Screen::SignIn => signin::draw(m, theme, frame, body),
-        Screen::Orgs => orgs::draw_orgs(m, theme, frame, body),
-        Screen::Readiness => orgs::draw_readiness(m, theme, frame, body),
-        Screen::Contacts => contacts::draw(m, theme, frame, body),
+        Screen::SignIn => signin::draw(m, theme, keymap, frame, body),
+        Screen::Orgs => orgs::draw_orgs(m, theme, keymap, frame, body),
+        Screen::Readiness => orgs::draw_readiness(m, theme, keymap, frame, body),
+        Screen::Contacts => contacts::draw(m, theme, keymap, frame, body),
         Screen::Template => template::draw(m, theme, frame, body),
-        Screen::Confirm => confirm::draw(m, theme, frame, body),
-        Screen::Sending => sending::draw(m, theme, frame, body),
-        Screen::Runs => runs::draw(m, theme, frame, body),
+        Screen::Confirm => confirm::draw(m, theme, keymap, frame, body),
+        Screen::Sending => sending::draw(m, theme, keymap, frame, body),
+        Screen::Runs => runs::draw(m, theme, keymap, frame, body),
     }
     draw_status(m, theme, frame, status);
     draw_hints(m, theme, keymap, frame, hints);
@@ -71,14 +71,20 @@ fn defuse(buf: &mut ratatui::buffer::Buffer) {
     }
 }
 
-fn too_small(theme: &Theme, frame: &mut Frame, area: Rect) {
+fn too_small(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame, area: Rect) {
     let text = vec![
         Line::styled("Terminal too small", theme.warn),
         Line::raw(format!(
             "{}x{}; need {MIN_WIDTH}x{MIN_HEIGHT}",
             area.width, area.height
         )),
-        Line::styled("enlarge the window, or q to quit", theme.muted),
+        Line::styled(
+            format!(
+                "enlarge the window, or {} to quit",
+                keymap.key_name(m.mode(), Command::Quit)
+            ),
+            theme.muted,
+        ),
     ];
     frame.render_widget(
         Paragraph::new(text).wrap(ratatui::widgets::Wrap { trim: true }),

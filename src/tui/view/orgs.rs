@@ -5,6 +5,7 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
 
 use super::{clip, scroll_offset, shown};
 use crate::invite::readiness::{Action, Report, SmsStatus, Verdict};
+use crate::tui::keymap::{Command, Keymap, Mode};
 use crate::tui::model::Model;
 use crate::tui::theme::Theme;
 
@@ -39,7 +40,7 @@ pub fn session_line<'a>(m: &Model, theme: &Theme) -> Line<'a> {
     )
 }
 
-pub fn draw_orgs(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
+pub fn draw_orgs(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame, area: Rect) {
     let [session_area, filter_area, table_area] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
@@ -63,12 +64,26 @@ pub fn draw_orgs(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     } else if m.orgs.loading {
         Line::styled(" loading organizations and their SMS services…", theme.info)
     } else if let Some(e) = &m.orgs.error {
-        Line::styled(format!(" ✗ {e} (r to retry)"), theme.error)
+        Line::styled(
+            format!(
+                " ✗ {e} ({} to retry)",
+                keymap.key_name(Mode::Orgs, Command::Refresh)
+            ),
+            theme.error,
+        )
     } else {
         Line::styled(
             format!(
-                " {} organizations · / to filter · enter for the readiness report · i to re-invite one number",
-                m.orgs.rows.len()
+                " {} organizations · {}",
+                m.orgs.rows.len(),
+                keymap.menu(
+                    Mode::Orgs,
+                    &[
+                        (Command::Filter, "to filter"),
+                        (Command::Open, "for the readiness report"),
+                        (Command::InviteOne, "to re-invite one number"),
+                    ]
+                )
             ),
             theme.muted,
         )
@@ -135,9 +150,12 @@ pub fn draw_orgs(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     frame.render_widget(table, table_area);
     if empty {
         let msg = if nav.filter.value().is_empty() {
-            "no organizations visible to this token"
+            "no organizations visible to this token".to_string()
         } else {
-            "no organization matches the filter (esc clears it)"
+            format!(
+                "no organization matches the filter ({} clears it)",
+                keymap.key_name(Mode::Orgs, Command::Back)
+            )
         };
         frame.render_widget(
             Paragraph::new(Line::styled(msg, theme.muted)),
@@ -163,11 +181,12 @@ pub enum ReportView {
 /// Where a line's detail starts: after the verdict and the check's name.
 const DETAIL_AT: usize = 27;
 
-/// The readiness report's lines, in the words `check` prints, with the TUI's key for a fix.
-/// Long details wrap under themselves, `width` columns wide.
+/// The readiness report's lines, in the words `check` prints, with the key for a fix in
+/// `mode`. Long details wrap under themselves, `width` columns wide.
 pub fn report_lines<'a>(
     report: &Report,
     theme: &Theme,
+    (keymap, mode): (&Keymap, Mode),
     width: usize,
     view: ReportView,
 ) -> Vec<Line<'a>> {
@@ -207,9 +226,11 @@ pub fn report_lines<'a>(
         lines.extend(rest.map(|l| Line::raw(format!("{indent}{l}"))));
         if let Some(fix) = item.fix.as_ref().filter(|_| item.verdict != Verdict::Ready) {
             let key = match item.action {
-                Some(Action::SetLink) => " (l)",
-                Some(Action::EditTemplate) => " (t)",
-                Some(Action::SignIn) | None => "",
+                Some(Action::SetLink) => format!(" ({})", keymap.key_name(mode, Command::SetLink)),
+                Some(Action::EditTemplate) => {
+                    format!(" ({})", keymap.key_name(mode, Command::EditTemplate))
+                }
+                Some(Action::SignIn) | None => String::new(),
             };
             let text = format!("→ {}{key}", shown(fix));
             for l in textwrap::wrap(&text, text_w) {
@@ -220,7 +241,7 @@ pub fn report_lines<'a>(
     lines
 }
 
-pub fn draw_readiness(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
+pub fn draw_readiness(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame, area: Rect) {
     let Some(r) = &m.readiness else { return };
     let mut lines = vec![
         Line::styled(
@@ -238,6 +259,7 @@ pub fn draw_readiness(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
             lines.extend(report_lines(
                 report,
                 theme,
+                (keymap, Mode::Readiness),
                 usize::from(area.width),
                 ReportView::Full,
             ));
@@ -249,8 +271,13 @@ pub fn draw_readiness(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
             };
             lines.push(Line::styled(report.conclusion(), style));
             if report.can_send() {
+                let key = |c| keymap.key_name(Mode::Readiness, c);
                 lines.push(Line::styled(
-                    "i: re-invite one number · c: pick contacts",
+                    format!(
+                        "{}: re-invite one number · {}: pick contacts",
+                        key(Command::InviteOne),
+                        key(Command::PickContacts)
+                    ),
                     theme.muted,
                 ));
             }

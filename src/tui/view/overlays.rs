@@ -27,7 +27,13 @@ pub fn draw(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame, area: 
             if let Some(e) = &p.error {
                 lines.push(Line::styled(format!("✗ {e}"), theme.error));
             }
-            lines.push(Line::styled("enter ok · esc cancel", theme.muted));
+            lines.push(Line::styled(
+                keymap.menu(
+                    Mode::Prompt,
+                    &[(Command::Submit, "ok"), (Command::Back, "cancel")],
+                ),
+                theme.muted,
+            ));
             let block = Block::default()
                 .borders(Borders::ALL)
                 .border_style(theme.focus)
@@ -43,13 +49,15 @@ pub fn draw(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame, area: 
             let r = centered(area, 78, 14);
             frame.render_widget(Clear, r);
             let mut area_widget = ed.area.clone();
+            let key = |c| keymap.key_name(Mode::Editor, c);
+            let (done, cancel) = (key(Command::Submit), key(Command::Back));
             let title = match ed.kind {
                 EditorKind::TemplateField(field) => {
-                    format!(" Edit {} — ctrl-s saves, esc cancels ", field.name())
+                    format!(" Edit {} — {done} saves, {cancel} cancels ", field.name())
                 }
-                EditorKind::PasteList => {
-                    " Paste or type names and numbers — ctrl-s adds them, esc cancels ".to_string()
-                }
+                EditorKind::PasteList => format!(
+                    " Paste or type names and numbers — {done} adds them, {cancel} cancels "
+                ),
             };
             area_widget.set_block(
                 Block::default()
@@ -91,7 +99,7 @@ pub fn draw(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame, area: 
             title,
             lines,
             scroll,
-        }) => detail(theme, frame, area, title, lines, *scroll),
+        }) => detail(theme, keymap, frame, area, title, lines, *scroll),
         Some(Overlay::Pick(p)) => {
             let h = (p.options.len() as u16 + 4).min(area.height);
             let r = centered(area, 72, h);
@@ -117,7 +125,14 @@ pub fn draw(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame, area: 
                 })
                 .collect();
             lines.push(Line::styled(
-                "↑↓ choose · enter ok · esc cancel",
+                format!(
+                    "{} choose · {}",
+                    keymap.up_down(Mode::Pick),
+                    keymap.menu(
+                        Mode::Pick,
+                        &[(Command::Submit, "ok"), (Command::Back, "cancel")]
+                    )
+                ),
                 theme.muted,
             ));
             let block = Block::default()
@@ -135,7 +150,10 @@ pub fn draw(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame, area: 
             area,
             " Quit while sending? ",
             "Contacts in flight finish; the rest are marked not started and the run can be resumed.",
-            "y quit · any other key: keep sending",
+            &format!(
+                "{} quit · any other key: keep sending",
+                keymap.key_name(Mode::Question, Command::Yes)
+            ),
         ),
         Some(Overlay::ConfirmCancel) => ask(
             theme,
@@ -143,7 +161,10 @@ pub fn draw(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame, area: 
             area,
             " Cancel sending? ",
             "Invitations already sent cannot be recalled. Contacts in flight finish; the rest are not started.",
-            "y cancel · any other key: keep sending",
+            &format!(
+                "{} cancel · any other key: keep sending",
+                keymap.key_name(Mode::Question, Command::Yes)
+            ),
         ),
     }
 }
@@ -170,6 +191,7 @@ fn ask(theme: &Theme, frame: &mut Frame, area: Rect, title: &str, text: &str, ke
 /// A row's whole story, wrapped to the pane and scrollable.
 fn detail(
     theme: &Theme,
+    keymap: &Keymap,
     frame: &mut Frame,
     area: Rect,
     title: &str,
@@ -192,8 +214,9 @@ fn detail(
         .border_style(theme.focus)
         .title(Line::styled(
             format!(
-                " {} — ↑↓ scroll · any other key closes ",
-                clip(&shown(title), 50)
+                " {} — {} scroll · any other key closes ",
+                clip(&shown(title), 50),
+                keymap.up_down(Mode::Detail)
             ),
             theme.title,
         ));

@@ -4,10 +4,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
 
 use super::{clip, scroll_offset, shown};
+use crate::tui::keymap::{Command, Keymap, Mode};
 use crate::tui::model::Model;
 use crate::tui::theme::Theme;
 
-pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
+pub fn draw(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame, area: Rect) {
     let [top, table_area] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(3)]).areas(area);
     let nav = &m.runs.nav;
@@ -28,8 +29,18 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     } else {
         Line::styled(
             format!(
-                " {} run(s), newest first · / search by phone number, organization or run · enter opens one",
-                m.runs.rows.len()
+                " {} run(s), newest first · {}",
+                m.runs.rows.len(),
+                keymap.menu(
+                    Mode::Runs,
+                    &[
+                        (
+                            Command::Filter,
+                            "search by phone number, organization or run"
+                        ),
+                        (Command::Open, "opens one"),
+                    ]
+                )
             ),
             theme.muted,
         )
@@ -88,9 +99,12 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     frame.render_widget(table, table_area);
     if empty {
         let msg = if nav.filter.value().is_empty() {
-            "no runs yet: every send is journalled here"
+            "no runs yet: every send is journalled here".to_string()
         } else {
-            "no run matches the search (esc clears it)"
+            format!(
+                "no run matches the search ({} clears it)",
+                keymap.key_name(Mode::Runs, Command::Back)
+            )
         };
         frame.render_widget(
             Paragraph::new(Line::styled(msg, theme.muted)),

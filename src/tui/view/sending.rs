@@ -5,6 +5,7 @@ use ratatui::widgets::{Block, Borders, Cell, Gauge, Paragraph, Row, Table};
 
 use super::{clip, scroll_offset, shown};
 use crate::invite::events::State;
+use crate::tui::keymap::{Command, Keymap, Mode};
 use crate::tui::model::Model;
 use crate::tui::theme::Theme;
 
@@ -40,7 +41,7 @@ fn mmss(secs: i64) -> String {
     }
 }
 
-pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
+pub fn draw(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame, area: Rect) {
     let Some(s) = &m.sending else { return };
     let count = |st: State| s.count(st);
     // What finished: a contact a cancel left not started is not done, whatever the run says.
@@ -129,8 +130,18 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         let what = if f.cancelled { "Cancelled" } else { "Finished" };
         Line::styled(
             format!(
-                " {what} · run {} · enter details · r retry what is not done · e export · y copy · esc back",
-                s.run_id
+                " {what} · run {} · {}",
+                s.run_id,
+                keymap.menu(
+                    Mode::Done,
+                    &[
+                        (Command::Details, "details"),
+                        (Command::RetryFailed, "retry what is not done"),
+                        (Command::Export, "export"),
+                        (Command::Copy, "copy"),
+                        (Command::Back, "back"),
+                    ]
+                )
             ),
             theme.title,
         )
@@ -151,12 +162,19 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     } else {
         Line::styled(
             format!(
-                " run {} · enter details · x cancels (asks first)",
+                " run {} · {}",
                 if s.run_id.is_empty() {
                     "starting"
                 } else {
                     &s.run_id
-                }
+                },
+                keymap.menu(
+                    Mode::Sending,
+                    &[
+                        (Command::Details, "details"),
+                        (Command::Cancel, "cancels (asks first)"),
+                    ]
+                )
             ),
             theme.muted,
         )
@@ -240,12 +258,18 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
                 )
             })
             .collect();
-        let how = if s.failures_focus {
-            " · ↑↓ scroll · tab back"
-        } else if failures.len() > visible_lines {
-            " · tab to scroll"
+        let mode = if s.finished.is_some() {
+            Mode::Done
         } else {
-            ""
+            Mode::Sending
+        };
+        let switch = keymap.key_name(mode, Command::SwitchPanel);
+        let how = if s.failures_focus {
+            format!(" · {} scroll · {switch} back", keymap.up_down(mode))
+        } else if failures.len() > visible_lines {
+            format!(" · {switch} to scroll")
+        } else {
+            String::new()
         };
         let block = Block::default()
             .borders(Borders::TOP)

@@ -4,10 +4,11 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::centered;
+use crate::tui::keymap::{Command, Keymap, Mode};
 use crate::tui::model::Model;
 use crate::tui::theme::Theme;
 
-pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
+pub fn draw(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame, area: Rect) {
     let box_area = centered(area, 72, 11);
     let s = &m.signin;
     // The token is never drawn: a bullet per character shows that something was pasted.
@@ -18,7 +19,10 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         format!("{} ({n} characters)", "•".repeat(n.min(40)))
     };
     let mut lines = vec![
-        Line::raw("Paste the bot's access token (a JWT) and press enter."),
+        Line::raw(format!(
+            "Paste the bot's access token (a JWT) and press {}.",
+            keymap.key_name(Mode::SignIn, Command::Submit)
+        )),
         Line::styled(
             "It is sent only to the API; never logged or shown.",
             theme.muted,
@@ -31,8 +35,9 @@ pub fn draw(m: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         Line::raw(""),
         Line::styled(
             format!(
-                "[{}] remember this token (file readable only by you) — ctrl-r",
-                if s.remember { "x" } else { " " }
+                "[{}] remember this token (file readable only by you) — {}",
+                if s.remember { "x" } else { " " },
+                keymap.key_name(Mode::SignIn, Command::ToggleRemember)
             ),
             theme.muted,
         ),
