@@ -107,12 +107,38 @@ pub enum Command {
     Send(SendArgs),
     /// Show, save or forget an organization's landing-page address (the link in its SMS).
     Link(LinkArgs),
+    /// Follow a sent run's invitations: who came back (via the link or by SMS) and what the
+    /// platform reported; exit 0 when everyone came back, 1 otherwise.
+    Watch(WatchArgs),
     /// Run the embedded API simulator on loopback until stopped; prints the env lines to use.
     Sandbox(SandboxArgs),
     /// Print a shell completion script to stdout, e.g. `sms-invite completions bash`.
     Completions(CompletionsArgs),
     /// Print a manual page (roff) to stdout, e.g. `sms-invite man | man -l -`.
     Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// The run id (`send` prints it; the TUI's runs screen lists them).
+    pub run: String,
+    /// How long to keep following, e.g. 30m, 2h, 90s.
+    #[arg(long = "for", value_name = "DURATION", default_value = "30m", value_parser = parse_window)]
+    pub window: std::time::Duration,
+    /// JSON Lines on stdout: one object per change (event cameBack or problem), then a summary.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+/// A watch window: a human duration ("30m", "2h 30m"), between a second and a week.
+pub fn parse_window(s: &str) -> Result<std::time::Duration, String> {
+    let d = humantime::parse_duration(s).map_err(|e| format!("{e} (try 30m, 2h or 90s)"))?;
+    if d < std::time::Duration::from_secs(1) || d > std::time::Duration::from_secs(7 * 24 * 3600) {
+        return Err("a watch lasts between 1s and 7 days".into());
+    }
+    Ok(d)
 }
 
 #[derive(Debug, Args)]
@@ -265,6 +291,10 @@ pub struct SendArgs {
     /// Write the results to this CSV file.
     #[arg(long, value_name = "FILE")]
     pub export: Option<PathBuf>,
+    /// After sending, follow the invitations this long (e.g. 30m) as `watch` does; the exit
+    /// code is then watch's unless the send itself failed.
+    #[arg(long, value_name = "DURATION", value_parser = parse_window, conflicts_with = "dry_run")]
+    pub watch: Option<std::time::Duration>,
     #[command(flatten)]
     pub client: ClientArgs,
 }

@@ -66,6 +66,10 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
             let global = args.client.resolve(&before);
             commands::send::run(&global, args).await
         }
+        Some(Command::Watch(args)) => {
+            let global = args.client.resolve(&before);
+            commands::watch::run(&global, args).await
+        }
         Some(Command::Link(args)) => {
             let global = args.client.resolve(&before);
             commands::link::run(&global, args).await

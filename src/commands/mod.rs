@@ -9,6 +9,7 @@ pub mod printer;
 pub mod sandbox;
 pub mod send;
 pub mod tui;
+pub mod watch;
 
 use std::path::{Path, PathBuf};
 

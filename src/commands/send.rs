@@ -177,11 +177,24 @@ pub async fn run(global: &Global, args: SendArgs) -> Result<u8, Failure> {
         })?;
         err!("Results written to {}", absolute(path).display());
     }
-    Ok(summary.exit_code())
+    let sent = summary.exit_code();
+    match args.watch {
+        Some(window) if !args.dry_run && whole.is_some() => {
+            let how = super::watch::Watching {
+                window,
+                client_rate: global.client_rate,
+                json: args.json,
+            };
+            let watched = super::watch::watch(&conn.client, &data_dir, &run_id, how).await?;
+            // The send's own failure outranks what watching found.
+            Ok(if sent != EXIT_OK { sent } else { watched })
+        }
+        _ => Ok(sent),
+    }
 }
 
 /// A journal problem as the user sees it: another process on the run has its own exit code.
-fn journal_failure(e: journal::JournalError) -> Failure {
+pub(super) fn journal_failure(e: journal::JournalError) -> Failure {
     match e {
         journal::JournalError::Busy { .. } => Failure {
             code: super::EXIT_BUSY,

@@ -199,6 +199,43 @@ pub fn human(d: Duration) -> String {
     }
 }
 
+/// Where one followed invitation stands, as a row shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing from the customer or the platform yet.
+    NoAnswer,
+    CameBack {
+        via: Via,
+        after: Duration,
+    },
+    /// The platform reported a problem (its text as is) and the customer has not come back.
+    Problem {
+        text: String,
+    },
+}
+
+impl Outcome {
+    /// "came back via the link after 4 min", "platform: <text>", "no answer yet".
+    pub fn label(&self) -> String {
+        match self {
+            Outcome::NoAnswer => "no answer yet".to_string(),
+            Outcome::CameBack { via, after } => {
+                format!("came back {} after {}", via.label(), human(*after))
+            }
+            Outcome::Problem { text } => format!("platform: {text}"),
+        }
+    }
+
+    /// A short word for a state column: "back", "problem", "waiting".
+    pub fn word(&self) -> &'static str {
+        match self {
+            Outcome::NoAnswer => "waiting",
+            Outcome::CameBack { .. } => "back",
+            Outcome::Problem { .. } => "problem",
+        }
+    }
+}
+
 /// What is known of each followed contact, and the summary made of it.
 #[derive(Clone, Debug, Default)]
 pub struct Ledger {
@@ -208,7 +245,8 @@ pub struct Ledger {
 #[derive(Clone, Debug, Default)]
 struct Known {
     came_back: Option<(Via, Duration)>,
-    problem: bool,
+    /// The newest status message's text.
+    problem: Option<String>,
     seen: HashSet<String>,
 }
 
@@ -230,9 +268,27 @@ impl Ledger {
                 }
                 k.came_back = Some((*via, after));
             }
-            Sign::Problem { .. } => k.problem = true,
+            Sign::Problem { text, .. } => k.problem = Some(text.clone()),
         }
         true
+    }
+
+    /// Where contact `index` stands; `None` when it is not followed.
+    pub fn outcome(&self, index: usize) -> Option<Outcome> {
+        let k = self.contacts.get(&index)?;
+        Some(match (&k.came_back, &k.problem) {
+            (Some((via, after)), _) => Outcome::CameBack {
+                via: *via,
+                after: *after,
+            },
+            (None, Some(text)) => Outcome::Problem { text: text.clone() },
+            (None, None) => Outcome::NoAnswer,
+        })
+    }
+
+    /// Whether any contact is followed.
+    pub fn is_empty(&self) -> bool {
+        self.contacts.is_empty()
     }
 
     pub fn came_back(&self, index: usize) -> bool {
@@ -258,7 +314,7 @@ impl Ledger {
                     }
                     afters.push(after);
                 }
-                None if k.problem => s.problems += 1,
+                None if k.problem.is_some() => s.problems += 1,
                 None => s.no_answer += 1,
             }
         }

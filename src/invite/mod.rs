@@ -21,4 +21,5 @@ pub mod target;
 pub mod template;
 pub mod ticket;
 pub mod verdict;
+pub mod watching;
 pub mod wire;

@@ -12,14 +12,16 @@ use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use self::record::{ContactRecord, Entry, Record, StateRecord, TargetRecord};
+use self::record::{ContactRecord, Entry, FollowRecord, Record, StateRecord, TargetRecord};
 use super::cooldown::LastInvite;
 use super::events::{ContactUpdate, State, Summary};
+use super::follow::{FollowUpdate, Followed, Ledger, Sign};
 use super::target::Target;
 use super::verdict::Remedy;
 
@@ -345,6 +347,16 @@ impl Journal {
         )
     }
 
+    /// What a follower saw for a sent contact; a resumed watch reads it back and does not
+    /// report it again.
+    pub fn follow(&self, u: &FollowUpdate) -> Result<(), JournalError> {
+        self.append(&Record::Follow(FollowRecord {
+            index: u.index,
+            sign: u.sign.clone(),
+            after_secs: u.after.as_secs(),
+        }))
+    }
+
     pub fn finished(&self, s: &Summary) -> Result<(), JournalError> {
         self.append(&Record::Finished {
             summary: Some(s.clone()),
@@ -419,6 +431,9 @@ pub struct StoredContact {
     pub reconciled: bool,
     pub warnings: Vec<String>,
     pub remedy: Option<Remedy>,
+    /// What followers saw in its conversation, oldest first, with how long after the
+    /// invitation.
+    pub signs: Vec<(Sign, Duration)>,
 }
 
 impl StoredContact {
@@ -436,6 +451,7 @@ impl StoredContact {
             reconciled: false,
             warnings: Vec::new(),
             remedy: None,
+            signs: Vec::new(),
         }
     }
 
@@ -480,6 +496,40 @@ impl StoredRun {
         self.contacts.iter().map(StoredContact::to_update).collect()
     }
 
+    /// The invitations to follow (every contact sent, with its conversation) and what earlier
+    /// followers saw of them.
+    pub fn follow_plan(&self) -> (Vec<Followed>, Vec<(usize, Sign, Duration)>) {
+        let mut followed = Vec::new();
+        let mut known = Vec::new();
+        for c in &self.contacts {
+            let (State::Sent, Some(conversation)) = (c.state, &c.conversation) else {
+                continue;
+            };
+            followed.push(Followed {
+                index: c.index,
+                e164: c.target.e164.clone(),
+                conversation: conversation.clone(),
+                invite_id: c.invite_id.clone(),
+                sent_at: c.at.unwrap_or_else(Utc::now),
+            });
+            known.extend(c.signs.iter().map(|(s, d)| (c.index, s.clone(), *d)));
+        }
+        (followed, known)
+    }
+
+    /// Where each sent invitation stands, from what followers journalled.
+    pub fn ledger(&self) -> Ledger {
+        let (followed, known) = self.follow_plan();
+        let mut l = Ledger::default();
+        for f in &followed {
+            l.follow(f.index);
+        }
+        for (i, s, d) in &known {
+            l.record(*i, s, *d);
+        }
+        l
+    }
+
     /// The next free index, for contacts a retry adds (e.g. each of several sharing a phone).
     pub fn next_index(&self) -> usize {
         self.contacts.iter().map(|c| c.index + 1).max().unwrap_or(0)
@@ -518,8 +568,16 @@ fn parse_run(run: &str, entries: &[Result<Entry, String>]) -> Result<StoredRun, 
         })?;
     let mut contacts: BTreeMap<usize, StoredContact> = BTreeMap::new();
     for entry in entries.iter().flatten() {
-        let Record::Contact(record) = &entry.record else {
-            continue;
+        let record = match &entry.record {
+            Record::Contact(record) => record,
+            Record::Follow(f) => {
+                if let Some(c) = contacts.get_mut(&f.index) {
+                    c.signs
+                        .push((f.sign.clone(), Duration::from_secs(f.after_secs)));
+                }
+                continue;
+            }
+            _ => continue,
         };
         let at = entry.stamp.at;
         match record {

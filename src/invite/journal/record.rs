@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 
 use super::RunHeader;
 use crate::invite::events::{State, Summary};
+use crate::invite::follow::Sign;
 use crate::invite::target::Target;
 use crate::invite::verdict::Remedy;
 
@@ -27,6 +28,9 @@ pub(super) enum Record {
     Contact(ContactRecord),
     /// Another attempt at the run started (a resume or a retry).
     Resumed,
+    /// Something a follower saw in a sent contact's conversation: it came back, or the
+    /// platform reported a problem.
+    Follow(FollowRecord),
     /// An attempt ended.
     Finished {
         #[serde(default, deserialize_with = "lenient")]
@@ -89,6 +93,16 @@ pub(super) struct StateRecord {
     pub(super) warnings: Vec<String>,
     #[serde(default, deserialize_with = "lenient")]
     pub(super) remedy: Option<Remedy>,
+}
+
+/// A sign for contact `index`, `afterSecs` after its invitation reached the platform.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct FollowRecord {
+    pub(super) index: usize,
+    pub(super) sign: Sign,
+    #[serde(default, deserialize_with = "lenient")]
+    pub(super) after_secs: u64,
 }
 
 /// What every line carries besides its record: the run, and when it was written.
