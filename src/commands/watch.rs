@@ -53,14 +53,17 @@ pub async fn watch(
         client_rate,
         json,
     } = how;
-    // Held from before the run is read, so a second watch (or a resume) of it is refused
-    // instead of journalling the same signs twice.
-    let journal = Journal::open(data_dir, run).map_err(super::send::journal_failure)?;
-    let stored = journal::load_run(data_dir, run).map_err(|e| Failure {
+    let unknown = |e: journal::JournalError| Failure {
         code: super::EXIT_USAGE,
         message: e.to_string(),
         hint: Some("`sms-invite` (the TUI's runs screen) lists the journalled runs".into()),
-    })?;
+    };
+    // A run that does not exist is refused before anything is created for it.
+    journal::load_run(data_dir, run).map_err(unknown)?;
+    // Held, then read again, so a second watch (or a resume) of it is refused instead of
+    // journalling the same signs twice.
+    let journal = Journal::open(data_dir, run).map_err(super::send::journal_failure)?;
+    let stored = journal::load_run(data_dir, run).map_err(unknown)?;
     let before = stored.ledger().summary();
     if before.followed == 0 {
         err!("Run {run}: no invitation was sent, so there is nothing to follow.");
