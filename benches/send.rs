@@ -5,6 +5,10 @@
 //! two requests per invitation for new and for existing contacts, every invitation delivered
 //! exactly once. Run with `cargo bench --bench send`; `-- --sweep` tries a grid of concurrency
 //! and client rates instead, and `-- --concurrency N --rate N` overrides the chosen settings.
+//! `-- --watch [--minutes N]` measures following instead: the same 300 invitations followed
+//! while they are sent and for N minutes after (default 8, in real time: the follower's pace
+//! is the shipped one), with a third of the customers coming back at random moments; it prints
+//! the follower's share of the requests during the send and its requests minute by minute.
 //!
 //! A plain binary (no Criterion): one batch already takes seconds, and what matters is the
 //! comparison with the floor and the request counts, which a statistics harness cannot give.
@@ -448,6 +452,139 @@ async fn sweep() -> Res<()> {
     Ok(())
 }
 
+/// Following 300 invitations: while they are sent (its share of the requests must stay under a
+/// quarter), then minute by minute (at most 12 a minute once settled).
+async fn watch_cost(minutes: u64) -> Res<()> {
+    use sms_invite::invite::follow::{FollowConfig, FollowEvent};
+    use sms_invite::invite::watching::{self, Plan};
+    let sandbox = Sandbox::start(sandbox_config()).await?;
+    let dir = tempfile::tempdir()?;
+    let client = client(&sandbox, CLIENT_RATE)?;
+    let org = client.organization(HOLDING).await?;
+    let jobs = jobs_for(targets()?);
+    let run_id = format!("bench-watch-{}", rand_suffix());
+    let journal = Arc::new(Journal::open(dir.path(), &run_id)?);
+    let mut config = EngineConfig::new(dir.path().to_path_buf());
+    config.concurrency = CONCURRENCY;
+    config.force = sms_invite::invite::verdict::Force::ALL;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let (joins_tx, joins_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (sending_tx, sending_rx) = tokio::sync::watch::channel(true);
+    let (ftx, mut frx) = tokio::sync::mpsc::unbounded_channel();
+    let cancel = CancellationToken::new();
+    let follower = tokio::spawn(watching::follow_run(
+        client.clone(),
+        journal.clone(),
+        FollowConfig {
+            client_rate: f64::from(CLIENT_RATE),
+            ..FollowConfig::default()
+        },
+        Plan {
+            run: None,
+            joins: Some(joins_rx),
+            sending: Some(sending_rx),
+        },
+        ftx,
+        cancel.clone(),
+    ));
+    // Conversations as they are sent, for the customers who will answer.
+    let forward = tokio::spawn(async move {
+        let mut conversations = Vec::new();
+        while let Some(e) = rx.recv().await {
+            if let sms_invite::invite::events::Event::Contact(u) = &e
+                && let Some(f) = watching::followed_from(u)
+            {
+                conversations.push(f.conversation.clone());
+                let _ = joins_tx.send(f);
+            }
+        }
+        conversations
+    });
+    let engine = Arc::new(Engine::new(
+        client,
+        org,
+        template(),
+        config,
+        tx,
+        CancellationToken::new(),
+    ));
+    let log_start = sandbox.requests().len();
+    let started = Instant::now();
+    let summary = engine.run(&run_id, jobs, Some(journal)).await;
+    let send_wall = started.elapsed();
+    let _ = sending_tx.send(false);
+    let conversations = forward.await?;
+    let during: Vec<Value> = sandbox.requests().split_off(log_start);
+    let listings = |log: &[Value]| {
+        log.iter()
+            .filter(|r| r["method"] == "GET" && r["route"] == "messages")
+            .count()
+    };
+    println!(
+        "
+following {} invitations ({} sent in {:.1} s): during the send the follower made {} of {} requests ({:.1}%, limit 25%)",
+        conversations.len(),
+        summary.sent,
+        send_wall.as_secs_f64(),
+        listings(&during),
+        during.len(),
+        100.0 * listings(&during) as f64 / during.len().max(1) as f64
+    );
+    // A third of the customers come back at random moments of the first three minutes.
+    let answers: Vec<(Duration, String)> = conversations
+        .iter()
+        .step_by(3)
+        .map(|c| {
+            (
+                Duration::from_millis(rand::random::<u64>() % 180_000),
+                c.clone(),
+            )
+        })
+        .collect();
+    let expected_back = answers.len();
+    let mut answers = answers;
+    answers.sort();
+    let mut answers: std::collections::VecDeque<_> = answers.into();
+    let t0 = Instant::now();
+    let mut back = 0;
+    let mut minute_start = sandbox.requests().len();
+    println!("minute  listings  came back so far");
+    for minute in 1..=minutes {
+        let until = Instant::now() + Duration::from_secs(60);
+        loop {
+            let next_answer = answers
+                .front()
+                .map_or(until, |(at, _)| (t0 + *at).min(until));
+            tokio::select! {
+                e = frx.recv() => {
+                    if let Some(FollowEvent::Update(_)) = e {
+                        back += 1;
+                    }
+                }
+                _ = tokio::time::sleep_until(next_answer.into()) => {
+                    if Instant::now() >= until {
+                        break;
+                    }
+                    if let Some((_, conv)) = answers.pop_front() {
+                        let _ = sandbox.with_store(|s| s.contact_writes(&conv, "web", "on my way"));
+                    }
+                }
+            }
+        }
+        let log = sandbox.requests();
+        let n = listings(&log[minute_start..]);
+        minute_start = log.len();
+        println!("{minute:>6}  {n:>8}  {back:>5} of {expected_back}");
+    }
+    cancel.cancel();
+    let followed = follower.await?;
+    println!(
+        "{{\"watch\":true,\"invitations\":{},\"cameBack\":{},\"requests\":{}}}",
+        followed.followed, followed.came_back, followed.requests
+    );
+    Ok(())
+}
+
 fn arg_value(args: &[String], name: &str) -> Option<String> {
     args.iter()
         .position(|a| a == name)
@@ -471,6 +608,12 @@ fn main() -> Res<()> {
     runtime.block_on(async {
         if args.iter().any(|a| a == "--sweep") {
             sweep().await
+        } else if args.iter().any(|a| a == "--watch") {
+            let minutes = match arg_value(&args, "--minutes") {
+                Some(v) => v.parse()?,
+                None => 8,
+            };
+            watch_cost(minutes).await
         } else {
             standard(concurrency, rate).await
         }
