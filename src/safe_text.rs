@@ -14,6 +14,32 @@
 use std::borrow::Cow;
 use std::fmt::Write;
 
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+/// `s` cut to `max` terminal columns, ending in `…` when cut. Columns, not characters, so a
+/// name in CJK or with emoji (two columns a character) never spills into the next column; the
+/// one helper for every cut (table cells, screen rows, an error body quoted in a message).
+pub fn clip(s: &str, max: usize) -> Cow<'_, str> {
+    if s.width() <= max {
+        return Cow::Borrowed(s);
+    }
+    if max == 0 {
+        return Cow::Borrowed("");
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > max - 1 {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    out.push('…');
+    Cow::Owned(out)
+}
+
 /// The text of one single-line field (a name, a reason, an id), with every control character
 /// (tab and newline included, since they would break the line or the column layout) and every
 /// bidirectional control escaped.
@@ -131,5 +157,14 @@ mod tests {
                 prop_assert!(matches!(one, Cow::Borrowed(_)));
             }
         }
+    }
+
+    #[test]
+    fn clip_counts_columns_and_marks_the_cut() {
+        assert_eq!(clip("Jan", 3), "Jan");
+        assert_eq!(clip("Jansen", 4), "Jan…");
+        assert_eq!(clip("東京都", 4), "東…", "two columns a character");
+        assert_eq!(clip("x", 0), "");
+        assert!(matches!(clip("short", 10), Cow::Borrowed(_)));
     }
 }

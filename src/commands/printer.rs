@@ -8,7 +8,6 @@
 //! through [`crate::output`], so a closed stdout or stderr never stops a run: the engine goes on
 //! journalling, only the lines are lost.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::time::Instant;
@@ -124,7 +123,7 @@ impl Printer {
             "{:<11} {:<16} {:<22} {}",
             u.state().label(),
             printable(&u.e164),
-            truncate(&name, 22),
+            crate::safe_text::clip(&name, 22),
             printable(&detail)
         );
         for w in &u.warnings {
@@ -230,13 +229,5 @@ impl Printer {
             count(State::Skipped),
             secs
         );
-    }
-}
-
-fn truncate(s: &str, max: usize) -> Cow<'_, str> {
-    if s.chars().count() <= max {
-        Cow::Borrowed(s)
-    } else {
-        Cow::Owned(format!("{}…", s.chars().take(max - 1).collect::<String>()))
     }
 }

@@ -73,14 +73,14 @@ pub(super) fn error_from_response(method: &Method, path: &str, raw: &Raw) -> Api
         .as_ref()
         .and_then(|v| v.pointer("/error/message").or_else(|| v.get("message")))
         .and_then(Value::as_str)
-        .map(|s| truncate(s, 300));
+        .map(|s| crate::safe_text::clip(s, 300).into_owned());
     let message = server_message.unwrap_or_else(|| {
         let text = String::from_utf8_lossy(&raw.body);
         let text = text.trim();
         if text.is_empty() || text.starts_with('<') {
             raw.status.canonical_reason().unwrap_or("error").to_string()
         } else {
-            truncate(text, 200)
+            crate::safe_text::clip(text, 200).into_owned()
         }
     });
     let mut e = ApiError::new(
@@ -97,15 +97,6 @@ pub(super) fn error_from_response(method: &Method, path: &str, raw: &Raw) -> Api
         .and_then(|v| parse_retry_after(v, chrono::Utc::now()));
     e.outcome_unknown = !is_idempotent(method) && (status >= 500 || status == 408);
     e
-}
-
-fn truncate(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let cut: String = s.chars().take(max).collect();
-        format!("{cut}…")
-    }
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use unicode_width::UnicodeWidthStr;
 
 /// Text from outside (names, reasons) as the screen shows it: control characters and
 /// bidirectional overrides escaped, so a name cannot act on the terminal or disguise itself.
@@ -199,27 +199,9 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     )
 }
 
-/// Cuts `s` to `max` terminal columns with an ellipsis: by display width, so a name in CJK
-/// or with emoji (two columns a character) never spills into the next column.
+/// Cuts `s` to `max` terminal columns with an ellipsis (see [`crate::safe_text::clip`]).
 pub fn clip(s: &str, max: usize) -> String {
-    if s.width() <= max {
-        return s.to_string();
-    }
-    if max == 0 {
-        return String::new();
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for c in s.chars() {
-        let w = c.width().unwrap_or(0);
-        if used + w > max - 1 {
-            break;
-        }
-        used += w;
-        out.push(c);
-    }
-    out.push('…');
-    out
+    crate::safe_text::clip(s, max).into_owned()
 }
 
 /// The first row to show so that `selected` stays visible in `height` rows.
