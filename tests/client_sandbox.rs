@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use common::*;
 use futures::StreamExt;
 use serde_json::json;
-use sms_invite::api::models::{Contact, Organization};
+use sms_invite::api::models::{Organization, PlatformContact};
 use sms_invite::api::{ClientEvent, Credentials, ErrorKind, Op, Query, Secret};
 use sms_invite::sandbox::FaultRule;
 
@@ -60,7 +60,7 @@ async fn page_reports_total_and_next() {
             &Query::new().eq("organization", HOLDING).limit(2),
         )
         .unwrap();
-    let page = client.page::<Contact>(url).await.unwrap();
+    let page = client.page::<PlatformContact>(url).await.unwrap();
     assert_eq!(page.items.len(), 2);
     assert_eq!(page.total, Some(5));
     let next = page.next.expect("a next link");
@@ -113,7 +113,7 @@ async fn filter_operators_reach_the_server_intact() {
         .unwrap();
     let names: Vec<&str> = sub.iter().map(|o| o.label()).collect();
     assert_eq!(names, ["Acme Utrecht", "Acme Holding", "Acme Amsterdam"]);
-    let visser: Vec<Contact> = client
+    let visser: Vec<PlatformContact> = client
         .list_all(
             "contacts",
             &Query::new()

@@ -5,7 +5,7 @@
 use proptest::prelude::*;
 use serde_json::Value;
 use sms_invite::api::models::{
-    Contact, Conversation, Message, Organization, Service, TokenResponse, User,
+    Conversation, Message, Organization, PlatformContact, Service, TokenResponse, User,
 };
 use sms_invite::api::pagination;
 use sms_invite::api::retry::parse_retry_after;
@@ -77,8 +77,8 @@ fn json() -> impl Strategy<Value = Value> {
 
 fn decode_all(v: &Value) {
     let text = v.to_string();
-    let _ = serde_json::from_str::<Vec<Contact>>(&text);
-    let _ = serde_json::from_str::<Contact>(&text);
+    let _ = serde_json::from_str::<Vec<PlatformContact>>(&text);
+    let _ = serde_json::from_str::<PlatformContact>(&text);
     let _ = serde_json::from_str::<Conversation>(&text);
     let _ = serde_json::from_str::<Vec<Organization>>(&text);
     let _ = serde_json::from_str::<Vec<Service>>(&text);

@@ -145,10 +145,12 @@ impl Ref<Conversation> {
     }
 }
 
-/// A contact; each is linked to exactly one conversation (docs/platform.md, "Contacts").
+/// A contact as the platform stores it, linked to exactly one conversation
+/// (docs/platform.md, "Contacts"). The tool's own contact, a number with names and columns to
+/// invite, is `invite::contact::Contact`.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct Contact {
+pub struct PlatformContact {
     pub id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organization: Option<String>,
@@ -328,7 +330,7 @@ mod tests {
             "profile": {"telephone": "+31612345678", "address": {"Zip Code": "1234AB"}, "vip": true},
             "createdAt": "2021-10-10T14:04:20.660Z", "tags": ["a"]
         });
-        let mut c: Contact = serde_json::from_value(raw.clone()).unwrap();
+        let mut c: PlatformContact = serde_json::from_value(raw.clone()).unwrap();
         assert_eq!(c.profile.telephone.as_deref(), Some("+31612345678"));
         c.profile.given_name = Some("Jan".into());
         let back = serde_json::to_value(&c).unwrap();
@@ -341,11 +343,11 @@ mod tests {
 
     #[test]
     fn populated_conversation_or_plain_id() {
-        let plain: Contact =
+        let plain: PlatformContact =
             serde_json::from_value(json!({"id": "c", "conversation": "v1"})).unwrap();
         assert_eq!(plain.conversation.as_ref().unwrap().id(), "v1");
         assert!(plain.conversation.as_ref().unwrap().doc().is_none());
-        let full: Contact = serde_json::from_value(
+        let full: PlatformContact = serde_json::from_value(
             json!({"id": "c", "conversation": {"id": "v2", "participants": [{"user": "a", "role": "agent", "active": true, "accepted": true}]}}),
         )
         .unwrap();

@@ -30,7 +30,7 @@ use super::template::{RenderError, Template};
 use super::verdict::{self, Force, Pick, Refusal};
 use super::wire;
 use crate::api::client::Subscription;
-use crate::api::models::{Contact, Organization, Profile};
+use crate::api::models::{Organization, PlatformContact, Profile};
 use crate::api::{ApiError, Client, ClientEvent, ErrorKind, Query};
 
 #[derive(Clone, Debug)]
@@ -662,7 +662,7 @@ impl Engine {
         &self,
         t: &Target,
         force: Force,
-        contacts: &[Contact],
+        contacts: &[PlatformContact],
         u: &mut ContactUpdate,
     ) -> Result<(Plan, Option<Profile>), Refusal> {
         let found: Vec<verdict::Found> =
@@ -853,7 +853,7 @@ impl Engine {
         &self,
         e164: &str,
         email: Option<&str>,
-    ) -> Result<Vec<Contact>, ApiError> {
+    ) -> Result<Vec<PlatformContact>, ApiError> {
         let by_phone = self
             .client
             .contacts_by_phone(&self.org.id, &[e164.to_string()])

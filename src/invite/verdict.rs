@@ -22,7 +22,7 @@ use super::cooldown::{self, LastInvite};
 use super::events::State;
 use super::target::Target;
 use crate::api::Client;
-use crate::api::models::Contact as PlatformContact;
+use crate::api::models::PlatformContact;
 
 /// Skips the operator chose to override for a contact.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]

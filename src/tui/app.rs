@@ -322,7 +322,7 @@ impl Runtime {
                         cooldown::recent_sends(&data_dir, &org.id, &hash, cooldown::DEFAULT);
                     // One more than the cap tells whether there are more.
                     let listed = client
-                        .list_all::<crate::api::models::Contact>("contacts", &q, max + 1)
+                        .list_all::<crate::api::models::PlatformContact>("contacts", &q, max + 1)
                         .await;
                     let capped = listed.as_ref().is_ok_and(|cs| cs.len() > max);
                     let result = listed
@@ -526,7 +526,7 @@ async fn open_run(
 /// number is unambiguous) and says whether a person holds its conversation or it was invited
 /// recently.
 fn platform_rows(
-    contacts: &[crate::api::models::Contact],
+    contacts: &[crate::api::models::PlatformContact],
     org: &Organization,
     recent: &std::collections::BTreeMap<String, LastInvite>,
 ) -> Vec<(Contact, Lookup)> {

@@ -13,7 +13,7 @@ use super::{Client, ClientConfig};
 use crate::api::auth::Secret;
 use crate::api::error::ApiError;
 use crate::api::models::{
-    Contact, Conversation, Message, Organization, Service, TokenResponse, User,
+    Conversation, Message, Organization, PlatformContact, Service, TokenResponse, User,
 };
 use crate::api::query::Query;
 
@@ -64,7 +64,7 @@ impl Client {
         &self,
         org: &str,
         spellings: &[String],
-    ) -> Result<Vec<Contact>, ApiError> {
+    ) -> Result<Vec<PlatformContact>, ApiError> {
         let q = Query::new()
             .eq("organization", org)
             .populate("conversation");
@@ -75,7 +75,7 @@ impl Client {
         self.list_all("contacts", &q, 1000).await
     }
 
-    pub async fn contact(&self, id: &str) -> Result<Contact, ApiError> {
+    pub async fn contact(&self, id: &str) -> Result<PlatformContact, ApiError> {
         self.get(&format!("contacts/{}", path_segment(id)?), &Query::new())
             .await
     }
