@@ -189,6 +189,10 @@ pub struct SandboxArgs {
     /// Share of SMS the carrier rejects, from 0 to 1 (the same ones on every run).
     #[arg(long, default_value_t = 0.0, value_name = "F")]
     pub sms_failure_rate: f64,
+    /// How an in-list on a contact's telephone (`profile.telephone=[a,b]`) is read: honoured,
+    /// literal (one value, nothing matches) or ignored (every contact matches).
+    #[arg(long, value_enum, default_value_t = crate::sandbox::PhoneInLists::Honoured)]
+    pub phone_in_lists: crate::sandbox::PhoneInLists,
     /// Seed data file (JSON, same shape as assets/sandbox/seed.json).
     #[arg(long)]
     pub seed: Option<PathBuf>,

@@ -305,9 +305,11 @@ fn chaos_run_sends_each_contact_exactly_once() {
         reqs.len(),
         elapsed.as_secs_f64()
     );
+    // Batched lookups make the run short (a few seconds for 150 contacts), so a 2-second token
+    // expires about once; rotation across several renewals is covered in client_sandbox.
     assert!(
-        refreshes >= 2,
-        "the token expired and was renewed at least twice ({refreshes})"
+        refreshes >= 1,
+        "the token expired and was renewed during the run ({refreshes})"
     );
     assert!(faults > n / 10, "faults were injected ({faults})");
 }

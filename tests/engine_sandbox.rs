@@ -233,7 +233,7 @@ async fn new_existing_shared_and_held_contacts() {
 }
 
 #[tokio::test]
-async fn two_requests_per_invitation_and_ordered_arrays() {
+async fn batched_lookups_one_post_per_invitation_and_ordered_arrays() {
     let (sandbox, client) = start(quick_config()).await;
     let dir = tempfile::tempdir().unwrap();
     sandbox.clear_requests();
@@ -250,29 +250,28 @@ async fn two_requests_per_invitation_and_ordered_arrays() {
     )
     .await;
     assert_eq!(run.summary.sent, 11);
-    let invite_requests = sandbox
-        .requests()
-        .iter()
-        .filter(|r| r["route"] != "organizations")
-        .count();
     let routes: Vec<String> = sandbox
         .requests()
         .iter()
         .map(|r| format!("{} {}", r["method"], r["route"]))
         .collect();
-    // Lookup + one POST per contact, new or existing; for the existing contact, one check of
-    // its conversation for another machine's invitation (batched with any others in flight).
+    let count = |route: &str| routes.iter().filter(|r| *r == route).count();
+    // The in-list probe (a listing, then one known number with one that cannot exist), then
+    // the numbers in two batches: the first as large as the concurrency, the rest in one.
+    assert_eq!(count("\"GET\" \"contacts\""), 2 + 2, "{routes:?}");
+    // One POST per contact, new or existing.
     assert_eq!(
-        invite_requests, 23,
-        "lookup + one POST per contact, one batched check: {routes:?}"
-    );
-    assert_eq!(
-        routes
-            .iter()
-            .filter(|r| *r == "\"GET\" \"messages\"")
-            .count(),
-        1,
+        count("\"POST\" \"conversations\"") + count("\"POST\" \"conversations/messages\""),
+        11,
         "{routes:?}"
+    );
+    // For the existing contact, one check of its conversation for another machine's
+    // invitation (batched with any others in flight).
+    assert_eq!(count("\"GET\" \"messages\""), 1, "{routes:?}");
+    assert_eq!(
+        routes.len() - count("\"GET\" \"organizations\""),
+        4 + 11 + 1,
+        "nothing else: {routes:?}"
     );
     let posted = sandbox
         .requests()

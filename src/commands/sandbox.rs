@@ -36,6 +36,7 @@ pub async fn run(args: SandboxArgs) -> Result<u8, Failure> {
     config.knobs.rate_limit = args.rate_limit;
     config.knobs.token_ttl_secs = args.token_ttl;
     config.knobs.faults = faults;
+    config.knobs.phone_in_lists = args.phone_in_lists;
     config.knobs.behaviour = Behaviour {
         legacy_create: args.legacy_create,
         inherit_services: !args.no_inherit_services,

@@ -23,6 +23,7 @@ use super::claims;
 use super::cooldown::{self, LastInvite};
 use super::events::{ContactUpdate, Event, Preview, SmsFigures, State, Summary};
 use super::journal::{Journal, JournalError, StoredRun};
+use super::lookups::{self, Lookahead};
 use super::seen_on_platform::{self, SeenOnPlatform};
 use super::segments;
 use super::target::Target;
@@ -364,6 +365,29 @@ impl Engine {
                 ..Default::default()
             })));
         }
+        // Numbers are looked up in batches ahead of the sends; a contact the cooldown skips
+        // needs no lookup, and one checked against an earlier attempt first looks itself up.
+        let now = Utc::now();
+        let wanted: Vec<(usize, Vec<String>)> = jobs
+            .iter()
+            .filter(|j| {
+                !j.check_first
+                    && verdict::cooled(
+                        recent.get(&j.target.e164),
+                        self.config.cooldown,
+                        self.config.force.or(j.target.force),
+                        now,
+                    )
+                    .is_none()
+            })
+            .map(|j| (j.index, j.target.spellings()))
+            .collect();
+        let lookahead = Arc::new(Lookahead::start(
+            self.client.clone(),
+            self.org.id.clone(),
+            wanted,
+            self.config.concurrency.max(1),
+        ));
         let total = jobs.len();
         let run_id: Arc<str> = Arc::from(run_id);
         let results: Vec<ContactUpdate> = futures::stream::iter(jobs.into_iter().map(|job| {
@@ -372,8 +396,9 @@ impl Engine {
             let elsewhere = elsewhere.clone();
             let journal = journal.clone();
             let recent = recent.clone();
+            let lookahead = lookahead.clone();
             async move {
-                let work = engine.invite(&run_id, &job, journal.as_deref(), &recent, elsewhere.as_ref());
+                let work = engine.invite(&run_id, &job, journal.as_deref(), (&recent, &lookahead), elsewhere.as_ref());
                 let mut u = tokio::select! {
                     u = work => u,
                     _ = engine.abort.cancelled() => abandoned(&job),
@@ -419,7 +444,7 @@ impl Engine {
         run_id: &str,
         job: &Job,
         journal: Option<&Journal>,
-        recent: &BTreeMap<String, LastInvite>,
+        (recent, lookahead): (&BTreeMap<String, LastInvite>, &Lookahead),
         elsewhere: Option<&SeenOnPlatform>,
     ) -> ContactUpdate {
         let t = &job.target;
@@ -477,11 +502,11 @@ impl Engine {
                 }
             }
         }
-        let contacts = match self
-            .client
-            .contacts_by_phone(&self.org.id, &t.spellings())
-            .await
-        {
+        let looked_up = match lookahead.take(job.index).await {
+            Some(found) => Ok(found),
+            None => lookups::look_up_one(&self.client, &self.org.id, &t.spellings()).await,
+        };
+        let contacts = match looked_up {
             Ok(c) => c,
             Err(e) => {
                 return finish(

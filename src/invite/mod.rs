@@ -11,6 +11,7 @@ pub mod follow;
 pub mod import;
 pub mod journal;
 pub mod link;
+pub mod lookups;
 pub mod phone;
 pub mod quiet_hours;
 pub mod readiness;

@@ -37,6 +37,38 @@ pub enum Cond {
 #[derive(Debug, PartialEq, Eq)]
 pub struct QueryError(pub String);
 
+/// How the sandbox reads an in-list (`[a,b]`) on a contact's telephone, which the platform's
+/// documentation does not promise: as an in-list, as one literal value (so nothing matches),
+/// or not at all (the filter is dropped, so every contact matches). The last two let a test
+/// show that the client's probe notices and looks numbers up one by one instead.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum PhoneInLists {
+    #[default]
+    Honoured,
+    Literal,
+    Ignored,
+}
+
+impl PhoneInLists {
+    /// The filters of `q` as this setting reads them.
+    pub fn apply(self, q: &mut ListQuery) {
+        if self == PhoneInLists::Honoured {
+            return;
+        }
+        let filters = std::mem::take(&mut q.filters);
+        q.filters = filters
+            .into_iter()
+            .filter_map(|(k, c)| match (k == "profile.telephone", c) {
+                (true, Cond::In(v)) if self == PhoneInLists::Literal => {
+                    Some((k, Cond::Eq(format!("[{}]", v.join(",")))))
+                }
+                (true, Cond::In(_)) => None,
+                (_, c) => Some((k, c)),
+            })
+            .collect();
+    }
+}
+
 impl Cond {
     pub fn parse(v: &str) -> Cond {
         if v.is_empty() {

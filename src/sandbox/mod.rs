@@ -20,6 +20,7 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 
 pub use faults::{FaultKind, FaultRule};
+pub use filter::PhoneInLists;
 pub use server::Knobs;
 pub use store::Behaviour;
 
@@ -56,6 +57,7 @@ impl Default for SandboxConfig {
                 behaviour: Behaviour::default(),
                 default_limit: 100,
                 max_limit: 1000,
+                phone_in_lists: filter::PhoneInLists::Honoured,
             },
             secret: b"sms-invite-sandbox-secret".to_vec(),
             rng_seed: 7,

@@ -30,6 +30,7 @@ pub struct Knobs {
     pub behaviour: Behaviour,
     pub default_limit: usize,
     pub max_limit: usize,
+    pub phone_in_lists: filter::PhoneInLists,
 }
 
 pub struct Shared {
@@ -620,10 +621,11 @@ fn list(
     mut docs: Vec<Value>,
     required: &[&str],
 ) -> Reply {
-    let q = match ListQuery::parse(query) {
+    let mut q = match ListQuery::parse(query) {
         Ok(q) => q,
         Err(e) => return err(400, &e.0),
     };
+    knobs.phone_in_lists.apply(&mut q);
     if !required.is_empty() && !required.iter().any(|k| q.has_filter(k)) {
         return err(
             400,

@@ -150,6 +150,8 @@ struct Inner {
     observers: RwLock<Vec<(u64, Observer)>>,
     next_subscription: AtomicU64,
     requests: AtomicU64,
+    /// What this session found out about the platform, by name (see [`Client::finding`]).
+    findings: RwLock<std::collections::HashMap<&'static str, bool>>,
 }
 
 impl fmt::Debug for Client {
@@ -201,6 +203,7 @@ impl Client {
                 observers: RwLock::new(Vec::new()),
                 next_subscription: AtomicU64::new(0),
                 requests: AtomicU64::new(0),
+                findings: RwLock::new(std::collections::HashMap::new()),
             }),
         })
     }
@@ -250,6 +253,18 @@ impl Client {
 
     fn access(&self) -> Secret {
         self.credentials().access
+    }
+
+    /// Something this session found out about the platform (whether a query form works, say),
+    /// shared by every clone, so a probe runs once per session rather than once per run.
+    pub fn finding(&self, name: &str) -> Option<bool> {
+        self.inner.findings.read().ok()?.get(name).copied()
+    }
+
+    pub fn record_finding(&self, name: &'static str, value: bool) {
+        if let Ok(mut f) = self.inner.findings.write() {
+            f.insert(name, value);
+        }
     }
 
     /// HTTP requests sent so far by this client and its clones, retries and refreshes included.

@@ -75,6 +75,20 @@ impl Client {
         self.list_all("contacts", &q, 1000).await
     }
 
+    /// Contacts of `org` whose stored telephone is exactly `spelling` (no in-list), with their
+    /// conversation populated: the lookup that needs nothing beyond an equality filter.
+    pub async fn contacts_by_exact_phone(
+        &self,
+        org: &str,
+        spelling: &str,
+    ) -> Result<Vec<PlatformContact>, ApiError> {
+        let q = Query::new()
+            .eq("organization", org)
+            .eq("profile.telephone", spelling)
+            .populate("conversation");
+        self.list_all("contacts", &q, 1000).await
+    }
+
     pub async fn contact(&self, id: &str) -> Result<PlatformContact, ApiError> {
         self.get(&format!("contacts/{}", path_segment(id)?), &Query::new())
             .await
