@@ -428,7 +428,14 @@ impl Runtime {
                     c.cancel();
                 }
             }
-            Effect::Export { path, run_id, rows } => {
+            // The results file has no column for what following saw yet (`export.rs` decides its
+            // columns), so the rows are written as before.
+            Effect::Export {
+                path,
+                run_id,
+                rows,
+                follow: _,
+            } => {
                 // Shown as the operator can find it again, whatever the working directory.
                 let path = std::path::absolute(&path).unwrap_or(path);
                 tokio::task::spawn_blocking(move || {
