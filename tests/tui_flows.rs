@@ -15,6 +15,8 @@ use ratatui::Terminal;
 use serde_json::Value;
 use sms_invite::api::{Credentials, Secret};
 use sms_invite::invite::events::{State, Summary};
+use sms_invite::invite::follow::{Outcome, Via};
+use sms_invite::invite::journal;
 use sms_invite::sandbox::{FaultRule, Sandbox};
 use sms_invite::tui::app::{self, Clipboard, Deps};
 use sms_invite::tui::keymap::Keymap;
@@ -120,10 +122,16 @@ impl App {
 
     /// Waits for the app to end (after a quit key) and returns its final model.
     async fn finish(self) -> Model {
-        tokio::time::timeout(WAIT, self.task)
+        self.finish_keeping_files().await.0
+    }
+
+    /// [`App::finish`], keeping the app's config and data dirs for a look afterwards.
+    async fn finish_keeping_files(self) -> (Model, tempfile::TempDir) {
+        let m = tokio::time::timeout(WAIT, self.task)
             .await
             .expect("the app quits")
-            .expect("the app task did not panic")
+            .expect("the app task did not panic");
+        (m, self._dirs)
     }
 }
 
@@ -181,11 +189,19 @@ async fn re_invite_one_contact_in_a_few_keys() {
         app.ch('s');
         wait_until("two SMS to Jan", WAIT, || delivered_to(&sandbox, JAN) == 2).await;
         app.wait_for("Finished").await;
+        app.wait_for("following").await;
         app.ch('q');
         let presses = app.presses;
-        let m = app.finish().await;
+        let (m, dirs) = app.finish_keeping_files().await;
         let s = summary(&m);
         assert_eq!((s.total, s.sent, s.failed), (1, 1, 0), "{s:?}");
+        // Quitting stopped the follower and waited for it: the run is free again.
+        let data = dirs.path().join("data");
+        let run = &journal::list_runs(&data)[0].run.header.run;
+        assert!(
+            journal::RunLock::acquire(&data, run).is_ok(),
+            "the run is still held after the app ended"
+        );
         assert!(m.quit);
         // Welcome and link, to Jan only.
         assert_eq!(sandbox.deliveries().len(), 2);
@@ -482,3 +498,66 @@ async fn a_capped_contact_list_says_so() {
     })
     .await;
 }
+
+/// After a send the runtime follows the invitation, also while the operator is on another
+/// screen: Jan writes into his conversation through the landing page, the follower journals
+/// it, the runs screen counts him back, and his row says so. The follower's pace is the real
+/// one (a look every 3 s at first), so this flow gets more time than the others.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sent_contact_who_comes_back_turns_the_row_to_came_back() {
+    let flow = async {
+        let sandbox = start_sandbox(quick_config()).await;
+        let mut app = at_acme(&sandbox).await;
+        app.ch('i');
+        app.wait_for("Re-invite one contact of Acme Holding").await;
+        app.type_text("06 12345678");
+        app.key(KeyCode::Enter);
+        app.wait_for("press s to send").await;
+        app.ch('s');
+        app.wait_for("Finished").await;
+        app.wait_for("↩ 0 of 1 came back; 1 no answer yet").await;
+        app.wait_for("   following").await;
+        let data = app._dirs.path().join("data");
+        let runs = journal::list_runs(&data);
+        assert_eq!(runs.len(), 1);
+        let run = runs[0].run.header.run.clone();
+        // Off to the organizations; the follower goes on without the screen.
+        app.key(KeyCode::Esc);
+        app.wait_for("› organizations").await;
+        sandbox
+            .with_store(|s| s.contact_writes(JAN_CONV, "web", "I'm back"))
+            .expect("Jan writes");
+        wait_until("the follower journals Jan's return", FOLLOW, || {
+            journal::load_run(&data, &run).is_ok_and(|r| r.ledger().summary().came_back == 1)
+        })
+        .await;
+        app.ch('R');
+        app.wait_for(&run).await;
+        app.wait_for("1 of 1").await;
+        app.key(KeyCode::Enter);
+        app.wait_for("↩ came back via the link after").await;
+        app.wait_for("1 of 1 came back").await;
+        app.ch('q');
+        let m = app.finish().await;
+        let s = m.sending.as_ref().expect("the run");
+        assert_eq!(s.run_id, run);
+        assert!(
+            matches!(
+                s.follow.outcome(0),
+                Some(Outcome::CameBack { via: Via::Link, .. })
+            ),
+            "{:?}",
+            s.follow.outcome(0)
+        );
+        assert_eq!(s.follow.summary().came_back, 1);
+        // Following read the conversation; it sent nothing.
+        assert_eq!(delivered_to(&sandbox, JAN), 2);
+    };
+    tokio::time::timeout(FOLLOW + FLOW, flow)
+        .await
+        .expect("the flow finished in time");
+}
+
+/// How long a follower at its real pace may take to see a message (it looks every 3 s at
+/// first; this is a bound for a hung test, not a wait).
+const FOLLOW: Duration = Duration::from_secs(20);

@@ -201,6 +201,7 @@ fn all_screens() -> Vec<(&'static str, Model)> {
         ("confirm_batch", confirm_batch()),
         ("sending", sending_model()),
         ("done", done_model()),
+        ("done_followed", followed_done_model()),
         ("help", help_overlay()),
         ("prompt", prompt_overlay()),
         ("editor", editor_overlay()),
@@ -294,6 +295,21 @@ fn sending_mid_run_with_a_failure_and_a_rate_limit() {
 #[test]
 fn done_summary() {
     insta::assert_snapshot!(draw(&done_model()).backend());
+}
+
+/// The done screen of a followed run at 100x30: one customer back through the link, one SMS
+/// the platform could not deliver, one not answered yet, and following still on.
+#[test]
+fn done_with_mixed_follow_states() {
+    let t = render(&followed_done_model(), &Theme::dark(), 100, 30);
+    let text = buffer_text(t.backend().buffer());
+    assert!(
+        text.contains(
+            "↩ 1 of 3 came back, median 4 min; 1 with a problem reported; 1 no answer yet"
+        ),
+        "{text}"
+    );
+    insta::assert_snapshot!(t.backend());
 }
 
 #[test]
@@ -456,6 +472,11 @@ fn status_words_carry_the_theme_colours() {
     assert_styled(b, "✓ sent", theme.ok);
     assert_styled(b, "– skipped", theme.warn);
     assert_styled(b, "· not started", theme.warn);
+    // What following saw has roles of its own.
+    let followed = render(&followed_done_model(), &theme, 100, 30);
+    let b = followed.backend().buffer();
+    assert_styled(b, "↩ came back via the link", theme.came_back);
+    assert_styled(b, "! platform: SMS to", theme.problem);
     let readiness = {
         let mut m = readiness_model();
         if let Some(r) = m.readiness.as_mut() {

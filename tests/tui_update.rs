@@ -4,16 +4,19 @@
 mod common;
 mod tui_common;
 
+use std::time::Duration;
+
 use crossterm::event::{
     Event, KeyCode, KeyEvent, KeyEventKind, KeyEventState, KeyModifiers, MouseEvent, MouseEventKind,
 };
 use sms_invite::invite::batch::TYPED_CONFIRM_ABOVE;
 use sms_invite::invite::events::{ContactUpdate, Event as EngineEvent, State, Summary};
+use sms_invite::invite::follow::{Ending, FollowEvent, Outcome, Sign, Via};
 use sms_invite::invite::target::Target;
 use sms_invite::tui::effect::Effect;
 use sms_invite::tui::keymap::Mode;
 use sms_invite::tui::model::{
-    Level, Lookup, Model, Overlay, PromptKind, Screen, Source, TemplateField,
+    Following, Level, Lookup, Model, Overlay, PromptKind, Screen, Source, TemplateField,
 };
 use sms_invite::tui::msg::Msg;
 use sms_invite::tui::update::update;
@@ -1436,7 +1439,12 @@ fn export_prompt_writes_the_rows() {
     assert_eq!(p.kind, PromptKind::ExportPath);
     assert_eq!(p.input.value(), format!("sms-invite-{RUN_ID}.csv"));
     match one(press(&mut m, KeyCode::Enter)) {
-        Effect::Export { path, run_id, rows } => {
+        Effect::Export {
+            path,
+            run_id,
+            rows,
+            follow,
+        } => {
             assert_eq!(
                 path,
                 std::path::PathBuf::from(format!("sms-invite-{RUN_ID}.csv"))
@@ -1444,6 +1452,7 @@ fn export_prompt_writes_the_rows() {
             assert_eq!(run_id, RUN_ID);
             assert_eq!(rows.len(), 6);
             assert_eq!(rows[1].state(), State::Failed);
+            assert_eq!(follow, vec![None; 6], "nothing of this run was followed");
         }
         e => panic!("unexpected {e:?}"),
     }
@@ -1500,6 +1509,397 @@ fn pipes_in_reasons_do_not_break_the_markdown_table() {
     m.sending.as_mut().expect("sending").rows[1].update.reason = Some("a | b".into());
     let text = m.sending.as_ref().expect("sending").ticket_summary();
     assert!(text.contains("| failed | a / b |"));
+}
+
+// ---------------------------------------------------------------- following
+
+/// The row of `e164` as the screen draws it.
+fn screen_row<'a>(screen: &'a str, e164: &str) -> &'a str {
+    screen
+        .lines()
+        .find(|l| l.contains(e164))
+        .unwrap_or_else(|| panic!("no row for {e164}:\n{screen}"))
+}
+
+/// The screen's two lines about following, trimmed and joined with " / ": how many came back
+/// (the first such line: a toast may say it again), then whether following goes on.
+fn follow_line(screen: &str) -> String {
+    let lines: Vec<&str> = screen.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.contains(" of ") && l.contains(" came back"))
+        .unwrap_or_else(|| panic!("no follow line:\n{screen}"));
+    format!("{} / {}", lines[at].trim(), lines[at + 1].trim())
+}
+
+/// A send under way whose first three contacts the engine reports sent (into a conversation,
+/// with their invite id), so they are followed.
+fn sent_three() -> Model {
+    let mut m = started_model();
+    step(
+        &mut m,
+        Msg::Engine(EngineEvent::Started {
+            run_id: RUN_ID.into(),
+            org_id: HOLDING.into(),
+            org_name: "Acme Holding".into(),
+            total: 6,
+            dry_run: false,
+        }),
+    );
+    for (i, t) in batch().iter().enumerate().take(3) {
+        let mut u = update_row(i, t, State::Sent, None, Some(&format!("conv-{i}")));
+        u.invite_id = Some(format!("invite-{i}"));
+        step(&mut m, Msg::Engine(EngineEvent::Contact(Box::new(u))));
+    }
+    step(&mut m, Msg::FollowStarted { run: RUN_ID.into() });
+    m
+}
+
+#[test]
+fn a_follow_update_turns_a_sent_row_into_came_back_and_the_counts_follow() {
+    let mut m = sent_three();
+    let before = render_text(&m, 100, 30);
+    assert!(
+        follow_line(&before).contains("0 of 3 came back; 3 no answer yet / following"),
+        "{before}"
+    );
+    assert!(
+        screen_row(&before, JAN).contains("no answer yet"),
+        "{before}"
+    );
+    // A look finds Jan back through the landing page, 4 minutes after the invitation.
+    step(&mut m, follow(came_back(0, Via::Link, 240)));
+    step(
+        &mut m,
+        follow(FollowEvent::Polled {
+            requests: 1,
+            next_in: Duration::from_secs(15),
+        }),
+    );
+    let after = render_text(&m, 100, 30);
+    assert!(
+        screen_row(&after, JAN).contains("↩ came back via the link after 4 min"),
+        "{after}"
+    );
+    assert!(
+        screen_row(&after, JAN).contains("✓ sent"),
+        "the send's state stays"
+    );
+    assert!(
+        follow_line(&after).contains(
+            "↩ 1 of 3 came back, median 4 min; 2 no answer yet / following: next look in 15 s"
+        ),
+        "{after}"
+    );
+    // The same sign again (a page read twice) changes nothing; a sign for another run, or
+    // for a run no longer on screen, is dropped.
+    step(&mut m, follow(came_back(0, Via::Sms, 300)));
+    step(
+        &mut m,
+        Msg::Follow {
+            run: "run-other".into(),
+            event: came_back(1, Via::Sms, 60),
+        },
+    );
+    let s = m.sending.as_ref().expect("sending");
+    assert_eq!(
+        (s.follow.summary().came_back, s.follow.summary().via_link),
+        (1, 1)
+    );
+    // Enter on Jan's row says it in full.
+    m.sending.as_mut().expect("sending").selected = 0;
+    press(&mut m, KeyCode::Enter);
+    match &m.overlay {
+        Some(Overlay::Detail { lines, .. }) => assert!(
+            lines
+                .iter()
+                .any(|l| l == "afterwards   came back via the link after 4 min"),
+            "{lines:?}"
+        ),
+        other => panic!("expected the detail pane, got {other:?}"),
+    }
+    m.overlay = None;
+    // Everyone back: following ends and says so.
+    step(&mut m, follow(came_back(1, Via::Sms, 60)));
+    step(&mut m, follow(came_back(2, Via::Other, 30)));
+    let mut summary = m.sending.as_ref().expect("sending").follow.summary();
+    summary.ending = Some(Ending::EveryoneBack);
+    step(&mut m, follow(FollowEvent::Ended(summary)));
+    let toast = m.toast.as_ref().expect("a toast");
+    assert_eq!(toast.level, Level::Ok);
+    assert_eq!(
+        toast.text,
+        format!("run {RUN_ID}: 3 of 3 came back, median 1 min")
+    );
+    let end = render_text(&m, 100, 30);
+    assert!(
+        follow_line(&end)
+            .contains("3 of 3 came back, median 1 min / everyone came back; following ended"),
+        "{end}"
+    );
+}
+
+#[test]
+fn rows_not_sent_are_not_followed_and_nothing_is_said_before_a_send() {
+    let m = sent_three();
+    let s = m.sending.as_ref().expect("sending");
+    // Queued rows, and a sent row the engine gave no invite id, wait for nothing.
+    assert_eq!(s.follow.outcome(3), None);
+    let mut plain = started_model();
+    let t = batch();
+    step(
+        &mut plain,
+        Msg::Engine(EngineEvent::Contact(Box::new(update_row(
+            0,
+            &t[0],
+            State::Sent,
+            None,
+            Some("conv-0"),
+        )))),
+    );
+    assert!(!plain.sending.as_ref().expect("sending").follow.any());
+    let screen = render_text(&plain, 100, 30);
+    assert!(!screen.contains("came back"), "{screen}");
+}
+
+#[test]
+fn a_platform_problem_is_shown_as_written_and_cannot_act_on_the_terminal() {
+    let mut m = sent_three();
+    let text = "SMS to +316 not delivered\u{1b}[2J\u{1b}]52;c;aGFja2Vk\u{7}\u{202e}(carrier)";
+    step(&mut m, follow(problem(1, text)));
+    let s = m.sending.as_ref().expect("sending");
+    assert_eq!(
+        s.follow.outcome(1),
+        Some(Outcome::Problem { text: text.into() }),
+        "kept as the platform wrote it"
+    );
+    assert_eq!(s.follow.summary().problems, 1);
+    let screen = render_text(&m, 140, 30);
+    let bad: Vec<char> = screen
+        .chars()
+        .filter(|&c| sms_invite::safe_text::needs_escape(c) && c != '\n')
+        .collect();
+    assert!(bad.is_empty(), "{bad:?} reached the screen:\n{screen}");
+    assert!(
+        screen_row(&screen, NEW).contains(
+            r"! platform: SMS to +316 not delivered\x1b[2J\x1b]52;c;aGFja2Vk\x07\u{202e}"
+        ),
+        "{screen}"
+    );
+    assert!(
+        follow_line(&screen)
+            .contains("0 of 3 came back; 1 with a problem reported; 2 no answer yet"),
+        "{screen}"
+    );
+    // The detail pane keeps the text too, escaped when drawn.
+    m.sending.as_mut().expect("sending").selected = 1;
+    press(&mut m, KeyCode::Enter);
+    let pane = render_text(&m, 140, 30);
+    assert!(
+        pane.contains(r"afterwards   platform: SMS to +316 not delivered\x1b[2J"),
+        "{pane}"
+    );
+    assert!(
+        !pane
+            .chars()
+            .any(|c| sms_invite::safe_text::needs_escape(c) && c != '\n'),
+        "{pane}"
+    );
+}
+
+#[test]
+fn a_look_that_fails_says_so_until_a_look_goes_through() {
+    let mut m = sent_three();
+    let trouble =
+        "following the conversations: 503 Service temporarily unavailable (try again later)";
+    step(&mut m, follow(FollowEvent::Trouble(trouble.into())));
+    let polled = || {
+        follow(FollowEvent::Polled {
+            requests: 2,
+            next_in: Duration::from_secs(3),
+        })
+    };
+    step(&mut m, polled());
+    let screen = render_text(&m, 160, 30);
+    assert!(
+        follow_line(&screen).contains(&format!("following: next look in 3 s · ! {trouble}")),
+        "the look that had trouble says so: {screen}"
+    );
+    step(&mut m, polled());
+    let screen = render_text(&m, 160, 30);
+    assert!(!screen.contains("503"), "a clean look clears it: {screen}");
+    // Cancelled (a retry starts its own follower, or the app quits): no longer following.
+    let mut summary = m.sending.as_ref().expect("sending").follow.summary();
+    summary.ending = Some(Ending::Cancelled);
+    step(&mut m, follow(FollowEvent::Ended(summary)));
+    assert_eq!(
+        m.sending.as_ref().expect("sending").follow.status,
+        Following::Ended(Ending::Cancelled)
+    );
+    assert!(follow_line(&render_text(&m, 100, 30)).ends_with(" / following stopped"));
+}
+
+/// A journalled run in which Jan came back by SMS after 90 s and +31687654322 is still silent.
+fn followed_stored_run() -> sms_invite::invite::journal::StoredRun {
+    let mut run = stored_done_run();
+    for c in &mut run.contacts {
+        if c.state == State::Sent {
+            c.conversation = Some(format!("conv-{}", c.index));
+        }
+    }
+    run.contacts[0].signs = vec![(
+        Sign::CameBack {
+            via: Via::Sms,
+            at: day(),
+            message: "m-jan".into(),
+        },
+        Duration::from_secs(90),
+    )];
+    run
+}
+
+#[test]
+fn a_run_opened_from_the_runs_screen_shows_its_journalled_follow_state() {
+    let mut m = signed_in();
+    step(&mut m, ch('R'));
+    assert_eq!(m.screen, Screen::Runs);
+    step(
+        &mut m,
+        Msg::RunsLoaded(vec![sms_invite::invite::journal::RunListing {
+            run: followed_stored_run(),
+            modified: None,
+        }]),
+    );
+    assert_eq!(m.runs.rows[0].follow.came_back, 1);
+    assert_eq!(m.runs.rows[0].follow.followed, 2);
+    let list = render_text(&m, 100, 20);
+    let row = screen_row(&list, RUN_ID);
+    assert!(row.contains("1 of 2"), "{list}");
+    assert!(list.contains("BACK"), "{list}");
+    assert!(matches!(
+        one(press(&mut m, KeyCode::Enter)),
+        Effect::OpenRun { run, retry: false } if run == RUN_ID
+    ));
+    step(
+        &mut m,
+        Msg::RunOpened {
+            result: Ok((followed_stored_run(), acme())),
+            retry: false,
+        },
+    );
+    assert_eq!(m.screen, Screen::Sending);
+    let s = m.sending.as_ref().expect("sending");
+    assert_eq!(s.follow.status, Following::Off);
+    assert_eq!(
+        s.follow.outcome(0),
+        Some(Outcome::CameBack {
+            via: Via::Sms,
+            after: Duration::from_secs(90)
+        })
+    );
+    let screen = render_text(&m, 100, 30);
+    assert!(
+        screen_row(&screen, JAN).contains("↩ came back by SMS after 1 min"),
+        "{screen}"
+    );
+    assert!(
+        screen_row(&screen, "+31687654322").contains("no answer yet"),
+        "{screen}"
+    );
+    assert!(
+        follow_line(&screen).contains(
+            "1 of 2 came back, median 1 min; 1 no answer yet / as journalled; not followed now"
+        ),
+        "{screen}"
+    );
+}
+
+#[test]
+fn reopening_the_run_this_session_follows_keeps_saying_it_follows() {
+    let mut m = followed_done_model();
+    step(
+        &mut m,
+        Msg::RunOpened {
+            result: Ok((followed_stored_run(), acme())),
+            retry: false,
+        },
+    );
+    let s = m.sending.as_ref().expect("sending");
+    assert_eq!(
+        s.follow.status,
+        Following::On {
+            next_in: Some(Duration::from_secs(15))
+        }
+    );
+}
+
+#[test]
+fn the_export_and_the_ticket_carry_what_following_saw() {
+    let mut m = followed_done_model();
+    step(&mut m, ch('e'));
+    match one(press(&mut m, KeyCode::Enter)) {
+        Effect::Export { rows, follow, .. } => {
+            assert_eq!(follow.len(), rows.len());
+            assert_eq!(
+                follow[0],
+                Some(Outcome::CameBack {
+                    via: Via::Link,
+                    after: Duration::from_secs(240)
+                })
+            );
+            assert_eq!(
+                follow[4],
+                Some(Outcome::Problem {
+                    text: UNDELIVERED.into()
+                })
+            );
+            assert_eq!(follow[5], Some(Outcome::NoAnswer));
+            assert_eq!(follow[1], None, "a failed row was not followed");
+        }
+        e => panic!("unexpected {e:?}"),
+    }
+    let text = match one(step(&mut m, ch('y'))) {
+        Effect::Copy(text) => text,
+        e => panic!("unexpected {e:?}"),
+    };
+    assert!(
+        text.contains(
+            "**Afterwards**: 1 of 3 came back, median 4 min; 1 with a problem reported; 1 no answer yet (following: next look in 15 s)"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("| number | name | afterwards |\n|---|---|---|\n"));
+    assert!(text.contains(&format!(
+        "| {JAN} | Jan Jansen | came back via the link after 4 min |"
+    )));
+    assert!(text.contains(&format!("| +31687654322 |  | platform: {UNDELIVERED} |")));
+    assert!(text.contains("| +31687654323 |  | no answer yet |"));
+    // A pipe or a line break in the platform's text stays inside its cell.
+    step(&mut m, follow(problem(5, "a | b\nc")));
+    let text = m.sending.as_ref().expect("sending").ticket_summary();
+    assert!(
+        text.contains("| +31687654323 |  | platform: a / b c |"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_demo_says_where_to_play_the_customer() {
+    let mut m = followed_done_model();
+    let page = "Play the customer: http://127.0.0.1:9/__sandbox/phone";
+    assert!(!render_text(&m, 100, 30).contains("Play the customer"));
+    if let Some(s) = m.session.as_mut() {
+        s.demo = true;
+        s.api_url = "http://127.0.0.1:9/".into();
+    }
+    assert!(render_text(&m, 100, 30).contains(page));
+    step(&mut m, ch('?'));
+    let help = render_text(&m, 100, 30);
+    assert!(help.contains(page), "{help}");
+    // Not in a real session's help.
+    let mut real = followed_done_model();
+    step(&mut real, ch('?'));
+    assert!(!render_text(&real, 100, 30).contains("Play the customer"));
 }
 
 // ---------------------------------------------------------------- template

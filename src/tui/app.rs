@@ -28,12 +28,15 @@ use crate::api::{Claims, Client, ClientConfig, Credentials, ErrorKind, Secret};
 use crate::invite::contact::{Contact, Details};
 use crate::invite::cooldown::{self, LastInvite};
 use crate::invite::engine::{self, Engine, EngineConfig};
+use crate::invite::events::Event as EngineEvent;
+use crate::invite::follow::FollowConfig;
 use crate::invite::journal::{self, Journal, RunHeader, StoredRun};
 use crate::invite::link::LinkBook;
 use crate::invite::phone;
 use crate::invite::readiness::{self, Account, Subject};
 use crate::invite::target::Target;
 use crate::invite::verdict::Found;
+use crate::invite::watching::{self, Plan};
 
 /// Where "copy" goes: the terminal via OSC 52 (works over SSH), or a list in tests.
 #[derive(Clone)]
@@ -74,8 +77,13 @@ struct Runtime {
     tx: UnboundedSender<Msg>,
     client: Option<Client>,
     send_cancel: Option<CancellationToken>,
-    /// The send in progress, awaited (for a while) when the operator quits during it, so the
-    /// contacts in flight end in the journal.
+    /// Stops the follower of the last send. It lives here, not in a screen, so following goes
+    /// on while the operator looks at other screens.
+    follow_cancel: Option<CancellationToken>,
+    /// The last send and its follower: a task that ends when both have, and with it the run's
+    /// journal and lock. Awaited before the next send opens a journal (a retry of the same
+    /// run would otherwise find its own process holding the lock) and, for a while, when the
+    /// operator quits, so the contacts in flight end in the journal.
     send_task: Option<tokio::task::JoinHandle<()>>,
 }
 
@@ -101,6 +109,7 @@ where
         tx,
         client: None,
         send_cancel: None,
+        follow_cancel: None,
         send_task: None,
         template_hash: model.template.template.template_hash(),
     };
@@ -147,22 +156,30 @@ where
     if let Some(c) = rt.send_cancel.take() {
         c.cancel();
     }
+    // Following stops with the app; what it saw is journalled, and `sms-invite watch RUN`
+    // picks it up from there.
+    if let Some(c) = rt.follow_cancel.take() {
+        c.cancel();
+    }
     if let Some(task) = rt.send_task.take().filter(|t| !t.is_finished()) {
         // The contacts in flight finish (and are journalled); the rest stay not started.
-        model.toast = Some(super::model::Toast {
-            text: "quitting: waiting for the contacts in flight to finish…".into(),
-            level: super::model::Level::Warn,
-        });
-        terminal.draw(|f| view(&model, &theme, &keymap, f))?;
+        if model.sending_now() {
+            model.toast = Some(super::model::Toast {
+                text: "quitting: waiting for the contacts in flight to finish…".into(),
+                level: super::model::Level::Warn,
+            });
+            terminal.draw(|f| view(&model, &theme, &keymap, f))?;
+        }
         if tokio::time::timeout(QUIT_WAIT, task).await.is_err() {
             tracing::warn!(
                 "quit before the contacts in flight finished; the journal marks them uncertain"
             );
         }
     }
-    // Late engine events (the last contacts, the summary) still reach the model.
+    // Late engine and follower events (the last contacts, the summary, the last signs) still
+    // reach the model.
     while let Ok(msg) = rx.try_recv() {
-        if let Msg::Engine(_) = msg {
+        if let Msg::Engine(_) | Msg::Follow { .. } | Msg::FollowStarted { .. } = msg {
             let _ = update(&mut model, msg, &keymap);
         }
     }
@@ -396,30 +413,46 @@ impl Runtime {
                 };
                 let cancel = CancellationToken::new();
                 self.send_cancel = Some(cancel.clone());
+                // One follower at a time, the current run's: the last one stops here.
+                if let Some(c) = self.follow_cancel.take() {
+                    c.cancel();
+                }
+                let follow_cancel = CancellationToken::new();
+                self.follow_cancel = Some(follow_cancel.clone());
+                let before = self.send_task.take();
                 let data_dir = self.deps.data_dir.clone();
+                let follow = FollowConfig {
+                    client_rate: follow_client_rate(self.deps.client_rate),
+                    ..FollowConfig::default()
+                };
                 let task = tokio::spawn(async move {
-                    let (run_id, jobs, journal) =
-                        match journal_for(&data_dir, &org, &template, targets, resume) {
-                            Ok(j) => j,
-                            Err(e) => {
-                                let _ = tx.send(Msg::SendRefused(e));
-                                return;
-                            }
-                        };
-                    let (etx, mut erx) = unbounded_channel();
-                    let config = EngineConfig::new(data_dir);
-                    let engine = Arc::new(Engine::new(client, org, template, config, etx, cancel));
-                    let forward = tokio::spawn(async move {
-                        while let Some(e) = erx.recv().await {
-                            let last = matches!(e, crate::invite::events::Event::Finished(_));
-                            let _ = tx.send(Msg::Engine(e));
-                            if last {
-                                break;
-                            }
+                    // The last send's task holds its run's journal and lock until its follower
+                    // has stopped; a retry of that run opens the journal only after.
+                    if let Some(before) = before {
+                        let _ = before.await;
+                    }
+                    let opened = journal_for(&data_dir, &org, &template, targets, resume);
+                    let (run_id, jobs, journal, earlier) = match opened {
+                        Ok(j) => j,
+                        Err(e) => {
+                            let _ = tx.send(Msg::SendRefused(e));
+                            return;
                         }
-                    });
-                    engine.run(&run_id, jobs, Some(Arc::new(journal))).await;
-                    let _ = forward.await;
+                    };
+                    let journal = Arc::new(journal);
+                    let send = Sends {
+                        client,
+                        org,
+                        template,
+                        config: EngineConfig::new(data_dir),
+                        cancel,
+                    };
+                    let plan = FollowPlan {
+                        config: follow,
+                        earlier,
+                        cancel: follow_cancel,
+                    };
+                    send_and_follow(send, plan, &run_id, jobs, journal, tx).await;
                 });
                 self.send_task = Some(task);
             }
@@ -428,7 +461,14 @@ impl Runtime {
                     c.cancel();
                 }
             }
-            Effect::Export { path, run_id, rows } => {
+            // The results file has no column for what following saw yet (`export.rs` decides its
+            // columns), so the rows are written as before.
+            Effect::Export {
+                path,
+                run_id,
+                rows,
+                follow: _,
+            } => {
                 // Shown as the operator can find it again, whatever the working directory.
                 let path = std::path::absolute(&path).unwrap_or(path);
                 tokio::task::spawn_blocking(move || {
@@ -492,6 +532,117 @@ impl Runtime {
         }
         Ok(())
     }
+}
+
+/// What a send needs besides its run.
+struct Sends {
+    client: Client,
+    org: Organization,
+    template: crate::invite::template::Template,
+    config: EngineConfig,
+    cancel: CancellationToken,
+}
+
+/// How the send's invitations are followed.
+struct FollowPlan {
+    config: FollowConfig,
+    /// For a retry or resume, the run as it was before this attempt: what it sent earlier is
+    /// followed too, and what earlier followers saw is not reported again.
+    earlier: Option<StoredRun>,
+    cancel: CancellationToken,
+}
+
+/// The follower keeps to a quarter of the client's rate while a send runs; an unlimited
+/// client (0) still gets a modest share, not an unlimited one.
+fn follow_client_rate(client_rate: u32) -> f64 {
+    if client_rate == 0 {
+        15.0
+    } else {
+        f64::from(client_rate)
+    }
+}
+
+/// Runs the engine over `jobs` and follows each invitation it sends, both into one journal;
+/// engine events go to the model as `Msg::Engine`, the follower's as `Msg::Follow`. Returns
+/// when the engine has finished and the follower has stopped (everyone back, its window
+/// closed, or cancelled), so the journal and the run lock are dropped by then.
+async fn send_and_follow(
+    send: Sends,
+    following: FollowPlan,
+    run_id: &str,
+    jobs: Vec<engine::Job>,
+    journal: Arc<Journal>,
+    tx: UnboundedSender<Msg>,
+) {
+    let (etx, mut erx) = unbounded_channel();
+    let (joins_tx, joins_rx) = unbounded_channel();
+    let (sending_tx, sending_rx) = tokio::sync::watch::channel(true);
+    let (ftx, mut frx) = unbounded_channel();
+    // The follower's reports wait for the engine's `Started`, which gives the screen its run id.
+    let (started_tx, started_rx) = tokio::sync::oneshot::channel::<()>();
+    let plan = Plan {
+        run: following.earlier,
+        joins: Some(joins_rx),
+        sending: Some(sending_rx),
+    };
+    let follower = watching::follow_run(
+        send.client.clone(),
+        journal.clone(),
+        following.config,
+        plan,
+        ftx,
+        following.cancel,
+    );
+    let engine = Arc::new(Engine::new(
+        send.client,
+        send.org,
+        send.template,
+        send.config,
+        etx,
+        send.cancel,
+    ));
+    let running = async {
+        engine.run(run_id, jobs, Some(journal)).await;
+        // The follower goes back to its own pace.
+        let _ = sending_tx.send(false);
+    };
+    let forward_engine = {
+        let tx = tx.clone();
+        async move {
+            let mut started_tx = Some(started_tx);
+            while let Some(e) = erx.recv().await {
+                if let EngineEvent::Contact(u) = &e
+                    && let Some(f) = watching::followed_from(u)
+                {
+                    let _ = joins_tx.send(f);
+                }
+                let last = matches!(e, EngineEvent::Finished(_));
+                let started = matches!(e, EngineEvent::Started { .. });
+                let _ = tx.send(Msg::Engine(e));
+                if started && let Some(s) = started_tx.take() {
+                    let _ = s.send(());
+                }
+                if last {
+                    break;
+                }
+            }
+            // Nothing more joins: the follower may end once everyone sent is back.
+            drop(joins_tx);
+        }
+    };
+    let forward_follower = async {
+        let _ = started_rx.await;
+        let _ = tx.send(Msg::FollowStarted {
+            run: run_id.to_string(),
+        });
+        while let Some(event) = frx.recv().await {
+            let _ = tx.send(Msg::Follow {
+                run: run_id.to_string(),
+                event,
+            });
+        }
+    };
+    tokio::join!(running, forward_engine, follower, forward_follower);
 }
 
 /// Writes `template` to `path` as TOML, creating its folder; returns the path written.
@@ -560,23 +711,23 @@ fn platform_rows(
         .collect()
 }
 
-/// The journal and jobs of a send: a new run, or the next attempt of `resume`, whose
-/// contacts keep their index and invite id (so an uncertain one is checked first) and whose
-/// new contacts (each of several sharing a phone) are added to it. A journal that cannot be
-/// written stops the send before anything is sent.
+/// The journal and jobs of a send, and for a resume the run as it stood: a new run, or the
+/// next attempt of `resume`, whose contacts keep their index and invite id (so an uncertain one
+/// is checked first) and whose new contacts (each of several sharing a phone) are added to it.
+/// A journal that cannot be written stops the send before anything is sent.
 fn journal_for(
     data_dir: &std::path::Path,
     org: &Organization,
     template: &crate::invite::template::Template,
     targets: Vec<Target>,
     resume: Option<String>,
-) -> Result<(String, Vec<engine::Job>, Journal), String> {
+) -> Result<(String, Vec<engine::Job>, Journal, Option<StoredRun>), String> {
     let Some(run) = resume else {
         let run_id = journal::new_run_id();
         let jobs = engine::jobs_for(targets);
         let header = RunHeader::new(&run_id, org, template).map_err(|e| e.to_string())?;
         let j = Journal::start(data_dir, &header, &jobs).map_err(|e| e.to_string())?;
-        return Ok((run_id, jobs, j));
+        return Ok((run_id, jobs, j, None));
     };
     // Held before the run is read again: a `send --resume` of this run in another process is
     // refused here, or has finished and its sends are seen.
@@ -589,7 +740,7 @@ fn journal_for(
         j.target(job.index, &job.target, &job.invite_id)
             .map_err(|e| e.to_string())?;
     }
-    Ok((run, jobs, j))
+    Ok((run, jobs, j, Some(stored)))
 }
 
 /// Writes the token to a file only its owner can read.

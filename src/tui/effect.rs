@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use crate::api::Secret;
 use crate::api::models::Organization;
 use crate::invite::events::ContactUpdate;
+use crate::invite::follow::Outcome;
 use crate::invite::link::LinkChoice;
 use crate::invite::target::Target;
 use crate::invite::template::Template;
@@ -51,6 +52,8 @@ pub enum Effect {
         path: PathBuf,
         run_id: String,
         rows: Vec<ContactUpdate>,
+        /// What following saw of each row's invitation, in row order (`None`: not followed).
+        follow: Vec<Option<Outcome>>,
     },
     Copy(String),
     SaveTemplate {

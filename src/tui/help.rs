@@ -20,9 +20,14 @@ pub enum HelpLine {
 }
 
 /// The help for the mode the model is in: that mode's keys, then the ones that work
-/// everywhere, then where the log is and how to change keys.
+/// everywhere, then where the log is and how to change keys. In the demo it opens with where to
+/// play the customer, which is what a first-time operator looks for after a send.
 pub fn lines(m: &Model, keymap: &Keymap) -> Vec<HelpLine> {
     let mut out = Vec::new();
+    if let Some(page) = m.demo_phone_page() {
+        out.push(HelpLine::Note(play_the_customer(&page)));
+        out.push(HelpLine::Blank);
+    }
     for (group, rows) in keymap.help(m.mode()) {
         out.push(HelpLine::Group(group));
         out.extend(
@@ -36,6 +41,11 @@ pub fn lines(m: &Model, keymap: &Keymap) -> Vec<HelpLine> {
         "keys and theme: [keys.MODE] and [theme] in config.toml".into(),
     ));
     out
+}
+
+/// "Play the customer: URL", on the done screen and in the help alike.
+pub fn play_the_customer(page: &str) -> String {
+    format!("Play the customer: {page}")
 }
 
 /// Rows of the terminal the help box cannot use: its top and bottom border.

@@ -16,6 +16,7 @@ use crate::api::models::Organization;
 use crate::invite::batch::SamePhone;
 use crate::invite::contact::Contact;
 use crate::invite::events::{ContactUpdate, State, Summary};
+use crate::invite::follow::{Ending, FollowSummary, Ledger, Outcome};
 use crate::invite::journal::RunListing;
 use crate::invite::link::LinkBook;
 use crate::invite::readiness::{OrgSms, Report};
@@ -628,6 +629,85 @@ pub struct SendRow {
     pub update: ContactUpdate,
 }
 
+/// Whether a follower watches the run on screen, as it last said. A run opened from the runs
+/// screen is not followed in this session; it shows what earlier followers journalled.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Following {
+    #[default]
+    Off,
+    /// A follower runs; `next_in` is the wait it announced after its last look (none yet
+    /// before its first).
+    On {
+        next_in: Option<std::time::Duration>,
+    },
+    /// It stopped, and why.
+    Ended(Ending),
+}
+
+/// What is known of a run after its invitations went out: did each customer come back, did
+/// the platform report a problem. Kept with the run's rows so every screen of the run (and the
+/// summary copied from it) reads one account.
+#[derive(Clone, Debug, Default)]
+pub struct FollowState {
+    pub ledger: Ledger,
+    pub status: Following,
+    /// The last listing's trouble, as the follower worded it; gone after a clean look.
+    pub trouble: Option<String>,
+    /// The look under way had trouble: a follower reports trouble before it says the look is
+    /// done, so the trouble of this look must outlive that report and an older one must not.
+    pub trouble_in_look: bool,
+}
+
+impl FollowState {
+    /// What earlier followers journalled, with nothing following now.
+    pub fn journalled(ledger: Ledger) -> FollowState {
+        FollowState {
+            ledger,
+            ..FollowState::default()
+        }
+    }
+
+    /// Where contact `index` stands, when its invitation is followed.
+    pub fn outcome(&self, index: usize) -> Option<Outcome> {
+        self.ledger.outcome(index)
+    }
+
+    pub fn summary(&self) -> FollowSummary {
+        self.ledger.summary()
+    }
+
+    /// Whether any invitation of the run is followed (so there is something to show).
+    pub fn any(&self) -> bool {
+        !self.ledger.is_empty()
+    }
+
+    /// Whether following goes on, in the words the screens and the ticket use.
+    pub fn status_words(&self) -> String {
+        match &self.status {
+            Following::Off => "as journalled; not followed now".into(),
+            Following::On { next_in: None } => "following".into(),
+            Following::On {
+                next_in: Some(wait),
+            } => format!(
+                "following: next look in {}",
+                crate::invite::follow::human(*wait)
+            ),
+            Following::Ended(Ending::EveryoneBack) => "everyone came back; following ended".into(),
+            Following::Ended(Ending::WindowClosed) => {
+                "following ended: the window after the last invitation closed".into()
+            }
+            Following::Ended(Ending::Cancelled) => "following stopped".into(),
+        }
+    }
+}
+
+/// Whether a contact's update makes it one to follow: sent, into a conversation, with its
+/// invite id, as `invite::watching::followed_from` decides for the follower (which also stamps
+/// the time, so the pure update cannot call it).
+pub fn is_followed(u: &ContactUpdate) -> bool {
+    u.state() == State::Sent && u.conversation.is_some() && u.invite_id.is_some()
+}
+
 /// The sending and done screens: every contact of the batch, across its attempts.
 #[derive(Clone, Debug)]
 pub struct Sending {
@@ -647,6 +727,8 @@ pub struct Sending {
     /// The failures panel has the keys (Tab switches), and its first line shown.
     pub failures_focus: bool,
     pub failures_scroll: usize,
+    /// What following saw of the sent invitations, and whether it goes on.
+    pub follow: FollowState,
 }
 
 impl Sending {
@@ -679,6 +761,7 @@ impl Sending {
             dry_run: false,
             failures_focus: false,
             failures_scroll: 0,
+            follow: FollowState::default(),
         }
     }
 
@@ -692,6 +775,7 @@ impl Sending {
             .map(|update| SendRow { update })
             .collect();
         s.finished = Some(run.summary());
+        s.follow = FollowState::journalled(run.ledger());
         s
     }
 
@@ -722,13 +806,36 @@ impl Sending {
         s
     }
 
-    /// The whole batch as a Markdown block for a support ticket.
+    /// The whole batch as a Markdown block for a support ticket, then what following saw of
+    /// the sent invitations (the ticket's own table has no place for it).
     pub fn ticket_summary(&self) -> String {
-        crate::invite::ticket::summary_markdown(
+        let mut out = crate::invite::ticket::summary_markdown(
             self.org.label(),
             &self.batch_summary(),
             self.rows.iter().map(|r| &r.update),
-        )
+        );
+        if !self.follow.any() {
+            return out;
+        }
+        // A `|` or a line break in a name or a platform text would end the cell or the row.
+        let cell = |t: &str| t.replace('|', "/").replace(['\r', '\n'], " ");
+        out.push_str(&format!(
+            "\n**Afterwards**: {} ({})\n\n| number | name | afterwards |\n|---|---|---|\n",
+            self.follow.summary().line(),
+            self.follow.status_words()
+        ));
+        for r in &self.rows {
+            let Some(outcome) = self.follow.outcome(r.update.index) else {
+                continue;
+            };
+            out.push_str(&format!(
+                "| {} | {} | {} |\n",
+                r.update.e164,
+                cell(r.update.name.as_deref().unwrap_or_default()),
+                cell(&outcome.label())
+            ));
+        }
+        out
     }
 
     /// The rows a retry sends again: everything not sent or skipped.
@@ -743,6 +850,9 @@ pub struct RunRow {
     pub listing: RunListing,
     /// Every number of the run, for the search.
     pub numbers: String,
+    /// How many of its invitations came back, as followers journalled it (counted once when
+    /// the list loads, not on every frame).
+    pub follow: FollowSummary,
 }
 
 /// The runs screen: journalled runs, newest first, searchable by number.
@@ -915,6 +1025,16 @@ impl Model {
     /// Indices of the contact rows that match the filter.
     pub fn visible_contacts(&self) -> Vec<usize> {
         self.contacts.visible()
+    }
+
+    /// In the demo, the embedded sandbox's handset page, where the operator plays the customer
+    /// who got the SMS (opens the link, answers) and then sees the row come back.
+    pub fn demo_phone_page(&self) -> Option<String> {
+        let s = self.session.as_ref().filter(|s| s.demo)?;
+        Some(format!(
+            "{}/__sandbox/phone",
+            s.api_url.trim_end_matches('/')
+        ))
     }
 
     /// The API is a sandbox on this machine.

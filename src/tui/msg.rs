@@ -10,6 +10,7 @@ use super::model::{Lookup, Session};
 use crate::api::models::Organization;
 use crate::invite::contact::Contact;
 use crate::invite::events::Event as EngineEvent;
+use crate::invite::follow::FollowEvent;
 use crate::invite::import::CsvImport;
 use crate::invite::journal::{RunListing, StoredRun};
 use crate::invite::link::LinkBook;
@@ -41,6 +42,17 @@ pub enum Msg {
         result: Result<CsvImport, String>,
     },
     Engine(EngineEvent),
+    /// A follower started for `run`: its sent invitations are being followed (sent after the
+    /// engine's `Started`, so the screen knows the run by then).
+    FollowStarted {
+        run: String,
+    },
+    /// What the follower of `run` saw or did. It names its run: the operator may have opened
+    /// another one meanwhile, and a sign must not land on that run's rows.
+    Follow {
+        run: String,
+        event: FollowEvent,
+    },
     /// A send could not start (e.g. its journal cannot be written); nothing was sent.
     SendRefused(String),
     Exported(Result<PathBuf, String>),

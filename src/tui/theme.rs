@@ -24,6 +24,10 @@ pub struct Theme {
     pub info: Style,
     pub key: Style,
     pub input: Style,
+    /// A customer who came back after the invitation (followed conversations).
+    pub came_back: Style,
+    /// A problem the platform reported about an invitation (its status text as is).
+    pub problem: Style,
 }
 
 impl Theme {
@@ -51,6 +55,10 @@ impl Theme {
                 .fg(Color::Cyan)
                 .add_modifier(Modifier::BOLD),
             input: Style::default().fg(Color::White),
+            came_back: Style::default()
+                .fg(Color::LightGreen)
+                .add_modifier(Modifier::BOLD),
+            problem: Style::default().fg(Color::Rgb(255, 150, 70)),
         }
     }
 
@@ -76,6 +84,10 @@ impl Theme {
             info: Style::default().fg(blue),
             key: Style::default().fg(blue).add_modifier(Modifier::BOLD),
             input: Style::default().fg(Color::Black),
+            came_back: Style::default()
+                .fg(Color::Rgb(0, 110, 0))
+                .add_modifier(Modifier::BOLD),
+            problem: Style::default().fg(Color::Rgb(170, 60, 0)),
         }
     }
 
@@ -97,6 +109,8 @@ impl Theme {
             info: plain,
             key: plain.add_modifier(Modifier::BOLD),
             input: plain.add_modifier(Modifier::UNDERLINED),
+            came_back: plain.add_modifier(Modifier::BOLD),
+            problem: plain.add_modifier(Modifier::BOLD),
         }
     }
 
@@ -150,6 +164,8 @@ impl Theme {
                 "info" => &mut self.info,
                 "key" => &mut self.key,
                 "input" => &mut self.input,
+                "came_back" => &mut self.came_back,
+                "problem" => &mut self.problem,
                 "selection" => {
                     self.selection = self.selection.bg(c);
                     continue;
@@ -263,6 +279,8 @@ mod tests {
                 ("info", t.info),
                 ("key", t.key),
                 ("input", t.input),
+                ("came_back", t.came_back),
+                ("problem", t.problem),
             ] {
                 let Some(fg) = style.fg.and_then(rgb) else {
                     continue;
@@ -315,7 +333,15 @@ mod tests {
     #[test]
     fn mono_has_no_colours() {
         let m = Theme::mono();
-        for s in [m.ok, m.warn, m.error, m.selection, m.title] {
+        for s in [
+            m.ok,
+            m.warn,
+            m.error,
+            m.selection,
+            m.title,
+            m.came_back,
+            m.problem,
+        ] {
             assert_eq!((s.fg, s.bg), (None, None));
         }
     }

@@ -177,6 +177,8 @@ keys s
 wait_for "✓ sent" "after s the contact shows ✓ sent"
 wait_for "Finished" "the run is Finished"
 wait_for " 1 sent " "the counters say 1 sent"
+wait_for "no answer yet" "the sent invitation is followed"
+wait_for "Play the customer: http://127.0.0.1:" "the done screen says where to play the customer"
 
 # The demo's files are its own: a template saved in the demo lands in its temporary folder.
 keys Escape

@@ -21,6 +21,7 @@ use sms_invite::api::models::{Organization, Service};
 use sms_invite::invite::contact::{Contact, Details};
 use sms_invite::invite::cooldown::LastInvite;
 use sms_invite::invite::events::{ContactUpdate, State, Summary};
+use sms_invite::invite::follow::{FollowEvent, FollowUpdate, Sign, Via};
 use sms_invite::invite::journal::{RunHeader, StoredContact, StoredRun};
 use sms_invite::invite::link::{LinkChoice, LinkSource};
 use sms_invite::invite::phone;
@@ -583,6 +584,80 @@ pub fn stored_done_run() -> StoredRun {
             .collect(),
         finished: true,
     }
+}
+
+/// A follower's report that contact `index` came back `via` after `secs` seconds.
+pub fn came_back(index: usize, via: Via, secs: u64) -> FollowEvent {
+    FollowEvent::Update(FollowUpdate {
+        index,
+        e164: batch()[index % batch().len()].e164.clone(),
+        sign: Sign::CameBack {
+            via,
+            at: day() + chrono::Duration::seconds(secs as i64),
+            message: format!("back-{index}"),
+        },
+        after: Duration::from_secs(secs),
+    })
+}
+
+/// A follower's report that the platform wrote `text` about contact `index`'s SMS.
+pub fn problem(index: usize, text: &str) -> FollowEvent {
+    FollowEvent::Update(FollowUpdate {
+        index,
+        e164: batch()[index % batch().len()].e164.clone(),
+        sign: Sign::Problem {
+            text: text.into(),
+            at: day() + chrono::Duration::seconds(2),
+            message: format!("status-{index}"),
+        },
+        after: Duration::from_secs(2),
+    })
+}
+
+/// The follower of [`RUN_ID`] reporting `event`.
+pub fn follow(event: FollowEvent) -> Msg {
+    Msg::Follow {
+        run: RUN_ID.into(),
+        event,
+    }
+}
+
+pub const UNDELIVERED: &str =
+    "SMS to +31687654322 could not be delivered (carrier: 30003 unreachable)";
+
+/// [`done_model`] with three invitations sent and followed, as the runtime reports them: Jan
+/// came back through the link after 4 min, the platform could not deliver to +31687654322, and
+/// +31687654323 (sent on this attempt) has not answered yet; following goes on.
+pub fn followed_done_model() -> Model {
+    let mut m = done_model();
+    let targets = batch();
+    let s = m.sending.as_mut().expect("sending");
+    s.rows[5].update = update_row(
+        5,
+        &targets[5],
+        State::Sent,
+        None,
+        Some("5f00000000000000000009a2"),
+    );
+    s.finished = Some(Summary {
+        sent: 3,
+        not_started: 0,
+        ..s.finished.clone().expect("finished")
+    });
+    for i in [0, 4, 5] {
+        s.follow.ledger.follow(i);
+    }
+    step(&mut m, Msg::FollowStarted { run: RUN_ID.into() });
+    step(&mut m, follow(came_back(0, Via::Link, 240)));
+    step(&mut m, follow(problem(4, UNDELIVERED)));
+    step(
+        &mut m,
+        follow(FollowEvent::Polled {
+            requests: 4,
+            next_in: Duration::from_secs(15),
+        }),
+    );
+    m
 }
 
 /// A `TestBackend` behind a mutex, so a test can read the screen while the app draws to it.

@@ -126,6 +126,14 @@ fn on_msg(m: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
             sending::on_engine(m, e);
             vec![]
         }
+        Msg::FollowStarted { run } => {
+            sending::follow_started(m, &run);
+            vec![]
+        }
+        Msg::Follow { run, event } => {
+            sending::on_follow(m, &run, event);
+            vec![]
+        }
         Msg::SendRefused(why) => {
             sending::refused(m, why);
             vec![]

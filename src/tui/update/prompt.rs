@@ -71,6 +71,11 @@ pub fn submit(m: &mut Model, mut p: Prompt) -> Vec<Effect> {
                 path: value.into(),
                 run_id: s.run_id.clone(),
                 rows: s.rows.iter().map(|r| r.update.clone()).collect(),
+                follow: s
+                    .rows
+                    .iter()
+                    .map(|r| s.follow.outcome(r.update.index))
+                    .collect(),
             }]
         }
         PromptKind::TemplateField(i) => {

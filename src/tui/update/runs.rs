@@ -64,7 +64,12 @@ pub fn loaded(m: &mut Model, list: Vec<RunListing>) {
                 .map(|c| c.target.e164.trim_start_matches('+'))
                 .collect::<Vec<_>>()
                 .join(" ");
-            RunRow { listing, numbers }
+            let follow = listing.run.ledger().summary();
+            RunRow {
+                listing,
+                numbers,
+                follow,
+            }
         })
         .collect();
     let n = m.runs.visible().len();
@@ -86,7 +91,14 @@ pub fn opened(
         }
     };
     m.org = Some(org.clone());
-    m.sending = Some(Sending::from_run(&org, &run));
+    let mut opened = Sending::from_run(&org, &run);
+    // The run this session still follows keeps saying so; its signs so far are journalled,
+    // so the ledger read back has them all.
+    if let Some(before) = m.sending.take().filter(|s| s.run_id == opened.run_id) {
+        opened.follow.status = before.follow.status;
+        opened.follow.trouble = before.follow.trouble;
+    }
+    m.sending = Some(opened);
     nav::go(m, Screen::Sending);
     if !retry {
         return vec![];

@@ -4,6 +4,7 @@
 use super::{is_nav, nav, navigate, prompt, toast};
 use crate::api::models::Organization;
 use crate::invite::events::{ContactUpdate, Event as EngineEvent, State};
+use crate::invite::follow::{Ending, FollowEvent, Outcome};
 use crate::invite::target::Target;
 use crate::invite::template::Template;
 use crate::invite::verdict::Remedy;
@@ -72,7 +73,8 @@ pub fn command(m: &mut Model, cmd: Command, page: usize, keymap: &Keymap) -> Vec
         }
         Command::Details => {
             if let Some(r) = s.rows.get(s.selected) {
-                m.overlay = Some(details(&r.update, keymap));
+                let outcome = s.follow.outcome(r.update.index);
+                m.overlay = Some(details(&r.update, outcome.as_ref(), keymap));
             }
             vec![]
         }
@@ -138,9 +140,13 @@ fn retry(m: &mut Model) -> Vec<Effect> {
     }]
 }
 
-/// Everything about one contact's result, for the detail pane.
-pub fn details(u: &ContactUpdate, keymap: &Keymap) -> Overlay {
+/// Everything about one contact's result, for the detail pane: what the engine did, then what
+/// following saw of the invitation.
+pub fn details(u: &ContactUpdate, outcome: Option<&Outcome>, keymap: &Keymap) -> Overlay {
     let mut lines = vec![format!("state        {}", u.state().label())];
+    if let Some(o) = outcome {
+        lines.push(format!("afterwards   {}", o.label()));
+    }
     if let Some(r) = &u.reason {
         lines.push(format!("reason       {r}"));
     }
@@ -207,7 +213,13 @@ pub fn on_engine(m: &mut Model, e: EngineEvent) {
             s.started = clock;
             s.dry_run = dry_run;
         }
-        EngineEvent::Contact(u) => s.upsert(*u),
+        EngineEvent::Contact(u) => {
+            // The runtime hands the same invitation to the follower; the row waits for news.
+            if is_followed(&u) {
+                s.follow.ledger.follow(u.index);
+            }
+            s.upsert(*u);
+        }
         EngineEvent::RateLimited { wait_ms } => {
             s.rate_limit_count += 1;
             s.rate_limited_until = Some(clock + chrono::Duration::milliseconds(wait_ms as i64));
@@ -242,4 +254,53 @@ pub fn refused(m: &mut Model, why: String) {
         s.finished = Some(summary);
     }
     toast(m, Level::Error, format!("nothing sent: {why}"));
+}
+
+/// The follower of `run` started (a send, or its retry); the run on screen shows it follows.
+pub fn follow_started(m: &mut Model, run: &str) {
+    if let Some(s) = m.sending.as_mut().filter(|s| s.run_id == run) {
+        s.follow.status = Following::On { next_in: None };
+        s.follow.trouble = None;
+        s.follow.trouble_in_look = false;
+    }
+}
+
+/// What the follower of `run` reported. A sign is recorded for its row; a look's trouble is
+/// kept until a look goes through; the end says why following stopped. Reports about a run
+/// no longer on screen are dropped (the follower journalled them, and the runs screen reads
+/// them back).
+pub fn on_follow(m: &mut Model, run: &str, event: FollowEvent) {
+    let Some(s) = m.sending.as_mut().filter(|s| s.run_id == run) else {
+        return;
+    };
+    let f = &mut s.follow;
+    match event {
+        FollowEvent::Update(u) => {
+            f.ledger.record(u.index, &u.sign, u.after);
+        }
+        FollowEvent::Trouble(text) => {
+            f.trouble = Some(text);
+            f.trouble_in_look = true;
+        }
+        FollowEvent::Polled { next_in, .. } => {
+            if !f.trouble_in_look {
+                f.trouble = None;
+            }
+            f.trouble_in_look = false;
+            f.status = Following::On {
+                next_in: Some(next_in),
+            };
+        }
+        FollowEvent::Ended(summary) => {
+            let ending = summary.ending.unwrap_or(Ending::Cancelled);
+            f.status = Following::Ended(ending);
+            if ending == Ending::EveryoneBack && summary.followed > 0 {
+                let text = format!("run {run}: {}", summary.line());
+                m.toast = Some(Toast {
+                    text,
+                    level: Level::Ok,
+                });
+            }
+        }
+    }
 }

@@ -49,7 +49,7 @@ pub fn draw(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame, area: 
     let visible = m.runs.visible();
     let height = usize::from(table_area.height.saturating_sub(2));
     let offset = scroll_offset(nav.selected, height);
-    let counts_w = usize::from(table_area.width.saturating_sub(18 + 24 + 26)).max(10);
+    let counts_w = usize::from(table_area.width.saturating_sub(18 + 24 + 22 + 10)).max(10);
     let rows: Vec<Row> = visible
         .iter()
         .enumerate()
@@ -60,10 +60,23 @@ pub fn draw(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame, area: 
             let run = &r.listing.run;
             let summary = run.summary();
             let state = if run.finished { "" } else { " (unfinished)" };
+            // Who came back, as followers journalled it; nothing when nothing was followed.
+            let back = match &r.follow {
+                f if f.followed == 0 => Span::raw(""),
+                f => Span::styled(
+                    format!("{} of {}", f.came_back, f.followed),
+                    if f.came_back > 0 {
+                        theme.came_back
+                    } else {
+                        theme.muted
+                    },
+                ),
+            };
             let row = Row::new(vec![
                 Cell::from(run.header.started_at.format("%Y-%m-%d %H:%M").to_string()),
                 Cell::from(clip(&shown(&run.header.org_name), 22)),
-                Cell::from(Span::styled(clip(&run.header.run, 24), theme.muted)),
+                Cell::from(Span::styled(clip(&run.header.run, 20), theme.muted)),
+                Cell::from(back),
                 Cell::from(Span::styled(
                     clip(&format!("{}{state}", summary.counts()), counts_w),
                     if summary.exit_code() == 0 {
@@ -86,11 +99,21 @@ pub fn draw(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame, area: 
         [
             Constraint::Length(17),
             Constraint::Length(23),
-            Constraint::Length(25),
+            Constraint::Length(21),
+            Constraint::Length(9),
             Constraint::Min(10),
         ],
     )
-    .header(Row::new(vec!["STARTED (UTC)", "ORGANIZATION", "RUN", "CONTACTS"]).style(theme.title))
+    .header(
+        Row::new(vec![
+            "STARTED (UTC)",
+            "ORGANIZATION",
+            "RUN",
+            "BACK",
+            "CONTACTS",
+        ])
+        .style(theme.title),
+    )
     .block(
         Block::default()
             .borders(Borders::TOP)

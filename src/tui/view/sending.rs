@@ -5,8 +5,9 @@ use ratatui::widgets::{Block, Borders, Cell, Gauge, Paragraph, Row, Table};
 
 use super::{clip, scroll_offset, shown};
 use crate::invite::events::State;
+use crate::invite::follow::Outcome;
 use crate::tui::keymap::{Command, Keymap, Mode};
-use crate::tui::model::Model;
+use crate::tui::model::{FollowState, Model};
 use crate::tui::theme::Theme;
 
 pub fn state_style(theme: &Theme, s: State) -> ratatui::style::Style {
@@ -61,9 +62,19 @@ pub fn draw(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame, area: 
     } else {
         (failures.len() as u16 + 2).min(area.height / 3)
     };
+    let mut extra = Vec::new();
+    if s.follow.any() {
+        extra.extend(follow_lines(&s.follow, theme));
+    }
+    if let Some(page) = m.demo_phone_page() {
+        extra.push(Line::styled(
+            format!(" {}", crate::tui::help::play_the_customer(&page)),
+            theme.info,
+        ));
+    }
     let [gauge_area, stats, table_area, fail_area] = Layout::vertical([
         Constraint::Length(1),
-        Constraint::Length(2),
+        Constraint::Length(2 + extra.len() as u16),
         Constraint::Min(3),
         Constraint::Length(fail_h),
     ])
@@ -179,7 +190,9 @@ pub fn draw(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame, area: 
             theme.muted,
         )
     };
-    frame.render_widget(Paragraph::new(vec![Line::from(stat), second]), stats);
+    let mut stat_lines = vec![Line::from(stat), second];
+    stat_lines.extend(extra);
+    frame.render_widget(Paragraph::new(stat_lines), stats);
     let height = usize::from(table_area.height.saturating_sub(1));
     let offset = scroll_offset(s.selected, height);
     let detail_w = usize::from(table_area.width.saturating_sub(13 + 16 + 20 + 3));
@@ -204,6 +217,14 @@ pub fn draw(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame, area: 
                     )
                 })
             });
+            // A sent invitation that is followed says what became of it instead.
+            let detail = match s.follow.outcome(u.index).filter(|_| st == State::Sent) {
+                Some(o) => outcome_span(&o, theme, detail_w),
+                None => Span::styled(
+                    clip(&shown(&detail.unwrap_or_default()), detail_w),
+                    theme.muted,
+                ),
+            };
             let row = Row::new(vec![
                 Cell::from(Span::styled(
                     format!("{} {}", symbol(st), st.label()),
@@ -211,10 +232,7 @@ pub fn draw(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame, area: 
                 )),
                 Cell::from(u.e164.clone()),
                 Cell::from(clip(&shown(&u.name.clone().unwrap_or_default()), 20)),
-                Cell::from(Span::styled(
-                    clip(&shown(&detail.unwrap_or_default()), detail_w),
-                    theme.muted,
-                )),
+                Cell::from(detail),
             ]);
             if i == s.selected {
                 row.style(theme.selection)
@@ -289,6 +307,39 @@ pub fn draw(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame, area: 
             ));
         frame.render_widget(Paragraph::new(lines).block(block), fail_area);
     }
+}
+
+/// A followed invitation in a row: back (and how), a problem the platform reported (its text
+/// as is, escaped), or nothing yet. The mark says it without colour.
+fn outcome_span(o: &Outcome, theme: &Theme, width: usize) -> Span<'static> {
+    let (text, style) = match o {
+        Outcome::CameBack { .. } => (format!("↩ {}", o.label()), theme.came_back),
+        Outcome::Problem { .. } => (format!("! {}", shown(&o.label())), theme.problem),
+        Outcome::NoAnswer => (o.label(), theme.muted),
+    };
+    Span::styled(clip(&text, width), style)
+}
+
+/// "↩ 2 of 3 came back, median 7 s; 1 no answer yet", then whether following goes on and the
+/// trouble its last look had (on a line of their own: the counts alone fill 80 columns).
+fn follow_lines(f: &FollowState, theme: &Theme) -> [Line<'static>; 2] {
+    let summary = f.summary();
+    let counts = Line::styled(
+        format!(" ↩ {}", summary.line()),
+        if summary.came_back > 0 {
+            theme.came_back
+        } else {
+            theme.base
+        },
+    );
+    let mut status = vec![Span::styled(
+        format!("   {}", f.status_words()),
+        theme.muted,
+    )];
+    if let Some(t) = &f.trouble {
+        status.push(Span::styled(format!(" · ! {}", shown(t)), theme.warn));
+    }
+    [counts, Line::from(status)]
 }
 
 #[cfg(test)]
