@@ -421,11 +421,31 @@ fn export_matches_the_golden_file() {
         update(5, "+31612345672", "  =spaced", Some("line\nbreak")),
         update(6, "+31612345673", "Anne-Marie", Some("'already quoted")),
     ];
+    use sms_invite::invite::follow::{Outcome, Via};
+    // What following saw: a platform status message is written as it came, so it is
+    // dangerous text too.
+    let follow = [
+        Some(Outcome::CameBack {
+            via: Via::Link,
+            after: std::time::Duration::from_secs(240),
+        }),
+        Some(Outcome::Problem {
+            text: "=HYPERLINK(\"http://evil.example\")".into(),
+        }),
+        Some(Outcome::NoAnswer),
+        None,
+        None,
+        None,
+        None,
+    ];
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("export.csv");
-    let written =
-        sms_invite::invite::export::write_results_csv(&path, &rows, "20260105T090000-ab12")
-            .expect("export");
+    let written = sms_invite::invite::export::write_results_csv(
+        &path,
+        rows.iter().zip(follow.iter()),
+        "20260105T090000-ab12",
+    )
+    .expect("export");
     assert_eq!(written, path);
     let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/results_export.csv");
     let got = std::fs::read_to_string(&path).expect("read export");

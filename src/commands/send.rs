@@ -165,32 +165,55 @@ pub async fn run(global: &Global, args: SendArgs) -> Result<u8, Failure> {
     if let Some(stored) = whole.as_ref().filter(|_| resuming) {
         err!("Run {run_id} as a whole: {}", stored.summary().counts());
     }
-    if let Some(path) = &args.export {
-        let rows: Vec<ContactUpdate> = match &whole {
-            Some(stored) => stored.updates(),
-            None => printer.results().cloned().collect(),
-        };
-        crate::invite::export::write_results_csv(path, &rows, &run_id).map_err(|e| Failure {
-            code: EXIT_FAILED,
-            message: e,
-            hint: None,
-        })?;
-        err!("Results written to {}", absolute(path).display());
-    }
     let sent = summary.exit_code();
-    match args.watch {
+    let (code, whole) = match args.watch {
         Some(window) if !args.dry_run && whole.is_some() => {
             let how = super::watch::Watching {
                 window,
                 client_rate: global.client_rate,
                 json: args.json,
             };
-            let watched = super::watch::watch(&conn.client, &data_dir, &run_id, how).await?;
+            let watched = super::watch::watch(&conn.client, &data_dir, &run_id, how).await;
+            // Exported with what watching saw, even when watching stopped on an error.
+            let whole = journal::load_run(&data_dir, &run_id).ok().or(whole);
+            if let (Some(path), Some(stored)) = (&args.export, &whole) {
+                export(path, stored.updates(), Some(&stored.ledger()), &run_id)?;
+            }
             // The send's own failure outranks what watching found.
-            Ok(if sent != EXIT_OK { sent } else { watched })
+            let watched = watched?;
+            return Ok(if sent != EXIT_OK { sent } else { watched });
         }
-        _ => Ok(sent),
+        _ => (sent, whole),
+    };
+    if let Some(path) = &args.export {
+        let (rows, ledger) = match &whole {
+            Some(stored) => (stored.updates(), Some(stored.ledger())),
+            None => (printer.results().cloned().collect(), None),
+        };
+        export(path, rows, ledger.as_ref(), &run_id)?;
     }
+    Ok(code)
+}
+
+/// The results file, with what following saw where it saw something.
+fn export(
+    path: &Path,
+    rows: Vec<ContactUpdate>,
+    ledger: Option<&crate::invite::follow::Ledger>,
+    run_id: &str,
+) -> Result<(), Failure> {
+    let outcomes: Vec<_> = rows
+        .iter()
+        .map(|u| ledger.and_then(|l| l.outcome(u.index)))
+        .collect();
+    crate::invite::export::write_results_csv(path, rows.iter().zip(outcomes.iter()), run_id)
+        .map_err(|e| Failure {
+            code: EXIT_FAILED,
+            message: e,
+            hint: None,
+        })?;
+    err!("Results written to {}", absolute(path).display());
+    Ok(())
 }
 
 /// A journal problem as the user sees it: another process on the run has its own exit code.

@@ -16,9 +16,12 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::invite::events::ContactUpdate;
+use crate::invite::follow::Outcome;
 
-/// The header of a results file, in column order.
-pub const RESULT_COLUMNS: [&str; 11] = [
+/// The header of a results file, in column order. `followed` and `follow_detail` say what
+/// following the invitation saw (back, problem or waiting, and in words); empty when it was
+/// not followed.
+pub const RESULT_COLUMNS: [&str; 13] = [
     "run",
     "index",
     "telephone",
@@ -30,13 +33,15 @@ pub const RESULT_COLUMNS: [&str; 11] = [
     "conversation",
     "invite_id",
     "reconciled",
+    "followed",
+    "follow_detail",
 ];
 
 /// Writes one row per contact to `path` (created, or emptied, with mode 0600) and returns the
 /// path written. The error says which file could not be written and why.
 pub fn write_results_csv<'a>(
     path: &Path,
-    rows: impl IntoIterator<Item = &'a ContactUpdate>,
+    rows: impl IntoIterator<Item = (&'a ContactUpdate, &'a Option<Outcome>)>,
     run_id: &str,
 ) -> Result<PathBuf, String> {
     let failed = |e: &dyn std::fmt::Display| {
@@ -50,8 +55,8 @@ pub fn write_results_csv<'a>(
         .quote_style(csv::QuoteStyle::Always)
         .from_writer(std::io::BufWriter::new(file));
     w.write_record(RESULT_COLUMNS).map_err(|e| failed(&e))?;
-    for u in rows {
-        let row = result_row(u, run_id);
+    for (u, follow) in rows {
+        let row = result_row(u, follow.as_ref(), run_id);
         w.write_record(row.iter().map(|c| spreadsheet_safe(c).into_owned()))
             .map_err(|e| failed(&e))?;
     }
@@ -60,7 +65,7 @@ pub fn write_results_csv<'a>(
     Ok(path.to_path_buf())
 }
 
-fn result_row(u: &ContactUpdate, run_id: &str) -> [String; 11] {
+fn result_row(u: &ContactUpdate, follow: Option<&Outcome>, run_id: &str) -> [String; 13] {
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     [
         run_id.to_string(),
@@ -74,6 +79,8 @@ fn result_row(u: &ContactUpdate, run_id: &str) -> [String; 11] {
         text(&u.conversation),
         text(&u.invite_id),
         u.reconciled.to_string(),
+        follow.map(|o| o.word().to_string()).unwrap_or_default(),
+        follow.map(Outcome::label).unwrap_or_default(),
     ]
 }
 

@@ -23,10 +23,15 @@ pub struct Plan {
     pub sending: Option<watch::Receiver<bool>>,
 }
 
-/// The invitation to follow once `u` reports it sent; `None` for any other state, or for an
-/// update without the conversation it went into.
+/// Whether `u` is an invitation to follow: sent, into a known conversation, with its invite id
+/// (by which our own messages are told apart from the customer's).
+pub fn is_followed(u: &ContactUpdate) -> bool {
+    u.state() == State::Sent && u.conversation.is_some() && u.invite_id.is_some()
+}
+
+/// The invitation to follow once `u` reports it sent (see [`is_followed`]), as of now.
 pub fn followed_from(u: &ContactUpdate) -> Option<Followed> {
-    if u.state() != State::Sent {
+    if !is_followed(u) {
         return None;
     }
     Some(Followed {

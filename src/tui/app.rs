@@ -467,12 +467,16 @@ impl Runtime {
                 path,
                 run_id,
                 rows,
-                follow: _,
+                follow,
             } => {
                 // Shown as the operator can find it again, whatever the working directory.
                 let path = std::path::absolute(&path).unwrap_or(path);
                 tokio::task::spawn_blocking(move || {
-                    let r = crate::invite::export::write_results_csv(&path, &rows, &run_id);
+                    let r = crate::invite::export::write_results_csv(
+                        &path,
+                        rows.iter().zip(follow.iter()),
+                        &run_id,
+                    );
                     let _ = tx.send(Msg::Exported(r));
                 });
             }

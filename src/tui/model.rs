@@ -701,13 +701,6 @@ impl FollowState {
     }
 }
 
-/// Whether a contact's update makes it one to follow: sent, into a conversation, with its
-/// invite id, as `invite::watching::followed_from` decides for the follower (which also stamps
-/// the time, so the pure update cannot call it).
-pub fn is_followed(u: &ContactUpdate) -> bool {
-    u.state() == State::Sent && u.conversation.is_some() && u.invite_id.is_some()
-}
-
 /// The sending and done screens: every contact of the batch, across its attempts.
 #[derive(Clone, Debug)]
 pub struct Sending {
@@ -806,36 +799,24 @@ impl Sending {
         s
     }
 
-    /// The whole batch as a Markdown block for a support ticket, then what following saw of
-    /// the sent invitations (the ticket's own table has no place for it).
+    /// The whole batch as a Markdown block for a support ticket, with what following saw of
+    /// each sent invitation.
     pub fn ticket_summary(&self) -> String {
-        let mut out = crate::invite::ticket::summary_markdown(
+        let afterwards = self.follow.any().then(|| {
+            format!(
+                "{} ({})",
+                self.follow.summary().line(),
+                self.follow.status_words()
+            )
+        });
+        crate::invite::ticket::summary_markdown(
             self.org.label(),
             &self.batch_summary(),
-            self.rows.iter().map(|r| &r.update),
-        );
-        if !self.follow.any() {
-            return out;
-        }
-        // A `|` or a line break in a name or a platform text would end the cell or the row.
-        let cell = |t: &str| t.replace('|', "/").replace(['\r', '\n'], " ");
-        out.push_str(&format!(
-            "\n**Afterwards**: {} ({})\n\n| number | name | afterwards |\n|---|---|---|\n",
-            self.follow.summary().line(),
-            self.follow.status_words()
-        ));
-        for r in &self.rows {
-            let Some(outcome) = self.follow.outcome(r.update.index) else {
-                continue;
-            };
-            out.push_str(&format!(
-                "| {} | {} | {} |\n",
-                r.update.e164,
-                cell(r.update.name.as_deref().unwrap_or_default()),
-                cell(&outcome.label())
-            ));
-        }
-        out
+            self.rows
+                .iter()
+                .map(|r| (&r.update, self.follow.outcome(r.update.index))),
+            afterwards.as_deref(),
+        )
     }
 
     /// The rows a retry sends again: everything not sent or skipped.

@@ -8,6 +8,7 @@ use crate::invite::follow::{Ending, FollowEvent, Outcome};
 use crate::invite::target::Target;
 use crate::invite::template::Template;
 use crate::invite::verdict::Remedy;
+use crate::invite::watching::is_followed;
 use crate::tui::effect::Effect;
 use crate::tui::keymap::{Command, Keymap, Mode};
 use crate::tui::model::*;
