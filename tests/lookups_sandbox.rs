@@ -168,3 +168,31 @@ async fn an_answer_with_numbers_not_asked_for_turns_batching_off() {
             .contains("2 contacts share this number")
     );
 }
+
+/// The TUI's lookups ahead of a send: the same answers batched or one by one, and without
+/// batching only the first `ALONE_AHEAD_MAX` rows are looked up (the send checks the rest).
+#[tokio::test]
+async fn lookups_ahead_of_a_send_match_and_stay_bounded_without_batching() {
+    use sms_invite::invite::lookups::ALONE_AHEAD_MAX;
+    use sms_invite::invite::verdict::{Force, Lookup};
+    let (batched_sb, batched) = sandbox(PhoneInLists::Honoured).await;
+    let (alone_sb, alone) = sandbox(PhoneInLists::Literal).await;
+    let targets = mix(ALONE_AHEAD_MAX);
+    let none = BTreeMap::new();
+    let a = Lookup::many(&batched, HOLDING, &targets, &none).await;
+    let b = Lookup::many(&alone, HOLDING, &targets, &none).await;
+    let now = chrono::Utc::now();
+    let verdict = |l: &Lookup, t: &Target| {
+        l.verdict(t, Force::default(), now)
+            .map(|v| v.map(|p| format!("{p:?}")).map_err(|r| r.reason))
+    };
+    for (i, t) in targets.iter().enumerate().take(ALONE_AHEAD_MAX) {
+        assert_eq!(verdict(&a[i], t), verdict(&b[i], t), "{}", t.e164);
+    }
+    assert!(verdict(&a[0], &targets[0]).is_some_and(|v| v.is_ok()), "Jan");
+    assert!(a.iter().all(|l| l.found.is_some()), "batched: every row looked up");
+    let left = b.iter().filter(|l| l.found.is_none() && l.error.is_none()).count();
+    assert_eq!(left, targets.len() - ALONE_AHEAD_MAX, "the rest is left to the send");
+    assert!(contact_lookups(&batched_sb) < 20, "{}", contact_lookups(&batched_sb));
+    assert!(contact_lookups(&alone_sb) >= ALONE_AHEAD_MAX);
+}

@@ -2208,9 +2208,10 @@ fn a_paste_with_carriage_returns_is_split_into_lines() {
 /// checked at send, and a later addition does not ask again for lookups already on their way.
 #[test]
 fn lookups_ahead_of_sending_are_capped_and_not_repeated() {
+    let cap = sms_invite::tui::update::LOOKUP_AHEAD_MAX;
     let mut m = acme_contacts(vec![]);
     let csv: String = std::iter::once("telephone,givenName".to_string())
-        .chain((0..400).map(|i| format!("+316{:08},N{i}", 20_000_000 + i)))
+        .chain((0..cap + 100).map(|i| format!("+316{:08},N{i}", 20_000_000 + i)))
         .collect::<Vec<_>>()
         .join("\n");
     let report = sms_invite::invite::import::import_csv(&csv, Some("NL")).expect("csv");
@@ -2228,10 +2229,10 @@ fn lookups_ahead_of_sending_are_capped_and_not_repeated() {
             _ => None,
         })
         .expect("a lookup");
-    assert_eq!(asked.len(), 300);
+    assert_eq!(asked.len(), cap);
     let rows = m.contacts.rows();
-    assert!(rows[..300].iter().all(|r| r.is_looking_up()));
-    assert!(rows[300..].iter().all(|r| !r.is_looking_up()));
+    assert!(rows[..cap].iter().all(|r| r.is_looking_up()));
+    assert!(rows[cap..].iter().all(|r| !r.is_looking_up()));
     let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).unwrap();
     term.draw(|f| {
         sms_invite::tui::view::view(
@@ -2295,11 +2296,11 @@ fn lookups_ahead_of_sending_are_capped_and_not_repeated() {
     );
     let rows = m.contacts.rows();
     assert!(
-        rows[..300]
+        rows[..cap]
             .iter()
             .all(|r| !r.is_looking_up() && r.lookup().existing() == Some(false))
     );
-    assert!(rows[300].lookup().existing().is_none() && rows[300].is_looking_up());
+    assert!(rows[cap].lookup().existing().is_none() && rows[cap].is_looking_up());
 }
 
 /// On a short terminal the help scrolls with its own keys, stops at its end, and still

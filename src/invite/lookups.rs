@@ -95,6 +95,34 @@ pub async fn look_up_one(
     Ok(found)
 }
 
+/// Rows looked up one by one ahead of a send, at most, when batching is off: a larger list
+/// would cost a request per row before anything is sent; the send checks the rest itself.
+pub const ALONE_AHEAD_MAX: usize = 300;
+
+/// The contacts of each of `targets` (index, spellings), in order, looked up ahead of a send as
+/// the send itself would (in batches when the platform allows). `None` for a contact not
+/// looked up: batching is off and it is past [`ALONE_AHEAD_MAX`].
+pub async fn look_up_many(
+    client: &Client,
+    org: &str,
+    targets: Vec<(usize, Vec<String>)>,
+) -> Vec<Option<Result<Vec<PlatformContact>, ApiError>>> {
+    use futures::StreamExt;
+    let ahead = Lookahead::start(client.clone(), org.to_string(), targets.clone(), 8);
+    let ahead = &ahead;
+    futures::stream::iter(targets.into_iter().enumerate())
+        .map(|(n, (index, spellings))| async move {
+            match ahead.take(index).await {
+                Some(found) => Some(Ok(found)),
+                None if n < ALONE_AHEAD_MAX => Some(look_up_one(client, org, &spellings).await),
+                None => None,
+            }
+        })
+        .buffered(4)
+        .collect()
+        .await
+}
+
 /// The contacts whose stored telephone is one of `spellings`, from a batch's answer.
 fn matching(answer: &[PlatformContact], spellings: &[String]) -> Vec<PlatformContact> {
     answer

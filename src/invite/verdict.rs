@@ -13,6 +13,7 @@
 //! Rules 1 and 3 are skips the operator may override explicitly, per contact or per run
 //! ([`Force`]); rule 2 fails the row until a contact is named.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -275,6 +276,39 @@ impl Lookup {
             Err(e) => l.error = Some(e.to_string()),
         }
         l
+    }
+
+    /// [`Lookup::of`] for many targets at once, in batches where the platform allows (see
+    /// `lookups`); a target left to the send is an empty lookup ("checked at send").
+    pub async fn many(
+        client: &Client,
+        org: &str,
+        targets: &[Target],
+        recent: &BTreeMap<String, LastInvite>,
+    ) -> Vec<Lookup> {
+        let wanted = targets
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (i, t.spellings()))
+            .collect();
+        let found = super::lookups::look_up_many(client, org, wanted).await;
+        targets
+            .iter()
+            .zip(found)
+            .map(|(t, found)| {
+                let mut l = Lookup {
+                    e164: t.e164.clone(),
+                    last_invite: recent.get(&t.e164).cloned(),
+                    ..Lookup::default()
+                };
+                match found {
+                    Some(Ok(f)) => l.found = Some(f.iter().map(Found::from_contact).collect()),
+                    Some(Err(e)) => l.error = Some(e.to_string()),
+                    None => {}
+                }
+                l
+            })
+            .collect()
     }
 
     /// New (`false`) or existing (`true`), once looked up.

@@ -368,16 +368,7 @@ impl Runtime {
                         &template_hash,
                         cooldown::DEFAULT,
                     );
-                    let lookups: Vec<Lookup> = futures::stream::iter(targets)
-                        .map(|t| {
-                            let client = client.clone();
-                            let org = org.id.clone();
-                            let last = recent.get(&t.e164).cloned();
-                            async move { Lookup::of(&client, &org, &t, last).await }
-                        })
-                        .buffered(4)
-                        .collect()
-                        .await;
+                    let lookups = Lookup::many(&client, &org.id, &targets, &recent).await;
                     let _ = tx.send(Msg::LookedUp {
                         org: org.id.clone(),
                         lookups,

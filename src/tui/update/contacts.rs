@@ -13,9 +13,10 @@ use crate::tui::effect::Effect;
 use crate::tui::keymap::{Command, Keymap, Mode};
 use crate::tui::model::*;
 
-/// At most this many numbers are looked up ahead of sending (one request each); a larger list
-/// is looked up by the send itself, contact by contact.
-pub const LOOKUP_AHEAD_MAX: usize = 300;
+/// At most this many numbers are looked up ahead of sending: about 100 batched requests (or,
+/// where the platform's lookups go one by one, the first 300 of them); the send looks up the
+/// rest itself.
+pub const LOOKUP_AHEAD_MAX: usize = 4_000;
 
 pub fn command(m: &mut Model, cmd: Command, page: usize, keymap: &Keymap) -> Vec<Effect> {
     if m.contacts.problems_focus {
