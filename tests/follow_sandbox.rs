@@ -241,8 +241,20 @@ async fn listings_are_chunked_by_conversation() {
         writes(&sb, f, "web", "back");
     }
     sb.clear_requests();
+    // The client is shared with other work meanwhile (as with a send): the follower counts
+    // only its own listings.
+    let busy = {
+        let c = c.clone();
+        tokio::spawn(async move {
+            for _ in 0..20 {
+                let _ = c.organization(HOLDING).await;
+            }
+        })
+    };
     let (summary, _) = run(&c, quick(Duration::from_secs(30), 4), all, vec![]).await;
+    busy.await.expect("the other work");
     assert_eq!(summary.came_back, 10);
+    assert_eq!(summary.requests, 3, "its own listings only");
     let listings: Vec<String> = sb
         .requests()
         .iter()

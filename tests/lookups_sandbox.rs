@@ -189,10 +189,27 @@ async fn lookups_ahead_of_a_send_match_and_stay_bounded_without_batching() {
     for (i, t) in targets.iter().enumerate().take(ALONE_AHEAD_MAX) {
         assert_eq!(verdict(&a[i], t), verdict(&b[i], t), "{}", t.e164);
     }
-    assert!(verdict(&a[0], &targets[0]).is_some_and(|v| v.is_ok()), "Jan");
-    assert!(a.iter().all(|l| l.found.is_some()), "batched: every row looked up");
-    let left = b.iter().filter(|l| l.found.is_none() && l.error.is_none()).count();
-    assert_eq!(left, targets.len() - ALONE_AHEAD_MAX, "the rest is left to the send");
-    assert!(contact_lookups(&batched_sb) < 20, "{}", contact_lookups(&batched_sb));
+    assert!(
+        verdict(&a[0], &targets[0]).is_some_and(|v| v.is_ok()),
+        "Jan"
+    );
+    assert!(
+        a.iter().all(|l| l.found.is_some()),
+        "batched: every row looked up"
+    );
+    let left = b
+        .iter()
+        .filter(|l| l.found.is_none() && l.error.is_none())
+        .count();
+    assert_eq!(
+        left,
+        targets.len() - ALONE_AHEAD_MAX,
+        "the rest is left to the send"
+    );
+    assert!(
+        contact_lookups(&batched_sb) < 20,
+        "{}",
+        contact_lookups(&batched_sb)
+    );
     assert!(contact_lookups(&alone_sb) >= ALONE_AHEAD_MAX);
 }

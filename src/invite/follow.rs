@@ -485,7 +485,9 @@ pub async fn follow(
             join(&mut chunks, f, config.chunk);
         }
     }
-    let start_requests = client.requests_sent();
+    // Its own listings, counted here: the client may be shared with a send whose requests
+    // are not following's.
+    let mut requests: u64 = 0;
     let mut last_request: Option<tokio::time::Instant> = None;
     let ending = loop {
         // Invitations sent since the last poll join first.
@@ -524,8 +526,10 @@ pub async fn follow(
                 tokio::time::sleep_until(prev + spacing).await;
             }
             last_request = Some(tokio::time::Instant::now());
+            requests += 1;
             match poll(&client, chunk).await {
-                Ok(found) => {
+                Ok((found, pages)) => {
+                    requests += pages.saturating_sub(1);
                     for (f, sign, after) in found {
                         if ledger.record(f.index, &sign, after) {
                             let _ = events.send(FollowEvent::Update(FollowUpdate {
@@ -545,10 +549,7 @@ pub async fn follow(
         }
         let live = chunks.iter().filter(|c| !c.members.is_empty()).count();
         let next_in = config.pace.interval(live, last_join.elapsed());
-        let _ = events.send(FollowEvent::Polled {
-            requests: client.requests_sent() - start_requests,
-            next_in,
-        });
+        let _ = events.send(FollowEvent::Polled { requests, next_in });
         let woke = tokio::select! {
             _ = cancel.cancelled() => None,
             _ = tokio::time::sleep(next_in) => Some(()),
@@ -564,7 +565,7 @@ pub async fn follow(
         }
     };
     let mut summary = ledger.summary();
-    summary.requests = client.requests_sent() - start_requests;
+    summary.requests = requests;
     summary.ending = Some(ending);
     let _ = events.send(FollowEvent::Ended(summary.clone()));
     summary
@@ -594,10 +595,14 @@ fn join(chunks: &mut Vec<Chunk>, f: Followed, size: usize) {
 }
 
 /// One listing for a chunk: the signs per member, with how long after its invitation each came.
+/// Listing size; more messages than this take further pages.
+const PAGE: usize = 500;
+
+/// One chunk's listing: the signs it found, and how many pages it read.
 async fn poll(
     client: &Client,
     chunk: &mut Chunk,
-) -> Result<Vec<(Followed, Sign, Duration)>, String> {
+) -> Result<(Vec<(Followed, Sign, Duration)>, u64), String> {
     let ids: Vec<&str> = chunk
         .members
         .iter()
@@ -613,7 +618,7 @@ async fn poll(
                 .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         )
         .sort("createdAt")
-        .limit(500);
+        .limit(PAGE);
     let messages = client
         .messages(&q, PAGE_CAP)
         .await
@@ -646,7 +651,7 @@ async fn poll(
     {
         chunk.cursor = chunk.cursor.max(newest - OVERLAP);
     }
-    Ok(out)
+    Ok((out, messages.len().div_ceil(PAGE).max(1) as u64))
 }
 
 #[cfg(test)]
