@@ -1,9 +1,9 @@
 //! Batch throughput of the send engine against the sandbox: 300 contacts, 20 ms latency and a
 //! 100 requests/s limit per token.
 //!
-//! The goals: wall time within 15% of the floor (requests / rate limit), no failures,
-//! two requests per invitation for new and for existing contacts, every invitation delivered
-//! exactly once. Run with `cargo bench --bench send`; `-- --sweep` tries a grid of concurrency
+//! The goals: wall time within 15% of the floor (requests / rate limit), no failures, at most
+//! 1.05 requests per invitation for new and for existing contacts (lookups in batches, one POST
+//! each), every invitation delivered exactly once. Run with `cargo bench --bench send`; `-- --sweep` tries a grid of concurrency
 //! and client rates instead, and `-- --concurrency N --rate N` overrides the chosen settings.
 //! `-- --watch [--minutes N]` measures following instead: the same 300 invitations followed
 //! while they are sent and for N minutes after (default 8, in real time: the follower's pace
@@ -109,13 +109,13 @@ impl Measure {
             && self.failed == 0
             && self.sent == CONTACTS
             && self.rate_limited == 0
-            && self.invitation_requests == 2 * CONTACTS
+            && self.invitation_requests as f64 <= 1.05 * CONTACTS as f64
             && self.exactly_once
             && self.took_the_right_path()
     }
 
-    /// Two requests each would also hold if existing contacts went through the create-upsert
-    /// path; the goal is the lookup plus one array POST to the conversation found.
+    /// The request count would also hold if existing contacts went through the create-upsert
+    /// path; the goal is one array POST to the conversation the lookup found.
     fn took_the_right_path(&self) -> bool {
         match self.kind {
             Kind::New => self.created == CONTACTS && self.appended == 0,

@@ -101,8 +101,9 @@ impl Env {
         (cmd.spawn().expect("starts"), out, err)
     }
 
-    /// Sends to `phones` in Acme Holding; the run id and each number's conversation.
-    async fn send(&self, phones: &[&str]) -> (String, Vec<(String, String)>) {
+    /// Sends to `phones` in Acme Holding; the run id and each number's conversation (results
+    /// come in the order they finish, so they are keyed by number).
+    async fn send(&self, phones: &[&str]) -> (String, std::collections::HashMap<String, String>) {
         let mut args = vec![
             "send",
             "--org",
@@ -182,7 +183,7 @@ async fn each_sign_is_reported_once_and_a_killed_watch_resumes_from_the_journal(
     assert_eq!(convs.len(), 3);
 
     // The first customer comes back through the landing page; a watch sees it, then is killed.
-    env.writes(&convs[0].1, "web", "Tuesday works");
+    env.writes(&convs[phones[0]], "web", "Tuesday works");
     let (mut child, out, err) = env.spawn(&["watch", &run, "--for", "60s", "--json"], "first");
     wait_until("the first watch reports the reply", TIMEOUT, || {
         std::fs::read_to_string(&out).is_ok_and(|s| s.contains("cameBack"))
@@ -203,7 +204,7 @@ async fn each_sign_is_reported_once_and_a_killed_watch_resumes_from_the_journal(
     );
 
     // The second answers the SMS; a resumed watch reports only that.
-    env.writes(&convs[1].1, "sms", "yes");
+    env.writes(&convs[phones[1]], "sms", "yes");
     let second = env.run(&["watch", &run, "--for", "2s", "--json"]).await;
     assert_eq!(second.code, 1, "not everyone came back: {second:?}");
     let lines = second.lines();
@@ -223,7 +224,7 @@ async fn each_sign_is_reported_once_and_a_killed_watch_resumes_from_the_journal(
     );
 
     // The last one comes back: the watch ends on its own with 0.
-    env.writes(&convs[2].1, "web", "on my way");
+    env.writes(&convs[phones[2]], "web", "on my way");
     let third = env.run(&["watch", &run, "--for", "50s"]).await;
     assert_eq!(third.code, 0, "{third:?}");
     assert!(third.stdout.contains(phones[2]), "{third:?}");

@@ -550,17 +550,33 @@ pub async fn follow(
         let live = chunks.iter().filter(|c| !c.members.is_empty()).count();
         let next_in = config.pace.interval(live, last_join.elapsed());
         let _ = events.send(FollowEvent::Polled { requests, next_in });
-        let woke = tokio::select! {
-            _ = cancel.cancelled() => None,
-            _ = tokio::time::sleep(next_in) => Some(()),
-            Some(f) = next_join(&mut joins) => {
-                ledger.follow(f.index);
-                last_join = tokio::time::Instant::now();
-                join(&mut chunks, f, config.chunk);
-                Some(())
+        // Invitations that join meanwhile wait for the next poll: a send joins one after
+        // another, and a poll for each would cost a listing per invitation.
+        let due = tokio::time::Instant::now() + next_in;
+        let cancelled = loop {
+            let woke = tokio::select! {
+                _ = cancel.cancelled() => Woke::Cancelled,
+                _ = tokio::time::sleep_until(due) => Woke::Due,
+                f = next_join(&mut joins), if joins.is_some() => Woke::Joined(f),
+            };
+            match woke {
+                Woke::Cancelled => break true,
+                Woke::Due => break false,
+                Woke::Joined(Some(f)) => {
+                    ledger.follow(f.index);
+                    last_join = tokio::time::Instant::now();
+                    join(&mut chunks, f, config.chunk);
+                }
+                Woke::Joined(None) => {
+                    joins = None;
+                    // The send is over: with nobody left to follow, end now.
+                    if chunks.iter().all(|c| c.members.is_empty()) {
+                        break false;
+                    }
+                }
             }
         };
-        if woke.is_none() {
+        if cancelled {
             break Ending::Cancelled;
         }
     };
@@ -569,6 +585,13 @@ pub async fn follow(
     summary.ending = Some(ending);
     let _ = events.send(FollowEvent::Ended(summary.clone()));
     summary
+}
+
+/// What ended a wait between polls.
+enum Woke {
+    Cancelled,
+    Due,
+    Joined(Option<Followed>),
 }
 
 /// The next joining invitation, or never when nothing more can join.
