@@ -199,6 +199,19 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     )
 }
 
+/// The line that says why a table is empty, where its first row would be (under the border
+/// and the header).
+pub fn empty_table_note(frame: &mut Frame, table_area: Rect, theme: &Theme, text: String) {
+    frame.render_widget(
+        Paragraph::new(Line::styled(text, theme.muted)),
+        Rect {
+            y: table_area.y + 2,
+            height: 1,
+            ..table_area
+        },
+    );
+}
+
 /// Cuts `s` to `max` terminal columns with an ellipsis (see [`crate::safe_text::clip`]).
 pub fn clip(s: &str, max: usize) -> String {
     crate::safe_text::clip(s, max).into_owned()

@@ -157,14 +157,7 @@ pub fn draw_orgs(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame, a
                 keymap.key_name(Mode::Orgs, Command::Back)
             )
         };
-        frame.render_widget(
-            Paragraph::new(Line::styled(msg, theme.muted)),
-            Rect {
-                y: table_area.y + 2,
-                height: 1,
-                ..table_area
-            },
-        );
+        super::empty_table_note(frame, table_area, theme, msg);
     }
 }
 

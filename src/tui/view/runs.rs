@@ -129,13 +129,6 @@ pub fn draw(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame, area: 
                 keymap.key_name(Mode::Runs, Command::Back)
             )
         };
-        frame.render_widget(
-            Paragraph::new(Line::styled(msg, theme.muted)),
-            Rect {
-                y: table_area.y + 2,
-                height: 1,
-                ..table_area
-            },
-        );
+        super::empty_table_note(frame, table_area, theme, msg);
     }
 }
