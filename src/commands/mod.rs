@@ -216,28 +216,25 @@ pub async fn resolve_org(client: &Client, arg: &str) -> Result<Organization, Fai
             }
         });
     }
-    let all = client
+    // The platform's `~` may read the name as a pattern ("Acme (NL)", ".*"), so its answer
+    // is only a shortcut: the matching is done here, and when the shortcut finds nothing that
+    // matches here, every organization is listed.
+    let mut all = client
         .organizations(&Query::new().op("displayName", Op::Contains, arg), 1000)
         .await?;
-    let all = if all.is_empty() {
-        client.organizations(&Query::new(), 100_000).await?
-    } else {
-        all
-    };
     let needle = arg.to_lowercase();
-    let exact: Vec<&Organization> = all
-        .iter()
-        .filter(|o| {
-            o.label().to_lowercase() == needle
-                || o.name
-                    .as_deref()
-                    .is_some_and(|n| n.to_lowercase() == needle)
-        })
-        .collect();
-    let partial: Vec<&Organization> = all
-        .iter()
-        .filter(|o| o.label().to_lowercase().contains(&needle))
-        .collect();
+    let is_exact = |o: &Organization| {
+        o.label().to_lowercase() == needle
+            || o.name
+                .as_deref()
+                .is_some_and(|n| n.to_lowercase() == needle)
+    };
+    let is_partial = |o: &Organization| o.label().to_lowercase().contains(&needle);
+    if !all.iter().any(is_partial) {
+        all = client.organizations(&Query::new(), 100_000).await?;
+    }
+    let exact: Vec<&Organization> = all.iter().filter(|o| is_exact(o)).collect();
+    let partial: Vec<&Organization> = all.iter().filter(|o| is_partial(o)).collect();
     match (exact.as_slice(), partial.as_slice()) {
         ([one], _) | ([], [one]) => Ok((*one).clone()),
         ([], []) => Err(usage(
