@@ -502,6 +502,9 @@ async fn batch_of_500_with_ambiguous_posts_sends_each_exactly_once() {
 async fn token_expiry_mid_run_and_a_429_storm() {
     let mut cfg_sb = quick_config();
     cfg_sb.knobs.token_ttl_secs = 1;
+    // Lookups one by one (the in-list probe fails), so the storm has many lookups to hit and
+    // the run lasts past the token's second.
+    cfg_sb.knobs.phone_in_lists = sms_invite::sandbox::PhoneInLists::Literal;
     let (sandbox, client) = start(cfg_sb).await;
     sandbox.tune(|k| k.faults = vec![FaultRule::parse("*:contacts:429:0.3").unwrap()]);
     let dir = tempfile::tempdir().unwrap();
@@ -738,7 +741,9 @@ async fn a_failed_renewal_stops_the_run_once_instead_of_failing_every_contact() 
     let mut cfg = quick_config();
     cfg.knobs.token_ttl_secs = 1;
     let (sandbox, _) = start(cfg).await;
-    sandbox.tune(|k| k.latency = Duration::from_millis(60));
+    // Slow enough that the 1-second token expires well before the last contact: with lookups
+    // in batches a run is mostly its POSTs, 30 rounds of 100 ms here.
+    sandbox.tune(|k| k.latency = Duration::from_millis(100));
     let mut creds =
         sms_invite::api::Credentials::new(sms_invite::api::Secret::new(sandbox.bot_login().token));
     creds.refresh = Some(sms_invite::api::Secret::new("not-a-valid-refresh-token"));
@@ -749,7 +754,7 @@ async fn a_failed_renewal_stops_the_run_once_instead_of_failing_every_contact() 
     let run = run_jobs(
         &client,
         HOLDING,
-        engine::jobs_for(new_targets(40)),
+        engine::jobs_for(new_targets(60)),
         cfg,
         None,
         CancellationToken::new(),
