@@ -23,28 +23,37 @@ pub struct Printer {
     dry_run: bool,
     progress: bool,
     total: usize,
-    finals: BTreeMap<usize, ContactUpdate>,
+    /// Each finished contact's state, and how many are in each, for the progress line (kept
+    /// as counts: recounting per event would make a large send quadratic).
+    states: BTreeMap<usize, State>,
+    counts: std::collections::HashMap<State, usize>,
+    /// Each finished contact's whole result, kept only when asked for (an export of a dry run,
+    /// which has no journal to read it from): a large send need not hold every result twice.
+    finals: Option<BTreeMap<usize, ContactUpdate>>,
     started: Instant,
     summary: Option<Summary>,
     rate_limited: u32,
 }
 
 impl Printer {
-    pub fn new(json: bool) -> Printer {
+    pub fn new(json: bool, keep_results: bool) -> Printer {
         Printer {
             json,
             dry_run: false,
             progress: !json && std::io::stderr().is_terminal(),
             total: 0,
-            finals: BTreeMap::new(),
+            states: BTreeMap::new(),
+            counts: std::collections::HashMap::new(),
+            finals: keep_results.then(BTreeMap::new),
             started: Instant::now(),
             summary: None,
             rate_limited: 0,
         }
     }
 
+    /// The results kept (see [`Printer::new`]); none when they were not asked for.
     pub fn results(&self) -> impl Iterator<Item = &ContactUpdate> {
-        self.finals.values()
+        self.finals.iter().flat_map(|f| f.values())
     }
 
     pub fn handle(&mut self, event: &Event) {
@@ -70,7 +79,15 @@ impl Printer {
             Event::Contact(u) if u.state().is_final() => {
                 self.clear_progress();
                 self.print(u);
-                self.finals.insert(u.index, (**u).clone());
+                if let Some(old) = self.states.insert(u.index, u.state())
+                    && let Some(n) = self.counts.get_mut(&old)
+                {
+                    *n -= 1;
+                }
+                *self.counts.entry(u.state()).or_default() += 1;
+                if let Some(f) = self.finals.as_mut() {
+                    f.insert(u.index, (**u).clone());
+                }
                 self.draw_progress();
             }
             Event::Contact(_) => {}
@@ -217,8 +234,8 @@ impl Printer {
         if !self.progress {
             return;
         }
-        let done = self.finals.len();
-        let count = |st: State| self.finals.values().filter(|u| u.state() == st).count();
+        let done = self.states.len();
+        let count = |st: State| self.counts.get(&st).copied().unwrap_or(0);
         let secs = self.started.elapsed().as_secs_f64();
         let rate = if secs > 0.0 { done as f64 / secs } else { 0.0 };
         err_part!(

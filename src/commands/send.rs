@@ -57,12 +57,11 @@ pub async fn run(global: &Global, args: SendArgs) -> Result<u8, Failure> {
         }
         return Ok(EXIT_OK);
     }
-    let targets: Vec<Target> = p.jobs.iter().map(|j| j.target.clone()).collect();
     let subject = Subject::for_targets(
         &p.template,
         &p.link,
         conn.local_api(),
-        &targets,
+        p.jobs.iter().map(|j| &j.target),
         Some(&p.org),
     );
     let report = readiness::assess(&conn.client, &conn.account, Ok(&p.org), &[], &subject).await;
@@ -128,7 +127,7 @@ pub async fn run(global: &Global, args: SendArgs) -> Result<u8, Failure> {
         let run_id = run_id.clone();
         async move { engine.run(&run_id, jobs, journal).await }
     });
-    let mut printer = super::printer::Printer::new(args.json);
+    let mut printer = super::printer::Printer::new(args.json, args.export.is_some());
     let mut interrupts = 0;
     loop {
         tokio::select! {

@@ -390,7 +390,9 @@ impl Engine {
         ));
         let total = jobs.len();
         let run_id: Arc<str> = Arc::from(run_id);
-        let results: Vec<ContactUpdate> = futures::stream::iter(jobs.into_iter().map(|job| {
+        // Only each contact's final state is kept here: the whole result went out as an event
+        // (and into the journal), and a large run need not hold every result once more.
+        let states: Vec<State> = futures::stream::iter(jobs.into_iter().map(|job| {
             let engine = self.clone();
             let run_id = run_id.clone();
             let elsewhere = elsewhere.clone();
@@ -410,7 +412,7 @@ impl Engine {
                     );
                     engine.emit(Event::Contact(Box::new(u.clone())));
                 }
-                u
+                u.state()
             }
         }))
         .buffer_unordered(self.config.concurrency.max(1))
@@ -421,8 +423,8 @@ impl Engine {
             total,
             ..Summary::default()
         };
-        for u in &results {
-            summary.count(u.state());
+        for state in states {
+            summary.count(state);
         }
         summary.cancelled = self.cancel.is_cancelled();
         summary.halted = self.halted.lock().ok().and_then(|h| h.clone());

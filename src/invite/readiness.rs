@@ -250,11 +250,11 @@ pub struct Subject<'a> {
 impl<'a> Subject<'a> {
     /// The subject for these contacts: their extra columns and their countries, or the
     /// organization's country when no contact is known yet.
-    pub fn for_targets(
+    pub fn for_targets<'t>(
         template: &'a Template,
         link: &'a LinkChoice,
         local_api: bool,
-        targets: &[Target],
+        targets: impl IntoIterator<Item = &'t Target>,
         org: Option<&Organization>,
     ) -> Subject<'a> {
         let mut columns: Vec<String> = Vec::new();
