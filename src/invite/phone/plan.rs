@@ -350,24 +350,10 @@ mod tests {
 
     /// National numbers to try patterns on: every example of the country, and each with its
     /// last digit changed, dropped and doubled, so both matches and near misses are covered.
-    fn pattern_probes(meta: &phonenumber::Metadata) -> Vec<String> {
-        let d = meta.descriptors();
-        let examples = [
-            Some(d.general()),
-            d.fixed_line(),
-            d.mobile(),
-            d.toll_free(),
-            d.premium_rate(),
-            d.shared_cost(),
-            d.voip(),
-            d.personal_number(),
-            d.pager(),
-            d.uan(),
-            d.voicemail(),
-        ]
-        .into_iter()
-        .flatten()
-        .filter_map(|x| x.example());
+    fn pattern_probes(meta: &'static phonenumber::Metadata) -> Vec<String> {
+        let examples = all_descriptors(meta)
+            .into_iter()
+            .filter_map(|x| x.example());
         let mut out = Vec::new();
         for e in examples {
             let mut changed = e.to_owned();
