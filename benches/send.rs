@@ -3,7 +3,10 @@
 //!
 //! The goals: wall time within 15% of the floor (requests / rate limit), no failures, at most
 //! 1.05 requests per invitation for new and for existing contacts (lookups in batches, one POST
-//! each), every invitation delivered exactly once. Run with `cargo bench --bench send`; `-- --sweep` tries a grid of concurrency
+//! each), every invitation delivered exactly once. The mixed scenario adds shared numbers and
+//! conversations an agent holds: the same goals for what it sends, and the same verdict for
+//! every number as a sandbox that makes the client look each contact up on its own.
+//! Run with `cargo bench --bench send`; `-- --sweep` tries a grid of concurrency
 //! and client rates instead, and `-- --concurrency N --rate N` overrides the chosen settings.
 //! `-- --watch [--minutes N]` measures following instead: the same 300 invitations followed
 //! while they are sent and for N minutes after (default 8, in real time: the follower's pace
@@ -13,7 +16,7 @@
 //! A plain binary (no Criterion): one batch already takes seconds, and what matters is the
 //! comparison with the floor and the request counts, which a statistics harness cannot give.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::error::Error;
 use std::path::Path;
 use std::sync::Arc;
@@ -22,11 +25,13 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use sms_invite::api::{Client, ClientConfig, Credentials, Secret};
 use sms_invite::invite::engine::{Engine, EngineConfig, jobs_for};
+use sms_invite::invite::events::{Event, State};
 use sms_invite::invite::journal::Journal;
 use sms_invite::invite::phone;
 use sms_invite::invite::target::Target;
 use sms_invite::invite::template::Template;
-use sms_invite::sandbox::{Sandbox, SandboxConfig};
+use sms_invite::invite::verdict::Force;
+use sms_invite::sandbox::{PhoneInLists, Sandbox, SandboxConfig};
 use tokio_util::sync::CancellationToken;
 
 type Res<T> = Result<T, Box<dyn Error>>;
@@ -48,13 +53,25 @@ const CLIENT_RATE: u32 = 100;
 enum Kind {
     New,
     Existing,
+    /// 150 existing, 90 new, 30 numbers two contacts share, 30 conversations an agent holds.
+    Mixed,
 }
+
+/// The mixed batch: how many of its numbers are of each sort (in this order).
+const MIX_EXISTING: usize = 150;
+const MIX_SHARED: usize = 30;
+const MIX_HELD: usize = 30;
+const MIX_NEW: usize = CONTACTS - MIX_EXISTING - MIX_SHARED - MIX_HELD;
+
+/// Each number's final state and reason.
+type Verdicts = BTreeMap<String, (State, String)>;
 
 impl Kind {
     fn label(self) -> &'static str {
         match self {
             Kind::New => "new",
             Kind::Existing => "existing",
+            Kind::Mixed => "mixed",
         }
     }
 }
@@ -80,9 +97,12 @@ struct Measure {
     /// `POST /conversations/{id}/messages`: the existing contact's own conversation.
     appended: usize,
     sent: usize,
+    skipped: usize,
     failed: usize,
     /// Every invitation id delivered exactly its two SMS (welcome and link), to its number.
     exactly_once: bool,
+    /// Mixed: every number's verdict equals the one-lookup-per-contact run's.
+    same_verdicts: Option<bool>,
 }
 
 impl Measure {
@@ -96,21 +116,41 @@ impl Measure {
         self.wall.as_secs_f64() / self.floor().as_secs_f64()
     }
 
+    /// Per invitation sent: a number the rules refuse costs its share of a lookup, and no
+    /// invitation.
     fn per_invitation(&self) -> f64 {
-        self.invitation_requests as f64 / CONTACTS as f64
+        self.invitation_requests as f64 / self.sent.max(1) as f64
     }
 
     fn per_invitation_total(&self) -> f64 {
-        self.all_requests as f64 / CONTACTS as f64
+        self.all_requests as f64 / self.sent.max(1) as f64
+    }
+
+    /// The invitations the batch should send: all but the mix's shared and held numbers.
+    fn to_send(&self) -> usize {
+        match self.kind {
+            Kind::New | Kind::Existing => CONTACTS,
+            Kind::Mixed => MIX_EXISTING + MIX_NEW,
+        }
+    }
+
+    /// What the rules refuse in the mix: the held conversations are skipped, and a number two
+    /// contacts share fails until the operator names one.
+    fn refused(&self) -> (usize, usize) {
+        match self.kind {
+            Kind::New | Kind::Existing => (0, 0),
+            Kind::Mixed => (MIX_HELD, MIX_SHARED),
+        }
     }
 
     fn goals_met(&self) -> bool {
         self.ratio() <= 1.15
-            && self.failed == 0
-            && self.sent == CONTACTS
+            && (self.skipped, self.failed) == self.refused()
+            && self.sent == self.to_send()
             && self.rate_limited == 0
-            && self.invitation_requests as f64 <= 1.05 * CONTACTS as f64
+            && self.per_invitation() <= 1.05
             && self.exactly_once
+            && self.same_verdicts != Some(false)
             && self.took_the_right_path()
     }
 
@@ -120,6 +160,7 @@ impl Measure {
         match self.kind {
             Kind::New => self.created == CONTACTS && self.appended == 0,
             Kind::Existing => self.appended == CONTACTS && self.created == 0,
+            Kind::Mixed => self.appended == MIX_EXISTING && self.created == MIX_NEW,
         }
     }
 }
@@ -146,7 +187,11 @@ fn client(sandbox: &Sandbox, rate: u32) -> Res<Client> {
 
 /// Dutch mobile numbers outside the seed data's range.
 fn targets() -> Res<Vec<Target>> {
-    (0..CONTACTS)
+    targets_in(0..CONTACTS)
+}
+
+fn targets_in(range: std::ops::Range<usize>) -> Res<Vec<Target>> {
+    range
         .map(|i| {
             let n = phone::normalize(&format!("+31650{i:06}"), Some("NL"))?;
             Ok(Target::from_phone(&n))
@@ -178,19 +223,21 @@ fn delivered_by_invite(sandbox: &Sandbox) -> HashMap<String, Vec<String>> {
 
 /// One batch of all targets on `sandbox`, the way `sms-invite send --yes --force` runs it
 /// (journal included), timed from the engine's start to its summary.
+#[allow(clippy::too_many_arguments)]
 async fn batch(
     sandbox: &Sandbox,
     data_dir: &Path,
     kind: Kind,
+    targets: Vec<Target>,
+    force: Force,
     concurrency: usize,
     client_rate: u32,
-) -> Res<Measure> {
+) -> Res<(Measure, Verdicts)> {
     let client = client(sandbox, client_rate)?;
     let log_start = sandbox.requests().len();
     let org = client.organization(HOLDING).await?;
-    let targets = targets()?;
     let jobs = jobs_for(targets);
-    let expected: Vec<(String, String)> = jobs
+    let numbers: HashMap<String, String> = jobs
         .iter()
         .map(|j| (j.invite_id.clone(), j.target.e164.clone()))
         .collect();
@@ -198,10 +245,25 @@ async fn batch(
     let journal = Arc::new(Journal::open(data_dir, &run_id)?);
     let mut config = EngineConfig::new(data_dir.to_path_buf());
     config.concurrency = concurrency;
-    config.force = sms_invite::invite::verdict::Force::ALL;
+    config.force = force;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    // Someone has to consume the events, as the printer or the TUI would.
-    let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
+    // Someone has to consume the events, as the printer or the TUI would; it keeps each
+    // number's final state, and which invitations went out.
+    let drain = tokio::spawn(async move {
+        let mut finals = Verdicts::new();
+        let mut sent_ids = Vec::new();
+        while let Some(e) = rx.recv().await {
+            if let Event::Contact(u) = e
+                && u.state().is_final()
+            {
+                if u.state() == State::Sent {
+                    sent_ids.extend(u.invite_id.clone());
+                }
+                finals.insert(u.e164.clone(), (u.state(), u.reason.unwrap_or_default()));
+            }
+        }
+        (finals, sent_ids)
+    });
     let engine = Arc::new(Engine::new(
         client,
         org,
@@ -213,7 +275,7 @@ async fn batch(
     let started = Instant::now();
     let summary = engine.run(&run_id, jobs, Some(journal)).await;
     let wall = started.elapsed();
-    drain.await?;
+    let (finals, sent_ids) = drain.await?;
 
     let log: Vec<Value> = sandbox.requests().split_off(log_start);
     let is = |r: &Value, method: &str, route: &str| r["method"] == method && r["route"] == route;
@@ -238,13 +300,20 @@ async fn batch(
         .count();
     let org_fetches = log.iter().filter(|r| is(r, "GET", "organizations")).count();
     let rate_limited = log.iter().filter(|r| r["status"] == 429).count();
+    // Each invitation sent arrived as exactly its two SMS to its number, and nothing arrived
+    // for an invitation that was not sent.
     let delivered = delivered_by_invite(sandbox);
-    let exactly_once = expected.iter().all(|(id, e164)| {
-        delivered
-            .get(id)
-            .is_some_and(|to| to.len() == 2 && to.iter().all(|t| t == e164))
-    });
-    Ok(Measure {
+    let exactly_once = sent_ids.len() == summary.sent
+        && sent_ids.iter().all(|id| {
+            delivered
+                .get(id)
+                .is_some_and(|to| to.len() == 2 && to.iter().all(|t| Some(t) == numbers.get(id)))
+        })
+        && numbers
+            .keys()
+            .filter(|id| !sent_ids.contains(id))
+            .all(|id| !delivered.contains_key(id));
+    let measure = Measure {
         kind,
         concurrency,
         client_rate,
@@ -256,9 +325,12 @@ async fn batch(
         created,
         appended,
         sent: summary.sent,
+        skipped: summary.skipped,
         failed: summary.failed + summary.unknown + summary.not_started,
         exactly_once,
-    })
+        same_verdicts: None,
+    };
+    Ok((measure, finals))
 }
 
 fn rand_suffix() -> String {
@@ -273,22 +345,131 @@ async fn round(
 ) -> Res<(Measure, Option<Measure>)> {
     let sandbox = Sandbox::start(sandbox_config()).await?;
     let dir = tempfile::tempdir()?;
-    let new = batch(&sandbox, dir.path(), Kind::New, concurrency, client_rate).await?;
+    let (new, _) = batch(
+        &sandbox,
+        dir.path(),
+        Kind::New,
+        targets()?,
+        Force::ALL,
+        concurrency,
+        client_rate,
+    )
+    .await?;
     let existing = if existing_too {
-        Some(
-            batch(
-                &sandbox,
-                dir.path(),
-                Kind::Existing,
-                concurrency,
-                client_rate,
-            )
-            .await?,
+        let (m, _) = batch(
+            &sandbox,
+            dir.path(),
+            Kind::Existing,
+            targets()?,
+            Force::ALL,
+            concurrency,
+            client_rate,
         )
+        .await?;
+        Some(m)
     } else {
         None
     };
     Ok((new, existing))
+}
+
+/// The verdicts with every platform id (24 hex digits) written as `<id>`.
+fn without_ids(v: Verdicts) -> Verdicts {
+    let mask = |reason: &str| {
+        let mut out = String::new();
+        let mut run = String::new();
+        for c in reason.chars().chain(std::iter::once(' ')) {
+            if c.is_ascii_hexdigit() {
+                run.push(c);
+                continue;
+            }
+            out.push_str(if run.len() == 24 { "<id>" } else { &run });
+            run.clear();
+            out.push(c);
+        }
+        out.pop();
+        out
+    };
+    v.into_iter()
+        .map(|(n, (state, reason))| (n, (state, mask(&reason))))
+        .collect()
+}
+
+/// The mixed batch on a fresh sandbox whose in-lists behave as `in_lists` says (`Literal`
+/// makes the client fall back to one lookup per contact): the first 210 numbers are invited
+/// once beforehand (not measured), then 30 of them get a second contact with the number and
+/// 30 a conversation an agent has accepted; the batch is those 210 and 90 new numbers, with
+/// only the cooldown forced.
+async fn mixed_round(
+    concurrency: usize,
+    client_rate: u32,
+    in_lists: PhoneInLists,
+) -> Res<(Measure, Verdicts)> {
+    let mut config = sandbox_config();
+    config.knobs.phone_in_lists = in_lists;
+    let sandbox = Sandbox::start(config).await?;
+    let dir = tempfile::tempdir()?;
+    let known = MIX_EXISTING + MIX_SHARED + MIX_HELD;
+    batch(
+        &sandbox,
+        dir.path(),
+        Kind::New,
+        targets_in(0..known)?,
+        Force::ALL,
+        concurrency,
+        client_rate,
+    )
+    .await?;
+    let numbers: Vec<String> = targets_in(0..known)?.into_iter().map(|t| t.e164).collect();
+    sandbox.with_store(|s| -> Res<()> {
+        for (k, e164) in numbers[MIX_EXISTING..].iter().enumerate() {
+            let contact = s
+                .contacts
+                .iter()
+                .find(|c| c.pointer("/profile/telephone").and_then(Value::as_str) == Some(e164))
+                .cloned()
+                .ok_or("the first batch created every contact")?;
+            if k < MIX_SHARED {
+                let mut twin = contact;
+                twin["id"] = json!(format!("5fbe{k:020x}"));
+                twin["profile"]["givenName"] = json!("Twin");
+                s.contacts.push(twin);
+            } else {
+                let conv = contact["conversation"].as_str().unwrap_or("").to_string();
+                let doc = s
+                    .conversations
+                    .iter_mut()
+                    .find(|c| c["id"] == conv.as_str())
+                    .ok_or("each contact has its conversation")?;
+                doc["participants"] = json!([{
+                    "user": "5ee7372448d9940011151f50",
+                    "name": "Anna de Vries",
+                    "role": "agent",
+                    "organization": HOLDING,
+                    "active": true,
+                    "accepted": true,
+                    "inbox": false
+                }]);
+            }
+        }
+        Ok(())
+    })?;
+    let mut targets = targets_in(0..known)?;
+    targets.extend(targets_in(known..CONTACTS)?);
+    let cooldown = Force {
+        cooldown: true,
+        ..Force::default()
+    };
+    batch(
+        &sandbox,
+        dir.path(),
+        Kind::Mixed,
+        targets,
+        cooldown,
+        concurrency,
+        client_rate,
+    )
+    .await
 }
 
 /// The repetition with the median wall time, plus the spread.
@@ -371,7 +552,9 @@ fn json_line(
         "created": m.created,
         "appended": m.appended,
         "sent": m.sent,
+        "skipped": m.skipped,
         "failed": m.failed,
+        "sameVerdictsAsOneByOne": m.same_verdicts,
         "exactlyOnce": m.exactly_once,
         "goalsMet": m.goals_met(),
     });
@@ -394,6 +577,18 @@ async fn standard(concurrency: usize, client_rate: u32) -> Res<()> {
         existings.extend(e);
     }
     let (single, _) = round(1, client_rate, false).await?;
+    let (mut mixed, batched) =
+        mixed_round(concurrency, client_rate, PhoneInLists::Honoured).await?;
+    let (one_by_one, alone) = mixed_round(concurrency, client_rate, PhoneInLists::Literal).await?;
+    // Two sandboxes give their contacts different ids; the verdicts are compared without them.
+    let (batched, alone) = (without_ids(batched), without_ids(alone));
+    mixed.same_verdicts = Some(batched == alone && batched.len() == CONTACTS);
+    if let Some((n, v)) = batched.iter().find(|(n, v)| alone.get(*n) != Some(v)) {
+        println!(
+            "first differing verdict: {n}: {v:?} / one by one: {:?}",
+            alone.get(n)
+        );
+    }
     let (new, new_min, new_max) = median(news);
     let (existing, ex_min, ex_max) = median(existings);
     let c1 = Some(single.wall);
@@ -405,6 +600,7 @@ async fn standard(concurrency: usize, client_rate: u32) -> Res<()> {
     header();
     row(&new, c1);
     row(&existing, c1);
+    row(&mixed, None);
     row(&single, None);
     println!(
         "wall spread: new {:.0}-{:.0} ms, existing {:.0}-{:.0} ms",
@@ -413,15 +609,29 @@ async fn standard(concurrency: usize, client_rate: u32) -> Res<()> {
         ms(ex_min),
         ms(ex_max)
     );
+    println!(
+        "mixed: {} sent, {} skipped (held by an agent), {} failed (shared, no contact named); \
+         verdicts equal to one lookup per contact: {} (that run: {:.3} requests per invitation)",
+        mixed.sent,
+        mixed.skipped,
+        mixed.failed,
+        if mixed.same_verdicts == Some(true) {
+            "yes"
+        } else {
+            "NO"
+        },
+        one_by_one.per_invitation()
+    );
     println!();
     for v in [
         json_line("new", &new, Some((new_min, new_max)), c1),
         json_line("existing", &existing, Some((ex_min, ex_max)), c1),
+        json_line("mixed", &mixed, None, None),
         json_line("new-concurrency-1", &single, None, None),
     ] {
         println!("{v}");
     }
-    let missed: Vec<&str> = [&new, &existing]
+    let missed: Vec<&str> = [&new, &existing, &mixed]
         .iter()
         .filter(|m| !m.goals_met())
         .map(|m| m.kind.label())

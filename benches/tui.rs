@@ -6,7 +6,11 @@
 //! (b) one frame of the contacts screen with 100,000 rows at 120x40;
 //! (c) one filter keystroke over 100,000 rows: `update` with the key + the following draw;
 //! (d) importing a 100,000-row CSV of Dutch mobile numbers with `import_csv_bytes`;
-//! (e) peak RSS (VmHWM) of (b)-(d).
+//! (e) peak RSS (VmHWM) of (b)-(d);
+//! (f) the confirm screen with 100,000 selected, reached as the operator does (`r` on the
+//!     imported list): the process's peak RSS while it opens;
+//! (g) one frame of the confirm screen (every row looked up, 2% within the cooldown) and of
+//!     the sending screen (half sent, 1% failed), 100,000 rows each.
 //!
 //! Prints the median of N runs next to each goal, plus a breakdown of where the time goes.
 //! A plain binary (no Criterion): the goals are absolute budgets, and the whole bench has to
@@ -204,7 +208,7 @@ fn main() {
     // What the TUI holds right after such an import, through its own path: the file read,
     // parsed, and handed to `update` as `Msg::Imported`, which moves the rows into the model.
     reset_peak();
-    {
+    let (peak_held, peak_confirm, rss_confirm) = {
         let keymap = Keymap::default();
         let report = import_csv_bytes(&csv, Some("NL")).expect("import");
         let mut m = contacts_model(0);
@@ -218,8 +222,18 @@ fn main() {
         );
         assert_eq!(m.contacts.len(), ROWS);
         black_box((&m, effects));
-    }
-    let peak_held = peak_kb();
+        let peak_held = peak_kb();
+        // (f) Every row selected, then `r`: the confirm screen for all of them.
+        if m.contacts.marked_count() < ROWS {
+            update(&mut m, key(KeyCode::Char('A')), &keymap);
+        }
+        assert_eq!(m.contacts.marked_count(), ROWS);
+        let effects = update(&mut m, key(KeyCode::Char('r')), &keymap);
+        assert_eq!(m.screen, Screen::Confirm);
+        assert_eq!(m.confirm.targets.len(), ROWS);
+        black_box(effects);
+        (peak_held, peak_kb(), rss_kb())
+    };
     // The TUI's side of an import (`update` with `Msg::Imported`), at smaller sizes.
     let apply = import_apply();
 
@@ -232,6 +246,23 @@ fn main() {
         goal: "< 80 MB".into(),
         ok: Some(peak < 80 * 1024),
     });
+    results.push(Figure {
+        name: "(f) peak RSS: 100k imported, all selected, confirm screen".into(),
+        value: format!("{:.1} MB", peak_confirm as f64 / 1024.0),
+        runs: String::new(),
+        goal: "< 100 MB".into(),
+        ok: Some(peak_confirm < 100 * 1024),
+    });
+    for (name, d, n) in &breakdown {
+        if name.starts_with("confirm frame") || name.starts_with("sending frame") {
+            results.push(Figure::goal(
+                &format!("(g) {name}"),
+                *d,
+                *n,
+                Duration::from_millis(2),
+            ));
+        }
+    }
     let mb = |kb: u64| format!("{:.1} MB", kb as f64 / 1024.0);
     let memory = [
         ("RSS before (b): runtime, first-frame runs", mb(base_rss)),
@@ -247,6 +278,10 @@ fn main() {
         (
             "peak of a 100k-row import into the TUI (read, parse, update)",
             mb(peak_held),
+        ),
+        (
+            "RSS on the confirm screen with those 100k selected",
+            mb(rss_confirm),
         ),
         (
             "size_of ContactRow / Contact / Target / Annotation",
@@ -622,6 +657,12 @@ fn breakdown(
             .collect(),
         ..Confirm::default()
     };
+    let now = m.clock;
+    out.push((
+        "Confirm::refresh, 100k targets (in update, once per change)",
+        median_of(5, || m.confirm.refresh(now)),
+        5,
+    ));
     out.push((
         "confirm frame, 100k targets (2% with a recent invite)",
         median_of(11, || {
@@ -633,13 +674,13 @@ fn breakdown(
     let org = m.org.clone().unwrap_or_default();
     let mut sending = Sending::new(&org, &m.confirm.targets, m.clock);
     sending.run_id = "20260101T000000-abcd".into();
-    for row in &mut sending.rows {
-        row.update.state = Some(match row.update.index % 100 {
+    sending.edit_rows(|u| {
+        u.state = Some(match u.index % 100 {
             0 => State::Failed,
             1..50 => State::Sent,
             _ => State::Queued,
         });
-    }
+    });
     m.sending = Some(sending);
     m.confirm = Confirm::default();
     out.push((

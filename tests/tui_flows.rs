@@ -298,7 +298,7 @@ async fn a_batch_with_failures_then_retry_failed() {
         // The screen covers the whole batch: Jan's first send, and the retried two.
         let sending = m.sending.as_ref().expect("sending");
         let rows: Vec<(&str, State)> = sending
-            .rows
+            .rows()
             .iter()
             .map(|r| (r.update.e164.as_str(), r.update.state()))
             .collect();

@@ -7,6 +7,7 @@ mod tui_common;
 
 use crossterm::event::KeyCode;
 use proptest::prelude::*;
+use sms_invite::invite::cooldown::LastInvite;
 use sms_invite::invite::events::{Event as EngineEvent, State, Summary};
 use sms_invite::invite::readiness::{Action, Verdict};
 use sms_invite::invite::target::Target;
@@ -246,6 +247,33 @@ fn a_skipped_contact_can_be_forced_per_contact_and_per_run() {
     assert!(targets[1].force.is_none());
 }
 
+/// The confirm screen draws a review taken when something changes; a cooldown that ends while
+/// the screen is open is seen on a later tick, not only after the next key.
+#[test]
+fn a_cooldown_that_ends_on_the_confirm_screen_is_seen_on_a_tick() {
+    let jan = target(JAN, Some("Jan"), Some("Jansen"));
+    let (_, mut jan_l) = platform(JAN, "Jan", "Jansen", JAN_ID);
+    // Invited 23 h 59 min 50 s before the test's clock: the 24 h cooldown ends in 10 s.
+    jan_l.last_invite = Some(LastInvite {
+        at: day() - chrono::Duration::hours(24) + chrono::Duration::seconds(10),
+        run: "run-earlier-0001".into(),
+    });
+    let mut m = confirming(vec![jan], vec![jan_l]);
+    assert_eq!(m.clock, day());
+    assert_eq!(m.confirm.review.tally.skipped, 1);
+    assert!(render_text(&m, 140, 40).contains("1 skipped"));
+    // Five seconds on the review stands (it is not taken on every tick)...
+    step(&mut m, Msg::Tick(day() + chrono::Duration::seconds(5)));
+    assert_eq!(m.confirm.review.tally.skipped, 1);
+    // ...and half a minute on, the cooldown has ended and the screen says so.
+    step(&mut m, Msg::Tick(day() + chrono::Duration::seconds(31)));
+    assert_eq!(m.confirm.review.tally.skipped, 0, "{:?}", m.confirm.review);
+    assert_eq!(m.confirm.review.tally.existing, 1);
+    assert!(m.confirm.attention().is_empty());
+    let screen = render_text(&m, 140, 40);
+    assert!(screen.contains("0 new, 1 existing"), "{screen}");
+}
+
 #[test]
 fn a_shared_number_lets_the_operator_choose_one_or_all() {
     let shared = target(SHARED, None, None);
@@ -270,7 +298,7 @@ fn a_shared_number_lets_the_operator_choose_one_or_all() {
     press(&mut m, KeyCode::Enter);
     assert_eq!(m.confirm.targets.len(), 1);
     assert_eq!(m.confirm.targets[0].contact_id.as_deref(), Some(EVA_ID));
-    assert!(m.confirm.attention(m.clock).is_empty(), "settled");
+    assert!(m.confirm.attention().is_empty(), "settled");
     // Or all of them: one invitation each, stated as such.
     let mut all = confirming(vec![shared], vec![l]);
     press(&mut all, KeyCode::Enter);
@@ -335,24 +363,25 @@ fn an_imported_column_is_a_template_variable_in_the_tui_as_on_the_command_line()
     );
     m.template.template.welcome_text = "Hi {givenName}, see you in {city|your town}".into();
     let effects = step(&mut m, ch('r'));
-    let (template, link, targets) = effects
+    let (template, link, recipients) = effects
         .iter()
         .find_map(|e| match e {
             Effect::Assess {
                 template,
                 link,
-                targets,
+                recipients,
                 ..
-            } => Some((template.clone(), link.clone(), targets.clone())),
+            } => Some((template.clone(), link.clone(), recipients.clone())),
             _ => None,
         })
         .expect("the report is asked for");
+    assert_eq!(recipients.regions, ["NL"]);
     // The report's rule is the command line's: the list's columns are known variables.
-    let subject = sms_invite::invite::readiness::Subject::for_targets(
+    let subject = sms_invite::invite::readiness::Subject::for_recipients(
         &template,
         &link,
         false,
-        &targets,
+        recipients,
         Some(&acme()),
     );
     assert_eq!(subject.columns, ["city"]);
@@ -418,7 +447,11 @@ fn typing_into_the_paste_box_never_runs_commands() {
 fn enter_shows_a_row_in_full() {
     let mut m = done_model();
     let long = "x".repeat(300);
-    m.sending.as_mut().expect("sending").rows[1].update.reason = Some(long.clone());
+    m.sending.as_mut().expect("sending").edit_rows(|u| {
+        if u.index == 1 {
+            u.reason = Some(long.clone());
+        }
+    });
     press(&mut m, KeyCode::Down);
     press(&mut m, KeyCode::Enter);
     match &m.overlay {
@@ -451,10 +484,10 @@ fn enter_shows_a_row_in_full() {
 fn the_failures_panel_scrolls() {
     let mut m = done_model();
     let s = m.sending.as_mut().expect("sending");
-    for (i, r) in s.rows.iter_mut().enumerate() {
-        r.update.state = Some(State::Failed);
-        r.update.reason = Some(format!("reason number {i}"));
-    }
+    s.edit_rows(|u| {
+        u.state = Some(State::Failed);
+        u.reason = Some(format!("reason number {}", u.index));
+    });
     step(&mut m, Msg::Term(crossterm::event::Event::Resize(100, 20)));
     let before = render_text(&m, 100, 20);
     assert!(before.contains(": reason number 0"), "{before}");
@@ -617,7 +650,7 @@ fn runs_are_searched_by_phone_number_in_any_spelling() {
         },
     );
     assert_eq!(m.mode(), Mode::Done);
-    assert_eq!(m.sending.as_ref().map(|s| s.rows.len()), Some(6));
+    assert_eq!(m.sending.as_ref().map(|s| s.rows().len()), Some(6));
     press(&mut m, KeyCode::Esc);
     assert_eq!(m.screen, Screen::Runs);
     press(&mut m, KeyCode::Esc);
@@ -632,11 +665,11 @@ fn quitting_mid_send_leaves_the_resume_command_in_the_shell() {
     step(&mut m, ch('y'));
     assert!(m.quit);
     let s = m.sending.as_mut().expect("sending");
-    for r in &mut s.rows {
-        if !r.update.state().is_final() {
-            r.update.state = Some(State::NotStarted);
+    s.edit_rows(|u| {
+        if !u.state().is_final() {
+            u.state = Some(State::NotStarted);
         }
-    }
+    });
     s.finished = Some(Summary {
         cancelled: true,
         ..Summary::default()
@@ -659,9 +692,10 @@ fn quitting_mid_send_leaves_the_resume_command_in_the_shell() {
     assert!(note[1].starts_with("Resume with"), "{note:?}");
     // Everything sent: only the counts.
     let mut done = done_model();
-    for r in &mut done.sending.as_mut().expect("s").rows {
-        r.update.state = Some(State::Sent);
-    }
+    done.sending
+        .as_mut()
+        .expect("s")
+        .edit_rows(|u| u.state = Some(State::Sent));
     assert_eq!(sms_invite::tui::exit_note(&done).len(), 1);
 }
 

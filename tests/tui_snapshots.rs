@@ -179,6 +179,7 @@ fn type_count() -> Model {
         .map(|i| target(&format!("+316870000{i:02}"), None, None))
         .collect();
     m.confirm.lookups.clear();
+    m.confirm.refresh(m.clock);
     step(&mut m, ch('s'));
     type_text(&mut m, "3");
     m
@@ -598,7 +599,11 @@ fn long_values_are_clipped_not_wrapped_into_other_rows() {
     }
     let mut s = done_model();
     if let Some(sending) = s.sending.as_mut() {
-        sending.rows[1].update.reason = Some("reason ".repeat(100));
+        sending.edit_rows(|u| {
+            if u.index == 1 {
+                u.reason = Some("reason ".repeat(100));
+            }
+        });
         sending.org.display_name = Some("O".repeat(300));
     }
     for (w, h) in [(40, 10), (80, 24), (200, 60)] {

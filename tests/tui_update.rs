@@ -256,8 +256,11 @@ fn remedies_and_toasts_name_the_configured_keys() {
         "[done]\nretry_failed = \"ctrl-r\"\n[confirm]\nforce = \"!\"\n[contacts]\ntoggle = \"x\"\n",
     );
     let mut m = done_model();
-    m.sending.as_mut().expect("sending").rows[2].update.remedy =
-        Some(sms_invite::invite::verdict::Remedy::Force);
+    m.sending.as_mut().expect("sending").edit_rows(|u| {
+        if u.index == 2 {
+            u.remedy = Some(sms_invite::invite::verdict::Remedy::Force);
+        }
+    });
     update(&mut m, key(KeyCode::Down), &km);
     update(&mut m, key(KeyCode::Down), &km);
     update(&mut m, key(KeyCode::Enter), &km);
@@ -397,13 +400,13 @@ fn enter_opens_the_readiness_report_and_checks_the_org() {
     match one(press(&mut m, KeyCode::Enter)) {
         Effect::Assess {
             org,
-            targets,
+            recipients,
             link,
             bot_name,
             ..
         } => {
             assert_eq!(org.id, HOLDING);
-            assert!(targets.is_empty(), "no contacts chosen yet");
+            assert_eq!(recipients, Default::default(), "no contacts chosen yet");
             assert_eq!(link.url, CLP, "the template's address is the fallback");
             assert_eq!(bot_name.as_deref(), Some("SMS Invite Bot"));
         }
@@ -669,9 +672,9 @@ fn s_starts_the_send() {
         "confirm is not returned to after sending"
     );
     let s = m.sending.as_ref().expect("sending");
-    assert_eq!(s.rows.len(), 1);
+    assert_eq!(s.rows().len(), 1);
     assert_eq!(s.org.label(), "Acme Holding");
-    assert_eq!(s.rows[0].update.state(), State::Queued);
+    assert_eq!(s.rows()[0].update.state(), State::Queued);
     assert_eq!(s.started, day());
     assert!(s.finished.is_none());
 }
@@ -755,7 +758,7 @@ fn a_large_batch_needs_the_count_typed() {
         e => panic!("unexpected {e:?}"),
     }
     assert_eq!(m.screen, Screen::Sending);
-    assert_eq!(m.sending.as_ref().map(|s| s.rows.len()), Some(n));
+    assert_eq!(m.sending.as_ref().map(|s| s.rows().len()), Some(n));
 }
 
 #[test]
@@ -793,7 +796,7 @@ fn engine_events_update_the_rows() {
     );
     let s = m.sending.as_ref().expect("sending");
     assert_eq!(s.run_id, RUN_ID);
-    assert_eq!(s.rows.len(), 6);
+    assert_eq!(s.rows().len(), 6);
     assert_eq!(s.started, m.clock);
     let t = batch();
     step(
@@ -828,12 +831,12 @@ fn engine_events_update_the_rows() {
         )))),
     );
     let s = m.sending.as_ref().expect("sending");
-    assert_eq!(s.rows[0].update.state(), State::Sent);
-    assert_eq!(s.rows[0].update.conversation.as_deref(), Some("conv-1"));
-    assert_eq!(s.rows[1].update.state(), State::Failed);
-    assert_eq!(s.rows[1].update.reason.as_deref(), Some(FAIL_REASON));
-    assert_eq!(s.rows.len(), 7);
-    assert_eq!(s.rows[6].update.index, 99);
+    assert_eq!(s.rows()[0].update.state(), State::Sent);
+    assert_eq!(s.rows()[0].update.conversation.as_deref(), Some("conv-1"));
+    assert_eq!(s.rows()[1].update.state(), State::Failed);
+    assert_eq!(s.rows()[1].update.reason.as_deref(), Some(FAIL_REASON));
+    assert_eq!(s.rows().len(), 7);
+    assert_eq!(s.rows()[6].update.index, 99);
     // Rate limits are counted and the wait is measured from the model's clock.
     step(
         &mut m,
@@ -1393,7 +1396,7 @@ fn retry_continues_the_same_run_through_the_confirm_screen() {
     assert_eq!(m.mode(), Mode::Sending);
     // The whole batch stays on screen: the sent and skipped rows keep their state.
     let s = m.sending.as_ref().expect("sending");
-    assert_eq!(s.rows.len(), 6);
+    assert_eq!(s.rows().len(), 6);
     assert_eq!(s.count(State::Sent), 2);
     assert_eq!(s.count(State::Skipped), 1);
     assert!(s.finished.is_none());
@@ -1410,11 +1413,11 @@ fn retry_continues_the_same_run_through_the_confirm_screen() {
 fn retry_with_nothing_failed_says_so() {
     let mut m = done_model();
     let s = m.sending.as_mut().expect("sending");
-    for r in &mut s.rows {
-        if !matches!(r.update.state(), State::Skipped) {
-            r.update.state = Some(State::Sent);
+    s.edit_rows(|u| {
+        if !matches!(u.state(), State::Skipped) {
+            u.state = Some(State::Sent);
         }
-    }
+    });
     assert!(step(&mut m, ch('r')).is_empty());
     assert_eq!(m.mode(), Mode::Done);
     assert!(
@@ -1428,7 +1431,7 @@ fn retry_with_nothing_failed_says_so() {
 fn r_while_sending_does_not_retry() {
     let mut m = sending_model();
     assert!(step(&mut m, ch('r')).is_empty());
-    assert!(m.sending.as_ref().is_some_and(|s| s.rows.len() == 6));
+    assert!(m.sending.as_ref().is_some_and(|s| s.rows().len() == 6));
 }
 
 #[test]
@@ -1506,7 +1509,11 @@ fn copy_puts_a_markdown_summary_with_the_failures() {
 #[test]
 fn pipes_in_reasons_do_not_break_the_markdown_table() {
     let mut m = done_model();
-    m.sending.as_mut().expect("sending").rows[1].update.reason = Some("a | b".into());
+    m.sending.as_mut().expect("sending").edit_rows(|u| {
+        if u.index == 1 {
+            u.reason = Some("a | b".into());
+        }
+    });
     let text = m.sending.as_ref().expect("sending").ticket_summary();
     assert!(text.contains("| failed | a / b |"));
 }
@@ -1874,7 +1881,7 @@ fn the_export_and_the_ticket_carry_what_following_saw() {
     assert!(
         text.contains(&format!(
             "| {JAN} | Jan Jansen | sent | conversation {} | came back via the link after 4 min |",
-            m.sending.as_ref().expect("sending").rows[0]
+            m.sending.as_ref().expect("sending").rows()[0]
                 .update
                 .conversation
                 .clone()
@@ -2181,9 +2188,9 @@ fn updates_do_not_touch_unrelated_rows() {
     };
     step(&mut m, Msg::Engine(EngineEvent::Contact(Box::new(u))));
     let s = m.sending.as_ref().expect("sending");
-    assert_eq!(s.rows[2].update.state(), State::Skipped);
-    assert_eq!(s.rows[1].update.state(), State::Queued);
-    assert_eq!(s.rows[1].update.e164, NEW);
+    assert_eq!(s.rows()[2].update.state(), State::Skipped);
+    assert_eq!(s.rows()[1].update.state(), State::Queued);
+    assert_eq!(s.rows()[1].update.e164, NEW);
 }
 
 #[test]

@@ -1,6 +1,9 @@
 //! Rules about a batch as a whole, shared by the command line and the TUI: one invitation per
 //! phone unless the operator chooses otherwise, and a typed count before a large send.
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
 use super::target::Target;
 
 /// Above this many invitations the operator types the count to send, so a large batch cannot
@@ -38,28 +41,45 @@ impl SamePhone {
 }
 
 /// Keeps the first target of every phone number and reports the rest.
-pub fn one_per_phone(targets: Vec<Target>) -> (Vec<Target>, Vec<SamePhone>) {
-    let mut kept: Vec<Target> = Vec::with_capacity(targets.len());
-    let mut index: std::collections::HashMap<String, usize> =
-        std::collections::HashMap::with_capacity(targets.len());
-    let mut same: Vec<SamePhone> = Vec::new();
-    for t in targets {
-        match index.get(&t.e164) {
-            Some(&i) => match same.iter_mut().find(|s| s.e164 == t.e164) {
-                Some(s) => s.left_out.push(t),
-                None => same.push(SamePhone {
-                    e164: t.e164.clone(),
-                    kept: kept[i].clone(),
-                    left_out: vec![t],
-                }),
-            },
-            None => {
-                index.insert(t.e164.clone(), kept.len());
-                kept.push(t);
+pub fn one_per_phone(mut targets: Vec<Target>) -> (Vec<Target>, Vec<SamePhone>) {
+    // Worked out in place: a batch may hold 100,000 targets, and a second list of them (or a
+    // copy of every number as a key) would double what the confirm screen holds.
+    let mut first: HashMap<&str, usize> = HashMap::with_capacity(targets.len());
+    let mut repeats: Vec<(usize, usize)> = Vec::new();
+    for (i, t) in targets.iter().enumerate() {
+        match first.entry(t.e164.as_str()) {
+            Entry::Occupied(e) => repeats.push((i, *e.get())),
+            Entry::Vacant(e) => {
+                e.insert(i);
             }
         }
     }
-    (kept, same)
+    drop(first);
+    if repeats.is_empty() {
+        return (targets, Vec::new());
+    }
+    let mut same: Vec<SamePhone> = Vec::new();
+    let mut group_of: HashMap<usize, usize> = HashMap::new();
+    for &(i, kept) in &repeats {
+        let left = std::mem::take(&mut targets[i]);
+        let g = *group_of.entry(kept).or_insert_with(|| {
+            same.push(SamePhone {
+                e164: left.e164.clone(),
+                kept: targets[kept].clone(),
+                left_out: Vec::new(),
+            });
+            same.len() - 1
+        });
+        same[g].left_out.push(left);
+    }
+    let mut left_out = repeats.iter().map(|(i, _)| *i).peekable();
+    let mut pos = 0;
+    targets.retain(|_| {
+        let leave = left_out.next_if_eq(&pos).is_some();
+        pos += 1;
+        !leave
+    });
+    (targets, same)
 }
 
 #[cfg(test)]

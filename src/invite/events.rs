@@ -26,6 +26,19 @@ pub enum State {
 }
 
 impl State {
+    /// Every state once, in declaration order (so `state as usize` indexes it).
+    pub const ALL: [State; 9] = [
+        State::Queued,
+        State::LookingUp,
+        State::Sending,
+        State::Sent,
+        State::Skipped,
+        State::Failed,
+        State::Unknown,
+        State::NotStarted,
+        State::WouldSend,
+    ];
+
     pub fn is_final(self) -> bool {
         !matches!(self, State::Queued | State::LookingUp | State::Sending)
     }

@@ -247,6 +247,36 @@ pub struct Subject<'a> {
     pub regions: Vec<String>,
 }
 
+/// What the readiness rules need to know of a batch's contacts: their extra columns and
+/// their countries. Small, so a front end hands this around rather than the contacts.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Recipients {
+    pub columns: Vec<String>,
+    /// Sorted, each once.
+    pub regions: Vec<String>,
+}
+
+impl Recipients {
+    pub fn of<'t>(targets: impl IntoIterator<Item = &'t Target>) -> Recipients {
+        let mut columns: Vec<String> = Vec::new();
+        let mut regions: std::collections::BTreeSet<&str> = Default::default();
+        for t in targets {
+            for k in t.extra.keys() {
+                if !columns.contains(k) {
+                    columns.push(k.clone());
+                }
+            }
+            if let Some(r) = &t.region {
+                regions.insert(r);
+            }
+        }
+        Recipients {
+            columns,
+            regions: regions.into_iter().map(str::to_string).collect(),
+        }
+    }
+}
+
 impl<'a> Subject<'a> {
     /// The subject for these contacts: their extra columns and their countries, or the
     /// organization's country when no contact is known yet.
@@ -257,24 +287,24 @@ impl<'a> Subject<'a> {
         targets: impl IntoIterator<Item = &'t Target>,
         org: Option<&Organization>,
     ) -> Subject<'a> {
-        let mut columns: Vec<String> = Vec::new();
-        let mut regions: Vec<String> = Vec::new();
-        for t in targets {
-            for k in t.extra.keys() {
-                if !columns.contains(k) {
-                    columns.push(k.clone());
-                }
-            }
-            if let Some(r) = &t.region
-                && !regions.contains(r)
-            {
-                regions.push(r.clone());
-            }
-        }
+        Subject::for_recipients(template, link, local_api, Recipients::of(targets), org)
+    }
+
+    /// [`Subject::for_targets`] from what was already gathered of the contacts.
+    pub fn for_recipients(
+        template: &'a Template,
+        link: &'a LinkChoice,
+        local_api: bool,
+        recipients: Recipients,
+        org: Option<&Organization>,
+    ) -> Subject<'a> {
+        let Recipients {
+            columns,
+            mut regions,
+        } = recipients;
         if regions.is_empty() {
             regions.extend(template.region_for(org).map(str::to_string));
         }
-        regions.sort();
         Subject {
             template,
             link,

@@ -153,14 +153,18 @@ impl Refusal {
     }
 }
 
-/// Rule 1: the cooldown.
+/// Rule 1: the cooldown. An invitation older than the cooldown does not count, whoever
+/// passed it in: a screen left open may outlive the cooldown its lookup saw.
 pub fn cooled(
     last: Option<&LastInvite>,
     cooldown: Duration,
     force: Force,
     now: DateTime<Utc>,
 ) -> Option<Refusal> {
-    let last = last.filter(|_| !force.cooldown)?;
+    let within = |l: &&LastInvite| {
+        chrono::Duration::from_std(cooldown).is_ok_and(|c| now.signed_duration_since(l.at) < c)
+    };
+    let last = last.filter(|_| !force.cooldown).filter(within)?;
     Some(Refusal::skip(cooldown::reason(last, cooldown, now)))
 }
 
@@ -388,6 +392,11 @@ mod tests {
             ..none
         };
         assert!(assess(None, forced, &jan, Some(&last), cd, now).is_ok());
+        // An invitation as old as the cooldown no longer counts.
+        let a_day_on = last.at + chrono::Duration::hours(24);
+        assert!(assess(None, none, &jan, Some(&last), cd, a_day_on).is_ok());
+        let just_before = a_day_on - chrono::Duration::seconds(1);
+        assert!(assess(None, none, &jan, Some(&last), cd, just_before).is_err());
 
         let r = assess(None, none, &held_by_anna, None, cd, now).unwrap_err();
         assert_eq!(

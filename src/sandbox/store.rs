@@ -123,6 +123,11 @@ impl Store {
         self.index.get(&format!("conv:{id}")).copied()
     }
 
+    /// A conversation by id, through the index.
+    pub fn conversation(&self, id: &str) -> Option<&Value> {
+        self.conv_idx(id).and_then(|i| self.conversations.get(i))
+    }
+
     fn contact_idx(&self, id: &str) -> Option<usize> {
         self.index.get(&format!("contact:{id}")).copied()
     }

@@ -301,7 +301,7 @@ impl Runtime {
                 org,
                 template,
                 link,
-                targets,
+                recipients,
                 bot_name,
             } => {
                 let Some(client) = self.client() else {
@@ -315,7 +315,7 @@ impl Runtime {
                     };
                     let local = crate::api::client::is_loopback(client.base_url());
                     let subject =
-                        Subject::for_targets(&template, &link, local, &targets, Some(&org));
+                        Subject::for_recipients(&template, &link, local, recipients, Some(&org));
                     let report =
                         readiness::assess(&client, &account, Ok(&org), &[], &subject).await;
                     let _ = tx.send(Msg::Assessed {

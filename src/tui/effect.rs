@@ -8,6 +8,7 @@ use crate::api::models::Organization;
 use crate::invite::events::ContactUpdate;
 use crate::invite::follow::Outcome;
 use crate::invite::link::LinkChoice;
+use crate::invite::readiness::Recipients;
 use crate::invite::target::Target;
 use crate::invite::template::Template;
 
@@ -26,7 +27,9 @@ pub enum Effect {
         org: Organization,
         template: Template,
         link: LinkChoice,
-        targets: Vec<Target>,
+        /// What the rules need of the contacts (their columns and countries), not the
+        /// contacts themselves: a batch may hold 100,000.
+        recipients: Recipients,
         /// The signed-in bot's name, for the token line.
         bot_name: Option<String>,
     },

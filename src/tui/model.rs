@@ -9,11 +9,12 @@ use tui_input::Input;
 
 use super::keymap::Mode;
 
+mod confirm;
 mod template_field;
+pub use confirm::{Attention, Confirm, Review, Tally};
 pub use template_field::TemplateField;
 
 use crate::api::models::Organization;
-use crate::invite::batch::SamePhone;
 use crate::invite::contact::Contact;
 use crate::invite::events::{ContactUpdate, State, Summary};
 use crate::invite::follow::{Ending, FollowSummary, Ledger, Outcome};
@@ -22,7 +23,7 @@ use crate::invite::link::LinkBook;
 use crate::invite::readiness::{OrgSms, Report};
 use crate::invite::target::Target;
 use crate::invite::template::Template;
-use crate::invite::verdict::{Force, Pick, Refusal};
+use crate::invite::verdict::{Force, Pick};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Screen {
@@ -542,86 +543,9 @@ pub struct TemplateState {
     pub save_dir: PathBuf,
 }
 
-/// Something about the batch the operator should decide before sending.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Attention {
-    /// The shared rules refuse this target (by position in `Confirm::targets`).
-    Refused { target: usize, refusal: Refusal },
-    /// Several selected contacts have one phone (by position in `Confirm::same_phone`).
-    SamePhone(usize),
-    /// The lookup of this target failed; the send checks it again.
-    LookupFailed { target: usize, error: String },
-    /// The SMS cannot be made for this target (a value with control characters, too long).
-    CannotRender { target: usize, reason: String },
-}
-
-/// The confirm screen: who is about to be invited, the readiness report, and the decisions
-/// the operator took on the way.
-#[derive(Clone, Debug, Default)]
-pub struct Confirm {
-    pub targets: Vec<Target>,
-    /// Contacts left out because another selected one has their phone.
-    pub same_phone: Vec<SamePhone>,
-    /// By number: what the lookups ahead of sending found.
-    pub lookups: std::collections::HashMap<String, Lookup>,
-    pub looking_up: bool,
-    /// The readiness report for this send; `None` while it is built.
-    pub report: Option<Report>,
-    /// The run this send continues (a retry or a resume), if any.
-    pub resume: Option<String>,
-    /// Typed count, for large batches.
-    pub typed: String,
-    /// The selected line of the attention list.
-    pub selected: usize,
-    /// Targets whose SMS cannot be made, with the reason the send would give (computed when
-    /// the targets or the template change).
-    pub unrenderable: Vec<(usize, String)>,
-}
-
-impl Confirm {
-    /// What needs the operator's eye, in target order: refusals by the shared rules (with
-    /// the forces chosen so far), shared phones, failed lookups.
-    pub fn attention(&self, now: DateTime<Utc>) -> Vec<Attention> {
-        let mut out = Vec::new();
-        for (i, t) in self.targets.iter().enumerate() {
-            let Some(l) = self.lookups.get(&t.e164) else {
-                continue;
-            };
-            if let Some(e) = &l.error {
-                out.push(Attention::LookupFailed {
-                    target: i,
-                    error: e.clone(),
-                });
-                continue;
-            }
-            // A skip the operator forced stays listed, so it can be taken back.
-            let unforced = Force::default();
-            if let Some(Err(refusal)) = l.verdict(t, unforced, now) {
-                out.push(Attention::Refused { target: i, refusal });
-            }
-        }
-        out.extend(
-            self.unrenderable
-                .iter()
-                .map(|(target, reason)| Attention::CannotRender {
-                    target: *target,
-                    reason: reason.clone(),
-                }),
-        );
-        out.extend((0..self.same_phone.len()).map(Attention::SamePhone));
-        out
-    }
-
-    /// The verdict for one target with the operator's forces applied; `None` when not looked up.
-    pub fn verdict(&self, i: usize, now: DateTime<Utc>) -> Option<Result<Pick<'_>, Refusal>> {
-        let t = self.targets.get(i)?;
-        self.lookups.get(&t.e164)?.verdict(t, t.force, now)
-    }
-
-    /// The report allows sending (and is there).
-    pub fn can_send(&self) -> bool {
-        self.report.as_ref().is_some_and(Report::can_send)
-    }
+/// Failed or unknown: listed in the failures panel.
+pub fn is_failure(st: State) -> bool {
+    matches!(st, State::Failed | State::Unknown)
 }
 
 #[derive(Clone, Debug)]
@@ -706,8 +630,13 @@ impl FollowState {
 pub struct Sending {
     pub run_id: String,
     pub org: Organization,
-    /// By journal index, ascending.
-    pub rows: Vec<SendRow>,
+    /// By journal index, ascending; changed only through [`Sending::upsert`], which keeps
+    /// the counts below.
+    rows: Vec<SendRow>,
+    /// Rows per state, and the journal indices of the failed and unknown ones: a frame reads
+    /// these instead of counting 100,000 rows.
+    counts: [usize; State::ALL.len()],
+    failures: std::collections::BTreeSet<usize>,
     pub started: DateTime<Utc>,
     /// The current attempt's end; `None` while it runs.
     pub finished: Option<Summary>,
@@ -727,7 +656,8 @@ pub struct Sending {
 impl Sending {
     /// A send about to start: every target queued, nothing finished.
     pub fn new(org: &Organization, targets: &[Target], started: DateTime<Utc>) -> Sending {
-        let rows = targets
+        let mut s = Sending::empty(org, started);
+        s.rows = targets
             .iter()
             .enumerate()
             .map(|(index, t)| SendRow {
@@ -740,10 +670,17 @@ impl Sending {
                 },
             })
             .collect();
+        s.recount();
+        s
+    }
+
+    fn empty(org: &Organization, started: DateTime<Utc>) -> Sending {
         Sending {
             run_id: String::new(),
             org: org.clone(),
-            rows,
+            rows: Vec::new(),
+            counts: Default::default(),
+            failures: Default::default(),
             started,
             finished: None,
             rate_limited_until: None,
@@ -760,13 +697,15 @@ impl Sending {
 
     /// A journalled run as it stands, opened from the runs screen.
     pub fn from_run(org: &Organization, run: &crate::invite::journal::StoredRun) -> Sending {
-        let mut s = Sending::new(org, &[], run.header.started_at);
+        let mut s = Sending::empty(org, run.header.started_at);
         s.run_id = run.header.run.clone();
         s.rows = run
             .updates()
             .into_iter()
             .map(|update| SendRow { update })
             .collect();
+        s.rows.sort_by_key(|r| r.update.index);
+        s.recount();
         s.finished = Some(run.summary());
         s.follow = FollowState::journalled(run.ledger());
         s
@@ -774,17 +713,91 @@ impl Sending {
 
     /// Records a contact's new state; a contact the run adds (a retry's) gets its row.
     pub fn upsert(&mut self, u: ContactUpdate) {
+        self.counted(&u, true);
         match self.rows.binary_search_by_key(&u.index, |r| r.update.index) {
-            Ok(i) => self.rows[i].update = u,
+            Ok(i) => {
+                let old = std::mem::replace(&mut self.rows[i].update, u);
+                self.counted(&old, false);
+            }
             Err(i) => self.rows.insert(i, SendRow { update: u }),
         }
     }
 
+    /// Adds a row to the counts, or takes it out.
+    fn counted(&mut self, u: &ContactUpdate, add: bool) {
+        let st = u.state();
+        let n = &mut self.counts[st as usize];
+        if add {
+            *n += 1;
+            if is_failure(st) {
+                self.failures.insert(u.index);
+            }
+        } else {
+            *n -= 1;
+            // The row's new state (counted first) may keep it among the failures.
+            let now_failed = self
+                .row(u.index)
+                .is_some_and(|r| is_failure(r.update.state()));
+            if !now_failed {
+                self.failures.remove(&u.index);
+            }
+        }
+    }
+
+    fn recount(&mut self) {
+        self.counts = Default::default();
+        self.failures.clear();
+        for r in &self.rows {
+            self.counts[r.update.state() as usize] += 1;
+            if is_failure(r.update.state()) {
+                self.failures.insert(r.update.index);
+            }
+        }
+    }
+
+    /// Changes rows in place, then counts them again: for a change to many rows at once.
+    pub fn edit_rows(&mut self, mut f: impl FnMut(&mut ContactUpdate)) {
+        for r in &mut self.rows {
+            f(&mut r.update);
+        }
+        self.recount();
+    }
+
+    /// Every row, by journal index.
+    pub fn rows(&self) -> &[SendRow] {
+        &self.rows
+    }
+
+    /// The row of one journal index.
+    pub fn row(&self, index: usize) -> Option<&SendRow> {
+        let i = self
+            .rows
+            .binary_search_by_key(&index, |r| r.update.index)
+            .ok()?;
+        self.rows.get(i)
+    }
+
     pub fn count(&self, state: State) -> usize {
-        self.rows
+        self.counts[state as usize]
+    }
+
+    /// Rows the run worked on to an end: not those still queued or in flight, and not those a
+    /// cancel left not started.
+    pub fn done(&self) -> usize {
+        State::ALL
             .iter()
-            .filter(|r| r.update.state() == state)
-            .count()
+            .filter(|s| s.is_final() && **s != State::NotStarted)
+            .map(|s| self.count(*s))
+            .sum()
+    }
+
+    /// The failed and unknown rows, in journal order.
+    pub fn failures(&self) -> impl Iterator<Item = &SendRow> {
+        self.failures.iter().filter_map(|i| self.row(*i))
+    }
+
+    pub fn failure_count(&self) -> usize {
+        self.failures.len()
     }
 
     /// The whole batch's totals.
@@ -1246,5 +1259,48 @@ mod tests {
             r.matches(&RowFilter::new("0687654321")),
             "the national spelling is searchable"
         );
+    }
+
+    fn state() -> impl Strategy<Value = State> {
+        proptest::sample::select(State::ALL.to_vec())
+    }
+
+    proptest! {
+        /// The sending screen reads kept counts and a kept failure list; after any sequence
+        /// of updates (new rows of a retry among them) they equal counting the rows afresh.
+        #[test]
+        fn the_sending_counts_match_the_rows(
+            ops in proptest::collection::vec((0usize..12, state()), 0..60),
+        ) {
+            let targets: Vec<Target> = (0..6)
+                .map(|i| Target { e164: format!("+3161000000{i}"), ..Target::default() })
+                .collect();
+            let mut s = Sending::new(&Organization::default(), &targets, Utc::now());
+            for (index, st) in ops {
+                s.upsert(ContactUpdate {
+                    index,
+                    state: Some(st),
+                    ..ContactUpdate::default()
+                });
+                for st in State::ALL {
+                    let counted = s.rows().iter().filter(|r| r.update.state() == st).count();
+                    prop_assert_eq!(s.count(st), counted, "{:?}", st);
+                }
+                let failed: Vec<usize> = s
+                    .rows()
+                    .iter()
+                    .filter(|r| is_failure(r.update.state()))
+                    .map(|r| r.update.index)
+                    .collect();
+                let kept: Vec<usize> = s.failures().map(|r| r.update.index).collect();
+                prop_assert_eq!(kept, failed);
+                let done = s
+                    .rows()
+                    .iter()
+                    .filter(|r| r.update.state().is_final() && r.update.state() != State::NotStarted)
+                    .count();
+                prop_assert_eq!(s.done(), done);
+            }
+        }
     }
 }

@@ -34,7 +34,7 @@ use sms_invite::invite::verdict::Found;
 use sms_invite::tui::effect::Effect;
 use sms_invite::tui::keymap::Keymap;
 use sms_invite::tui::model::{
-    ContactRow, Contacts, Lookup, Model, Readiness, Screen, SendRow, Sending, Session, Source,
+    ContactRow, Contacts, Lookup, Model, Readiness, Screen, Sending, Session, Source,
 };
 use sms_invite::tui::msg::Msg;
 use sms_invite::tui::update::update;
@@ -504,10 +504,9 @@ pub fn sending_model() -> Model {
     ];
     let mut s = Sending::new(&acme(), &targets, day());
     s.run_id = RUN_ID.into();
-    s.rows = states
-        .into_iter()
-        .map(|update| SendRow { update })
-        .collect();
+    for update in states {
+        s.upsert(update);
+    }
     s.rate_limited_until = Some(day() + chrono::Duration::seconds(14));
     s.rate_limit_count = 2;
     s.notices = vec!["retry 1 in 250 ms: 503".into()];
@@ -522,27 +521,27 @@ pub fn done_model() -> Model {
     let mut m = sending_model();
     let targets = batch();
     let s = m.sending.as_mut().expect("sending");
-    s.rows[3].update = update_row(
+    s.upsert(update_row(
         3,
         &targets[3],
         State::Unknown,
         Some("the answer was lost and checking failed"),
         None,
-    );
-    s.rows[4].update = update_row(
+    ));
+    s.upsert(update_row(
         4,
         &targets[4],
         State::Sent,
         None,
         Some("5f00000000000000000009a1"),
-    );
-    s.rows[5].update = update_row(
+    ));
+    s.upsert(update_row(
         5,
         &targets[5],
         State::NotStarted,
         Some("cancelled before it started; resume the run to send it"),
         None,
-    );
+    ));
     s.rate_limited_until = None;
     s.finished = Some(Summary {
         run_id: RUN_ID.into(),
@@ -570,7 +569,7 @@ pub fn stored_done_run() -> StoredRun {
     StoredRun {
         header: RunHeader::new(RUN_ID, &acme(), &template()).expect("header"),
         contacts: s
-            .rows
+            .rows()
             .iter()
             .map(|r| StoredContact {
                 state: r.update.state(),
@@ -632,13 +631,13 @@ pub fn followed_done_model() -> Model {
     let mut m = done_model();
     let targets = batch();
     let s = m.sending.as_mut().expect("sending");
-    s.rows[5].update = update_row(
+    s.upsert(update_row(
         5,
         &targets[5],
         State::Sent,
         None,
         Some("5f00000000000000000009a2"),
-    );
+    ));
     s.finished = Some(Summary {
         sent: 3,
         not_started: 0,

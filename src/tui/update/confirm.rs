@@ -2,10 +2,10 @@
 //! the shared rules for every contact, and the operator's decisions: force a skip, choose
 //! who gets the invitation of a shared phone, set the organization's link address.
 
-use super::{clamp, is_nav, nav, navigate, prompt, toast};
+use super::{is_nav, nav, navigate, prompt, toast};
 use crate::invite::batch::{self, SamePhone};
 use crate::invite::link::{self, LinkBook, LinkSource};
-use crate::invite::readiness::{Action, Report};
+use crate::invite::readiness::{Action, Recipients, Report};
 use crate::invite::target::Target;
 use crate::invite::template::RenderError;
 use crate::invite::verdict::{Force, Remedy};
@@ -23,8 +23,9 @@ pub fn start(m: &mut Model, targets: Vec<Target>, resume: Option<String>) -> Vec
     // A big list is not looked up in advance: that would be one request per contact before
     // the first SMS; the send checks each contact itself.
     let look_up = targets.len() <= super::LOOKUP_AHEAD_MAX;
+    let effect_targets = look_up.then(|| targets.clone());
     m.confirm = Confirm {
-        targets: targets.clone(),
+        targets,
         same_phone,
         looking_up: look_up,
         resume,
@@ -32,8 +33,9 @@ pub fn start(m: &mut Model, targets: Vec<Target>, resume: Option<String>) -> Vec
     };
     nav::go(m, Screen::Confirm);
     check_renders(m);
-    let mut effects = vec![super::orgs::assess(m, &org, targets.clone())];
-    if look_up {
+    let recipients = m.confirm.review.recipients.clone();
+    let mut effects = vec![super::orgs::assess(m, &org, recipients)];
+    if let Some(targets) = effect_targets {
         effects.push(Effect::LookUp {
             org,
             targets,
@@ -50,12 +52,17 @@ pub fn reassess(m: &mut Model) -> Vec<Effect> {
     };
     m.confirm.report = None;
     check_renders(m);
-    vec![super::orgs::assess(m, &org, m.confirm.targets.clone())]
+    vec![super::orgs::assess(
+        m,
+        &org,
+        m.confirm.review.recipients.clone(),
+    )]
 }
 
 /// Which targets' SMS cannot be made, by the template's own rules (the send would fail them
 /// with the same reason). Values the platform's profile would add are not known here; a
-/// missing one is left to the send, which fills it from the profile first.
+/// missing one is left to the send, which fills it from the profile first. The review the
+/// screen draws is taken again with them.
 pub fn check_renders(m: &mut Model) {
     let t = m.effective_template();
     let org = m
@@ -79,6 +86,7 @@ pub fn check_renders(m: &mut Model) {
             }
         })
         .collect();
+    m.confirm.refresh(m.clock);
 }
 
 /// The report arrived. When the organization has no link address at all, and that is all
@@ -123,7 +131,7 @@ pub fn open_link_prompt(m: &mut Model) {
 pub fn command(m: &mut Model, cmd: Command, page: usize, keymap: &Keymap) -> Vec<Effect> {
     match cmd {
         c if is_nav(c) => {
-            let n = m.confirm.attention(m.clock).len();
+            let n = m.confirm.attention().len();
             navigate(&mut m.confirm.selected, n, c, page);
             vec![]
         }
@@ -158,10 +166,7 @@ pub fn command(m: &mut Model, cmd: Command, page: usize, keymap: &Keymap) -> Vec
 }
 
 fn selected_attention(m: &Model) -> Option<Attention> {
-    m.confirm
-        .attention(m.clock)
-        .get(m.confirm.selected)
-        .cloned()
+    m.confirm.attention().get(m.confirm.selected).cloned()
 }
 
 /// `f`: forces (or takes back the force of) the selected skip.
@@ -174,6 +179,7 @@ fn force_selected(m: &mut Model) {
             } else {
                 Force::default()
             };
+            m.confirm.refresh(m.clock);
         }
         _ => toast(
             m,
@@ -187,11 +193,11 @@ fn force_selected(m: &mut Model) {
 fn force_all(m: &mut Model) {
     let skips: Vec<usize> = m
         .confirm
-        .attention(m.clock)
-        .into_iter()
+        .attention()
+        .iter()
         .filter_map(|a| match a {
             Attention::Refused { target, refusal } if refusal.remedy == Some(Remedy::Force) => {
-                Some(target)
+                Some(*target)
             }
             _ => None,
         })
@@ -212,6 +218,7 @@ fn force_all(m: &mut Model) {
             Force::ALL
         };
     }
+    m.confirm.refresh(m.clock);
 }
 
 /// `enter`: who gets the invitation of a shared phone.
@@ -339,8 +346,6 @@ pub fn picked(m: &mut Model, p: PickList) -> Vec<Effect> {
         }
     }
     check_renders(m);
-    let n = m.confirm.attention(m.clock).len();
-    clamp(&mut m.confirm.selected, n);
     vec![]
 }
 
@@ -364,7 +369,7 @@ pub fn link_saved(m: &mut Model, r: Result<LinkBook, String>) -> Vec<Effect> {
             toast(m, Level::Ok, format!("link address saved for {org}"));
             let mut effects = Vec::new();
             if let Some(r) = m.readiness.as_ref().map(|r| r.org.clone()) {
-                effects.push(super::orgs::assess(m, &r, vec![]));
+                effects.push(super::orgs::assess(m, &r, Recipients::default()));
             }
             if !m.confirm.targets.is_empty() {
                 effects.extend(reassess(m));

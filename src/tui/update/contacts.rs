@@ -270,8 +270,7 @@ pub fn looked_up(m: &mut Model, org: &str, lookups: Vec<Lookup>) {
             .map(|l| (l.e164.clone(), l.clone()))
             .collect();
         m.confirm.looking_up = false;
-        let n = m.confirm.attention(m.clock).len();
-        clamp(&mut m.confirm.selected, n);
+        m.confirm.refresh(m.clock);
     }
 }
 

@@ -55,6 +55,9 @@ fn on_msg(m: &mut Model, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
         Msg::Term(_) => vec![],
         Msg::Tick(now) => {
             m.clock = now;
+            if m.screen == Screen::Confirm && m.confirm.review_is_old(now) {
+                m.confirm.refresh(now);
+            }
             vec![]
         }
         Msg::SignedIn(Ok(session)) => {

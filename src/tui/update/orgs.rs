@@ -3,6 +3,7 @@
 use super::{clear_filter, is_nav, nav, navigate, prompt, toast};
 use crate::api::models::Organization;
 use crate::invite::link;
+use crate::invite::readiness::Recipients;
 use crate::tui::effect::Effect;
 use crate::tui::keymap::Command;
 use crate::tui::model::{Contacts, Level, Model, PromptKind, Readiness, Screen};
@@ -72,22 +73,18 @@ fn open_readiness(m: &mut Model) -> Vec<Effect> {
         report: None,
     });
     nav::go(m, Screen::Readiness);
-    vec![assess(m, &org, vec![])]
+    vec![assess(m, &org, Recipients::default())]
 }
 
 /// The report request for `org` with the model's template and that organization's address.
-pub fn assess(
-    m: &Model,
-    org: &Organization,
-    targets: Vec<crate::invite::target::Target>,
-) -> Effect {
+pub fn assess(m: &Model, org: &Organization, recipients: Recipients) -> Effect {
     let template = m.template.template.clone();
     let link = link::choose(None, &m.links, &org.id, &template.clp_url);
     Effect::Assess {
         org: org.clone(),
         template,
         link,
-        targets,
+        recipients,
         bot_name: m.session.as_ref().map(|s| s.name.clone()),
     }
 }

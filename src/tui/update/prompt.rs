@@ -70,9 +70,9 @@ pub fn submit(m: &mut Model, mut p: Prompt) -> Vec<Effect> {
             vec![Effect::Export {
                 path: value.into(),
                 run_id: s.run_id.clone(),
-                rows: s.rows.iter().map(|r| r.update.clone()).collect(),
+                rows: s.rows().iter().map(|r| r.update.clone()).collect(),
                 follow: s
-                    .rows
+                    .rows()
                     .iter()
                     .map(|r| s.follow.outcome(r.update.index))
                     .collect(),

@@ -3,7 +3,7 @@
 
 use super::{is_nav, nav, navigate, prompt, toast};
 use crate::api::models::Organization;
-use crate::invite::events::{ContactUpdate, Event as EngineEvent, State};
+use crate::invite::events::{ContactUpdate, Event as EngineEvent};
 use crate::invite::follow::{Ending, FollowEvent, Outcome};
 use crate::invite::target::Target;
 use crate::invite::template::Template;
@@ -54,7 +54,7 @@ pub fn command(m: &mut Model, cmd: Command, page: usize, keymap: &Keymap) -> Vec
     let finished = s.finished.is_some();
     if s.failures_focus {
         if is_nav(cmd) {
-            let len = s.rows.iter().filter(|r| is_failure(&r.update)).count();
+            let len = s.failure_count();
             navigate(&mut s.failures_scroll, len, cmd, page);
             return vec![];
         }
@@ -65,15 +65,16 @@ pub fn command(m: &mut Model, cmd: Command, page: usize, keymap: &Keymap) -> Vec
     }
     match cmd {
         c if is_nav(c) => {
-            navigate(&mut s.selected, s.rows.len(), c, page);
+            let len = s.rows().len();
+            navigate(&mut s.selected, len, c, page);
             vec![]
         }
         Command::SwitchPanel => {
-            s.failures_focus = s.rows.iter().any(|r| is_failure(&r.update));
+            s.failures_focus = s.failure_count() > 0;
             vec![]
         }
         Command::Details => {
-            if let Some(r) = s.rows.get(s.selected) {
+            if let Some(r) = s.rows().get(s.selected) {
                 let outcome = s.follow.outcome(r.update.index);
                 m.overlay = Some(details(&r.update, outcome.as_ref(), keymap));
             }
@@ -111,11 +112,6 @@ pub fn command(m: &mut Model, cmd: Command, page: usize, keymap: &Keymap) -> Vec
         Command::Copy => vec![Effect::Copy(s.ticket_summary())],
         _ => vec![],
     }
-}
-
-/// Failed or unknown: listed in the failures panel.
-pub fn is_failure(u: &ContactUpdate) -> bool {
-    matches!(u.state(), State::Failed | State::Unknown)
 }
 
 /// `r`: sends what is not done yet as the next attempt of the same run, through the confirm

@@ -8,9 +8,9 @@ use super::shown;
 use super::template::preview;
 use crate::invite::batch;
 use crate::invite::quiet_hours;
-use crate::invite::verdict::{Pick, Remedy};
+use crate::invite::verdict::Remedy;
 use crate::tui::keymap::{Command, Keymap, Mode};
-use crate::tui::model::{Attention, Model};
+use crate::tui::model::{Attention, Model, Tally};
 use crate::tui::theme::Theme;
 
 /// At most this many lines of the attention list are shown at once; it scrolls.
@@ -18,6 +18,12 @@ const ATTENTION_LINES: usize = 6;
 
 pub fn draw(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame, area: Rect) {
     let c = &m.confirm;
+    // The screen draws the review; a change that forgot to take it again shows here in tests.
+    debug_assert_eq!(
+        c.review,
+        c.reviewed(c.review.as_of),
+        "the confirm review is stale: a change to the batch did not refresh it"
+    );
     let org = m
         .org
         .as_ref()
@@ -67,10 +73,7 @@ pub fn draw(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame, area: 
             Span::raw("the SMS service's number (contacts can reply)"),
         ])),
     }
-    let mut regions: Vec<String> = c.targets.iter().filter_map(|t| t.region.clone()).collect();
-    regions.sort();
-    regions.dedup();
-    for w in quiet_hours::warnings(&regions, m.clock) {
+    for w in quiet_hours::warnings(&c.review.recipients.regions, m.clock) {
         lines.push(Line::styled(format!("Quiet hours   ! {w}"), theme.warn));
     }
     let first = c.targets.first();
@@ -129,20 +132,13 @@ fn recipients(m: &Model) -> String {
     if c.looking_up {
         return format!("{n} contact(s); looking up who is new or existing…");
     }
-    let (mut new, mut existing, mut skipped, mut failed, mut unknown) = (0, 0, 0, 0, 0);
-    for i in 0..n {
-        if c.unrenderable.iter().any(|(t, _)| *t == i) {
-            failed += 1;
-            continue;
-        }
-        match c.verdict(i, m.clock) {
-            None => unknown += 1,
-            Some(Ok(Pick::New)) => new += 1,
-            Some(Ok(Pick::Existing(_))) => existing += 1,
-            Some(Err(r)) if r.state == crate::invite::events::State::Skipped => skipped += 1,
-            Some(Err(_)) => failed += 1,
-        }
-    }
+    let Tally {
+        new,
+        existing,
+        skipped,
+        failed,
+        unknown,
+    } = c.review.tally;
     let who = if n == 1 {
         let t = &c.targets[0];
         let name = c
@@ -177,7 +173,7 @@ fn recipients(m: &Model) -> String {
 /// The contacts that need a decision, with the selected one marked and what each key does.
 fn attention_lines(m: &Model, theme: &Theme, keymap: &Keymap, lines: &mut Vec<Line<'_>>) {
     let c = &m.confirm;
-    let items = c.attention(m.clock);
+    let items = c.attention();
     if items.is_empty() {
         return;
     }

@@ -162,7 +162,7 @@ fn unavailable(m: &Model) -> Vec<Command> {
             if !m.confirm.can_send() {
                 out.push(Command::Send);
             }
-            if m.confirm.attention(m.clock).is_empty() {
+            if m.confirm.attention().is_empty() {
                 out.extend([Command::Choose, Command::Force, Command::ForceAll]);
             }
             out

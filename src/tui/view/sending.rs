@@ -46,21 +46,15 @@ pub fn draw(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame, area: 
     let Some(s) = &m.sending else { return };
     let count = |st: State| s.count(st);
     // What finished: a contact a cancel left not started is not done, whatever the run says.
-    let done = s
-        .rows
-        .iter()
-        .filter(|r| r.update.state().is_final() && r.update.state() != State::NotStarted)
-        .count();
-    let total = s.rows.len();
-    let failures: Vec<_> = s
-        .rows
-        .iter()
-        .filter(|r| matches!(r.update.state(), State::Failed | State::Unknown))
-        .collect();
-    let fail_h = if failures.is_empty() {
+    let done = s.done();
+    let total = s.rows().len();
+    let failure_count = s.failure_count();
+    let fail_h = if failure_count == 0 {
         0
     } else {
-        (failures.len() as u16 + 2).min(area.height / 3)
+        (failure_count.min(usize::from(u16::MAX)) as u16)
+            .saturating_add(2)
+            .min(area.height / 3)
     };
     let mut extra = Vec::new();
     if s.follow.any() {
@@ -197,7 +191,7 @@ pub fn draw(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame, area: 
     let offset = scroll_offset(s.selected, height);
     let detail_w = usize::from(table_area.width.saturating_sub(13 + 16 + 20 + 3));
     let rows: Vec<Row> = s
-        .rows
+        .rows()
         .iter()
         .enumerate()
         .skip(offset)
@@ -257,9 +251,9 @@ pub fn draw(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame, area: 
         let visible_lines = usize::from(fail_h.saturating_sub(1));
         let first = s
             .failures_scroll
-            .min(failures.len().saturating_sub(visible_lines));
-        let lines: Vec<Line> = failures
-            .iter()
+            .min(failure_count.saturating_sub(visible_lines));
+        let lines: Vec<Line> = s
+            .failures()
             .skip(first)
             .take(visible_lines)
             .map(|r| {
@@ -284,7 +278,7 @@ pub fn draw(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame, area: 
         let switch = keymap.key_name(mode, Command::SwitchPanel);
         let how = if s.failures_focus {
             format!(" · {} scroll · {switch} back", keymap.up_down(mode))
-        } else if failures.len() > visible_lines {
+        } else if failure_count > visible_lines {
             format!(" · {switch} to scroll")
         } else {
             String::new()
@@ -299,9 +293,9 @@ pub fn draw(m: &Model, theme: &Theme, keymap: &Keymap, frame: &mut Frame, area: 
             .title(Line::styled(
                 format!(
                     " {} failure(s), {}-{}{how} ",
-                    failures.len(),
+                    failure_count,
                     first + 1,
-                    (first + visible_lines).min(failures.len())
+                    (first + visible_lines).min(failure_count)
                 ),
                 theme.error,
             ));
