@@ -2,6 +2,7 @@
 //! prefixes, `[a,b]` in-lists, sort, select, limit and offset. Operators arrive raw or
 //! percent-encoded and `+` means a space, as the platform's query parser does.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use serde_json::{Map, Value};
@@ -188,11 +189,13 @@ pub fn values_at<'a>(doc: &'a Value, path: &str) -> Vec<&'a Value> {
         .collect()
 }
 
-fn as_text(v: &Value) -> Option<String> {
+/// A value as the query language compares it; a string is borrowed, not copied (a list of
+/// 100,000 contacts is filtered per request).
+fn as_text(v: &Value) -> Option<Cow<'_, str>> {
     match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
+        Value::String(s) => Some(Cow::Borrowed(s.as_str())),
+        Value::Number(n) => Some(Cow::Owned(n.to_string())),
+        Value::Bool(b) => Some(Cow::Owned(b.to_string())),
         _ => None,
     }
 }
@@ -201,7 +204,7 @@ fn compare(v: &Value, want: &str) -> Option<Ordering> {
     if let (Some(a), Ok(b)) = (v.as_f64(), want.parse::<f64>()) {
         return a.partial_cmp(&b);
     }
-    as_text(v).map(|s| s.as_str().cmp(want))
+    as_text(v).map(|s| (*s).cmp(want))
 }
 
 fn matches_cond(doc: &Value, path: &str, cond: &Cond) -> bool {
@@ -213,7 +216,10 @@ fn matches_cond(doc: &Value, path: &str, cond: &Cond) -> bool {
         Cond::Missing => values.iter().all(|v| v.is_null()),
         Cond::Eq(w) => values.iter().any(|v| eq(v, w)),
         Cond::Ne(w) => !values.iter().any(|v| eq(v, w)),
-        Cond::In(list) => values.iter().any(|v| list.iter().any(|w| eq(v, w))),
+        Cond::In(list) => values
+            .iter()
+            .filter_map(|v| as_text(v))
+            .any(|s| list.iter().any(|w| *w == *s)),
         Cond::Contains(w) => values
             .iter()
             .any(|v| as_text(v).is_some_and(|s| lower(&s).contains(&lower(w)))),

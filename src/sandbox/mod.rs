@@ -233,7 +233,10 @@ impl Sandbox {
         let b = self.shared.knobs().behaviour;
         let mut s = self.shared.store.lock().unwrap_or_else(|p| p.into_inner());
         s.advance(store::now_ms(), &b);
-        f(&mut s)
+        let out = f(&mut s);
+        // `f` may have added or changed documents behind the indexes' back.
+        s.reindex();
+        out
     }
 
     /// The SMS delivery log so far.

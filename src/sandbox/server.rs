@@ -696,7 +696,10 @@ fn patch_contact(store: &mut Store, caller: &Caller, id: &str, body: Option<Valu
         }
     }
     doc["updatedAt"] = json!(iso(now_ms()));
-    ok(200, doc.clone())
+    let reply = ok(200, doc.clone());
+    // The telephone or e-mail may have changed.
+    store.reindex();
+    reply
 }
 
 fn auth_token(sh: &Shared, body: Option<Value>) -> Reply {

@@ -76,6 +76,13 @@ pub struct Store {
     secret: Vec<u8>,
 }
 
+/// An index key for a contact's telephone or e-mail within an organization; none for an
+/// empty or missing value.
+fn identity_key(kind: &str, org: &str, v: Option<&Value>) -> Option<String> {
+    let v = v?.as_str().filter(|v| !v.is_empty())?;
+    Some(format!("{kind}:{org}:{v}"))
+}
+
 pub fn now_ms() -> i64 {
     Utc::now().timestamp_millis()
 }
@@ -109,14 +116,51 @@ impl Store {
         )
     }
 
+    /// Builds the indexes again from the documents: after seeding, and after anything that
+    /// changed documents directly (a test's `with_store`, a contact's patch).
     pub fn reindex(&mut self) {
         self.index.clear();
         for (i, c) in self.conversations.iter().enumerate() {
             self.index.insert(format!("conv:{}", s(c, "id")), i);
         }
-        for (i, c) in self.contacts.iter().enumerate() {
-            self.index.insert(format!("contact:{}", s(c, "id")), i);
+        for i in 0..self.contacts.len() {
+            self.index_contact(i);
         }
+    }
+
+    /// Indexes a contact by id, and by telephone and e-mail within its organization; for a
+    /// number several contacts share, the first one keeps it (the one a create finds, as a
+    /// scan in order would).
+    fn index_contact(&mut self, i: usize) {
+        let c = &self.contacts[i];
+        let keys = [
+            Some(format!("contact:{}", s(c, "id"))),
+            identity_key("tel", s(c, "organization"), c.pointer("/profile/telephone")),
+            identity_key("email", s(c, "organization"), c.pointer("/profile/email")),
+        ];
+        for key in keys.into_iter().flatten() {
+            self.index.entry(key).or_insert(i);
+        }
+    }
+
+    /// The first contact of `org` with this telephone or e-mail: the one a conversation
+    /// created for that person joins. Through the index (a store of 100,000 contacts would be
+    /// scanned per request otherwise), each hit checked against the document.
+    fn same_person(&self, org: &str, tel: Option<&str>, email: Option<&str>) -> Option<usize> {
+        let hit = |kind: &str, field: &str, v: Option<&str>| {
+            let key = identity_key(kind, org, v.map(Value::from).as_ref())?;
+            let i = *self.index.get(&key)?;
+            let c = self.contacts.get(i)?;
+            (s(c, "organization") == org && c.pointer(field).and_then(Value::as_str) == v)
+                .then_some(i)
+        };
+        [
+            hit("tel", "/profile/telephone", tel),
+            hit("email", "/profile/email", email),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     fn conv_idx(&self, id: &str) -> Option<usize> {
@@ -246,14 +290,7 @@ impl Store {
                 "contact.profile.telephone or contact.profile.email is required".into(),
             ));
         }
-        let existing = self.contacts.iter().position(|c| {
-            s(c, "organization") == org
-                && (tel.is_some_and(|t| {
-                    c.pointer("/profile/telephone").and_then(Value::as_str) == Some(t)
-                }) || email.is_some_and(|e| {
-                    c.pointer("/profile/email").and_then(Value::as_str) == Some(e)
-                }))
-        });
+        let existing = self.same_person(&org, tel, email);
         if let Some(ci) = existing {
             if b.legacy_create {
                 return Err((409, "Contact already exists".into()));
@@ -274,8 +311,7 @@ impl Store {
             "profile": if profile.is_object() { profile } else { json!({}) },
             "createdAt": now, "updatedAt": now,
         }));
-        self.index
-            .insert(format!("contact:{contact_id}"), self.contacts.len() - 1);
+        self.index_contact(self.contacts.len() - 1);
         self.append_messages(caller, conv, messages, b);
         Ok((201, self.conversations[conv].clone()))
     }
