@@ -79,7 +79,7 @@ pub fn new_invite_id() -> String {
 }
 
 /// Jobs for a fresh run.
-pub fn jobs_for(targets: Vec<Target>) -> Vec<Job> {
+pub fn jobs_for(targets: impl IntoIterator<Item = Target>) -> Vec<Job> {
     targets
         .into_iter()
         .enumerate()
@@ -355,7 +355,12 @@ impl Engine {
                 - chrono::Duration::from_std(self.config.cooldown).unwrap_or(chrono::Duration::MAX);
             SeenOnPlatform::start(self.client.clone(), since)
         });
-        for job in &jobs {
+        for (i, job) in jobs.iter().enumerate() {
+            // The front end drains these as they come; a batch of 100,000 would otherwise
+            // wait in the channel all at once before the first is read.
+            if i % 1024 == 1023 {
+                tokio::task::yield_now().await;
+            }
             self.emit(Event::Contact(Box::new(ContactUpdate {
                 index: job.index,
                 e164: job.target.e164.clone(),
