@@ -366,3 +366,74 @@ async fn inspection_endpoints_change_faults_at_runtime() {
     assert!(text.contains("\"fault\":\"error\""));
     assert!(!text.contains(&token), "the request log never holds tokens");
 }
+
+/// A create joins the first contact of the organization with the number, found through an
+/// index that follows a patch (a new number is found, the old one is free) and contacts a
+/// test adds directly.
+#[tokio::test]
+async fn a_create_finds_the_contact_by_its_current_number() {
+    let sandbox = start_sandbox(quick_config()).await;
+    let token = sandbox.bot_login().token;
+    let create = |tel: &str| {
+        json!({"organization": HOLDING, "type": "contact",
+            "contact": {"profile": {"telephone": tel}}, "messages": [{"text": "hi"}]})
+    };
+    // Shared by Mark and Eva: the first of them (Mark) is the one joined.
+    let (s, _, conv) = raw(
+        &sandbox,
+        "POST",
+        "/v2/conversations",
+        &token,
+        Some(create(SHARED)),
+    )
+    .await;
+    assert_eq!(s, 200, "{conv}");
+    assert_eq!(conv["contact"], MARK_ID);
+    // Jan moves to a new number.
+    let (s, _, _) = raw(
+        &sandbox,
+        "PATCH",
+        &format!("/v2/contacts/{JAN_ID}"),
+        &token,
+        Some(json!({"profile": {"telephone": NEW}})),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (s, _, conv) = raw(
+        &sandbox,
+        "POST",
+        "/v2/conversations",
+        &token,
+        Some(create(NEW)),
+    )
+    .await;
+    assert_eq!((s, conv["id"].as_str()), (200, Some(JAN_CONV)), "{conv}");
+    let (s, _, conv) = raw(
+        &sandbox,
+        "POST",
+        "/v2/conversations",
+        &token,
+        Some(create(JAN)),
+    )
+    .await;
+    assert_eq!(s, 201, "his old number is nobody's now: {conv}");
+    // A contact added straight into the store is found too.
+    let added = "+31687650000";
+    sandbox.with_store(|s| {
+        let mut c = s.contacts[0].clone();
+        c["id"] = json!("5f00000000000000000002aa");
+        c["organization"] = json!(HOLDING);
+        c["conversation"] = json!(EVA_CONV);
+        c["profile"] = json!({"telephone": added});
+        s.contacts.push(c);
+    });
+    let (s, _, conv) = raw(
+        &sandbox,
+        "POST",
+        "/v2/conversations",
+        &token,
+        Some(create(added)),
+    )
+    .await;
+    assert_eq!((s, conv["id"].as_str()), (200, Some(EVA_CONV)), "{conv}");
+}
