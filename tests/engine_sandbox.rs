@@ -830,3 +830,50 @@ async fn a_run_hears_client_notices_only_while_it_runs() {
             .await;
     }
 }
+
+/// The queued announcements are there for a front end that does not show the jobs yet; turned
+/// off, none is sent, and every contact still reaches its final state with its invite id.
+#[tokio::test]
+async fn queued_announcements_can_be_left_out() {
+    let (_sandbox, client) = start(quick_config()).await;
+    let queued = |run: &Run| {
+        run.events
+            .iter()
+            .filter(|e| matches!(e, Event::Contact(u) if u.state() == State::Queued))
+            .count()
+    };
+    let targets = || vec![target("0612345678"), target("0687654321")];
+    let dir = tempfile::tempdir().unwrap();
+    let announced = run_jobs(
+        &client,
+        HOLDING,
+        engine::jobs_for(targets()),
+        config(dir.path()),
+        None,
+        CancellationToken::new(),
+        None,
+    )
+    .await;
+    assert_eq!(queued(&announced), 2);
+    // A fresh platform: on the first one these numbers were just invited by another run.
+    let (_sandbox, client) = start(quick_config()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut quiet = config(dir.path());
+    quiet.announce_queued = false;
+    let run = run_jobs(
+        &client,
+        HOLDING,
+        engine::jobs_for(targets()),
+        quiet,
+        None,
+        CancellationToken::new(),
+        None,
+    )
+    .await;
+    assert_eq!(queued(&run), 0);
+    assert_eq!(run.summary.sent, 2);
+    assert!(run.events.iter().all(|e| match e {
+        Event::Contact(u) => u.invite_id.is_some(),
+        _ => true,
+    }));
+}

@@ -11,11 +11,11 @@
 //!
 //! The ledger only grows between prunes; each process reads only the bytes it has not seen.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -46,9 +46,12 @@ struct Record {
 /// What the ledger says about one number in one organization with one template.
 #[derive(Clone, Debug, Default)]
 struct Known {
-    /// The live claim (not released), the newest.
-    claim: Option<(DateTime<Utc>, String)>,
+    /// The live claim (not released), the newest, and the run holding it.
+    claim: Option<(DateTime<Utc>, Arc<str>)>,
 }
+
+/// The claims of one organization and template, by number.
+type Group = ((String, String), HashMap<String, Known>);
 
 #[derive(Default)]
 struct Seen {
@@ -58,7 +61,36 @@ struct Seen {
     pruned_to: u64,
     /// How many times this process rewrote it.
     prunes: usize,
-    by_number: HashMap<(String, String, String), Known>,
+    /// By organization and template, then by number: the claims of a run of 100,000 share
+    /// those two and their run id, so each is held once rather than per claim.
+    groups: Vec<Group>,
+    runs: HashSet<Arc<str>>,
+}
+
+impl Seen {
+    fn known(&self, s: Subject<'_>) -> Option<&Known> {
+        self.groups
+            .iter()
+            .find(|((org, hash), _)| org == s.org && hash == s.template_hash)
+            .and_then(|(_, by_number)| by_number.get(s.e164))
+    }
+
+    /// Another run's live claim on `s` within `window`.
+    fn other_claim(
+        &self,
+        s: Subject<'_>,
+        run: &str,
+        window: Duration,
+        now: DateTime<Utc>,
+    ) -> Option<LastInvite> {
+        self.known(s)
+            .and_then(|k| k.claim.as_ref())
+            .filter(|(at, by)| &**by != run && is_within(*at, now, window))
+            .map(|(at, by)| LastInvite {
+                at: *at,
+                run: by.to_string(),
+            })
+    }
 }
 
 /// The claims ledger of a data dir.
@@ -98,17 +130,10 @@ impl Ledger {
     ) -> std::io::Result<Option<LastInvite>> {
         self.locked(|file, seen| {
             catch_up(file, seen)?;
-            let now = Utc::now();
-            let key = key(subject);
-            let holder = seen
-                .by_number
-                .get(&key)
-                .and_then(|k| k.claim.clone())
-                .filter(|(at, by)| by != run && is_within(*at, now, window));
-            if let Some((at, by)) = holder
+            if let Some(holder) = seen.other_claim(subject, run, window, Utc::now())
                 && !force
             {
-                return Ok(Some(LastInvite { at, run: by }));
+                return Ok(Some(holder));
             }
             append(file, seen, subject, run, false)?;
             Ok(None)
@@ -120,10 +145,9 @@ impl Ledger {
         self.locked(|file, seen| {
             catch_up(file, seen)?;
             let held = seen
-                .by_number
-                .get(&key(subject))
+                .known(subject)
                 .and_then(|k| k.claim.as_ref())
-                .is_some_and(|(_, by)| by == run);
+                .is_some_and(|(_, by)| &**by == run);
             if held {
                 append(file, seen, subject, run, true)?;
             }
@@ -141,13 +165,7 @@ impl Ledger {
     ) -> std::io::Result<Option<LastInvite>> {
         self.locked(|file, seen| {
             catch_up(file, seen)?;
-            let now = Utc::now();
-            Ok(seen
-                .by_number
-                .get(&key(subject))
-                .and_then(|k| k.claim.clone())
-                .filter(|(at, by)| by != run && is_within(*at, now, window))
-                .map(|(at, run)| LastInvite { at, run }))
+            Ok(seen.other_claim(subject, run, window, Utc::now()))
         })
     }
 
@@ -189,13 +207,16 @@ impl Ledger {
         let tmp = self.path.with_extension("jsonl.tmp");
         let mut out = crate::paths::create_private_file(&tmp)?;
         let mut written = 0u64;
-        for ((e164, org, template_hash), k) in &seen.by_number {
+        let claims = seen.groups.iter().flat_map(|((org, hash), by_number)| {
+            by_number.iter().map(move |(e164, k)| (org, hash, e164, k))
+        });
+        for (org, template_hash, e164, k) in claims {
             if let Some((at, run)) = k.claim.as_ref().filter(|(at, _)| *at >= since) {
                 let r = Record {
                     e164: e164.clone(),
                     org: org.clone(),
                     template_hash: template_hash.clone(),
-                    run: run.clone(),
+                    run: run.to_string(),
                     at: *at,
                     release: false,
                 };
@@ -210,7 +231,9 @@ impl Ledger {
         seen.offset = written;
         seen.pruned_to = written;
         seen.prunes += 1;
-        seen.by_number.retain(|_, k| k.claim.is_some());
+        for (_, by_number) in &mut seen.groups {
+            by_number.retain(|_, k| k.claim.is_some());
+        }
         Ok(())
     }
 }
@@ -275,25 +298,33 @@ fn append(
     Ok(())
 }
 
-fn key(s: Subject<'_>) -> (String, String, String) {
-    (
-        s.e164.to_string(),
-        s.org.to_string(),
-        s.template_hash.to_string(),
-    )
-}
-
 fn apply(seen: &mut Seen, r: Record) {
-    let k = seen
-        .by_number
-        .entry((r.e164, r.org, r.template_hash))
-        .or_default();
+    let run: Arc<str> = match seen.runs.get(r.run.as_str()) {
+        Some(run) => run.clone(),
+        None => {
+            let run: Arc<str> = Arc::from(r.run);
+            seen.runs.insert(run.clone());
+            run
+        }
+    };
+    let at = match seen
+        .groups
+        .iter()
+        .position(|((org, hash), _)| *org == r.org && *hash == r.template_hash)
+    {
+        Some(i) => i,
+        None => {
+            seen.groups.push(((r.org, r.template_hash), HashMap::new()));
+            seen.groups.len() - 1
+        }
+    };
+    let k = seen.groups[at].1.entry(r.e164).or_default();
     if r.release {
-        if k.claim.as_ref().is_some_and(|(_, by)| *by == r.run) {
+        if k.claim.as_ref().is_some_and(|(_, by)| *by == run) {
             k.claim = None;
         }
     } else if k.claim.as_ref().is_none_or(|(at, _)| r.at >= *at) {
-        k.claim = Some((r.at, r.run));
+        k.claim = Some((r.at, run));
     }
 }
 

@@ -48,6 +48,10 @@ pub struct EngineConfig {
     pub data_dir: PathBuf,
     /// Resends after an uncertain POST that reconciling proved did not arrive.
     pub max_resends: u32,
+    /// Announce every job as queued before the first is started. A front end that already
+    /// shows a fresh run's contacts as queued turns this off: for 100,000 contacts those
+    /// events alone took some 40 MB while they waited to be read.
+    pub announce_queued: bool,
 }
 
 impl EngineConfig {
@@ -59,6 +63,7 @@ impl EngineConfig {
             cooldown: cooldown::DEFAULT,
             data_dir,
             max_resends: 2,
+            announce_queued: true,
         }
     }
 }
@@ -355,7 +360,12 @@ impl Engine {
                 - chrono::Duration::from_std(self.config.cooldown).unwrap_or(chrono::Duration::MAX);
             SeenOnPlatform::start(self.client.clone(), since)
         });
-        for (i, job) in jobs.iter().enumerate() {
+        let announced = if self.config.announce_queued {
+            &jobs[..]
+        } else {
+            &[]
+        };
+        for (i, job) in announced.iter().enumerate() {
             // The front end drains these as they come; a batch of 100,000 would otherwise
             // wait in the channel all at once before the first is read.
             if i % 1024 == 1023 {
@@ -573,12 +583,12 @@ impl Engine {
             // placeholders, which it fills per contact at delivery.
             let (counted_welcome, counted_link) = self.template.sms_previews(&rendered);
             let (welcome, link) = self.template.sms_display(&rendered);
-            u.preview = Some(Preview {
+            u.preview = Some(Box::new(Preview {
                 welcome_sms: figures(&counted_welcome),
                 link_sms: figures(&counted_link),
                 welcome,
                 link,
-            });
+            }));
             // Another run's claim would skip it; a dry run only looks.
             if let Some(r) = self.claimed_elsewhere(t, run_id, force, false) {
                 return refused(u, r);

@@ -111,8 +111,10 @@ pub struct ContactUpdate {
     pub remedy: Option<Remedy>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// Only a dry run's updates have one; boxed, so the updates of a 100,000-row send (each
+    /// kept by the TUI's sending screen) do not each carry its room.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub preview: Option<Preview>,
+    pub preview: Option<Box<Preview>>,
 }
 
 impl ContactUpdate {

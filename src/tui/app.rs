@@ -87,6 +87,9 @@ struct Runtime {
     send_task: Option<tokio::task::JoinHandle<()>>,
 }
 
+/// How often the clock moves while something on screen moves.
+const TICK: Duration = Duration::from_millis(500);
+
 /// How long quitting waits for the contacts in flight of a cancelled send.
 const QUIT_WAIT: Duration = Duration::from_secs(30);
 
@@ -122,13 +125,15 @@ where
         rt.sign_in(creds, false, source);
     }
     terminal.draw(|f| view(&model, &theme, &keymap, f))?;
-    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut last_tick = tokio::time::Instant::now();
     loop {
         let animating = animating(&model);
+        // Keys first: a backlog of engine events (a large send on a busy machine) must not
+        // keep a cancel waiting behind it.
         let msg = tokio::select! {
             biased;
-            Some(m) = rx.recv() => m,
             ev = input.next() => match ev {
                 Some(Ok(e)) => Msg::Term(e),
                 Some(Err(e)) => {
@@ -137,14 +142,25 @@ where
                 }
                 None => break,
             },
+            Some(m) = rx.recv() => m,
             _ = tick.tick(), if animating => Msg::Tick(Utc::now()),
         };
         if let Msg::Term(TermEvent::Resize(..)) = msg {
             terminal.autoresize()?;
         }
-        let effects = update(&mut model, msg, &keymap);
-        for e in effects {
-            rt.perform(e, terminal)?;
+        let mut msgs = vec![msg];
+        // Nor may it stop the clock: elapsed time, rate and ETA read it.
+        if matches!(msgs[0], Msg::Tick(_)) {
+            last_tick = tokio::time::Instant::now();
+        } else if animating && last_tick.elapsed() >= TICK {
+            last_tick = tokio::time::Instant::now();
+            msgs.push(Msg::Tick(Utc::now()));
+        }
+        for msg in msgs {
+            let effects = update(&mut model, msg, &keymap);
+            for e in effects {
+                rt.perform(e, terminal)?;
+            }
         }
         if model.quit {
             break;
@@ -431,11 +447,15 @@ impl Runtime {
                         }
                     };
                     let journal = Arc::new(journal);
+                    let mut config = EngineConfig::new(data_dir);
+                    // The sending screen starts a fresh run's rows as queued itself; a
+                    // continued run needs its retried rows set back to queued.
+                    config.announce_queued = earlier.is_some();
                     let send = Sends {
                         client,
                         org,
                         template,
-                        config: EngineConfig::new(data_dir),
+                        config,
                         cancel,
                     };
                     let plan = FollowPlan {
